@@ -1,0 +1,72 @@
+"""Configuration from the environment, with defaults that serve the local stack.
+
+Every variable is listed in README.md ("Configuration"). Nothing else in the code reads os.environ
+for settings, so this module is the single inventory of what an operator can change.
+"""
+import os
+from dataclasses import dataclass
+
+SERVICES = ("investments", "budgets", "personnel", "gateway")
+
+DEFAULT_METRICS_PORTS = {"investments": 9101, "budgets": 9102, "personnel": 9103}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _float(name: str, default: float) -> float:
+    return float(_env(name, str(default)))
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str
+    rabbit_api_uri: str
+    mongo_uri: str
+    mongo_db_prefix: str
+    mongo_timeout_ms: int
+    gateway_host: str
+    gateway_port: int
+    metrics_host: str
+    jwt_secret: str
+    jwt_issuer: str
+    jwt_audience: str
+    rpc_timeout_seconds: float
+    outbox_sweep_seconds: float
+    handler_max_attempts: int
+    handler_retry_delays: tuple[float, ...]
+    fault_hook: str  # only tests set this; see services.common.faults
+
+    def database_name(self, service: str) -> str:
+        return f"{self.mongo_db_prefix}_{service}"
+
+    def metrics_port(self, service: str) -> int:
+        return _int(f"{service.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(service, 0))
+
+
+def load_settings() -> Settings:
+    return Settings(
+        amqp_uri=_env("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"),
+        rabbit_api_uri=_env("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672"),
+        mongo_uri=_env("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+        mongo_db_prefix=_env("MONGO_DB_PREFIX", "regional"),
+        mongo_timeout_ms=_int("MONGO_TIMEOUT_MS", 3000),
+        gateway_host=_env("GATEWAY_HOST", "127.0.0.1"),
+        gateway_port=_int("GATEWAY_PORT", 8000),
+        metrics_host=_env("METRICS_HOST", "127.0.0.1"),
+        jwt_secret=_env("JWT_SECRET", "local-development-secret-change-me"),
+        jwt_issuer=_env("JWT_ISSUER", "regional-platform"),
+        jwt_audience=_env("JWT_AUDIENCE", "regional-platform-api"),
+        rpc_timeout_seconds=_float("RPC_TIMEOUT_SECONDS", 5.0),
+        outbox_sweep_seconds=_float("OUTBOX_SWEEP_SECONDS", 2.0),
+        handler_max_attempts=_int("HANDLER_MAX_ATTEMPTS", 5),
+        handler_retry_delays=tuple(
+            float(x) for x in _env("HANDLER_RETRY_DELAYS", "1,5,30").split(",")),
+        fault_hook=_env("PLATFORM_FAULT_HOOK", ""),
+    )

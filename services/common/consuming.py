@@ -1,0 +1,163 @@
+"""Event consumption that loses nothing: the ``subscribe`` entrypoint.
+
+nameko's ``event_handler`` acks and drops a message whose handler raised. ``subscribe`` instead
+- validates the envelope and payload before the handler runs; an invalid message goes straight to
+  the dead-letter queue with the validation errors as its reason (retrying cannot fix it);
+- acks only after the handler returned, i.e. after its write;
+- on a handler error republishes the message (with confirms) to a delay queue, and after
+  ``HANDLER_MAX_ATTEMPTS`` to the dead-letter queue with the error, handler and attempt count;
+- treats an unreachable store or service as an outage, not a bad message: those retries do not
+  count towards the attempts, so an outage never dead-letters good events;
+- if even that republish fails, returns the message to its queue (nothing is acked unsaved).
+
+Handlers receive the parsed envelope and must be idempotent by ``event_id``.
+"""
+import json
+import logging
+import traceback
+import uuid
+from datetime import datetime, timezone
+from functools import partial
+
+from nameko.amqp.publish import Publisher
+from nameko.messaging import Consumer, QueueConsumer
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+from services.common import metrics, topology
+from services.common.config import load_settings
+from services.common.errors import ServiceUnavailable, ValidationFailed
+from services.common.events import parse_event
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-platform-attempts"
+OUTAGES_HEADER = "x-platform-outages"
+OUTAGE_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ServiceUnavailable)
+
+
+class SafeQueueConsumer(QueueConsumer):
+    """nameko's queue consumer dies on a body it cannot decode; this one dead-letters it."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider, message, exc):
+        try:
+            provider.dead_letter(message, reason="undecodable", error=f"{type(exc).__name__}: {exc}",
+                                 details={}, attempts=0)
+        except Exception:
+            log.exception("could not dead-letter an undecodable message; returning it")
+            self.requeue_message(message)
+
+
+class Subscribe(Consumer):
+    queue_consumer = SafeQueueConsumer()
+
+    def __init__(self, *, validate: bool = True, **kwargs):
+        self.validate = validate
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        settings = load_settings()
+        self.settings = settings
+        self.subscription = topology.find_subscription(self.container.service_name,
+                                                       self.method_name)
+        self.queue = topology.subscription_queue(self.subscription)
+        self.publisher = Publisher(settings.amqp_uri, use_confirms=True, delivery_mode=2,
+                                   serializer="json",
+                                   declare=[topology.dead_letter_queue(),
+                                            *(topology.retry_queue(d)
+                                              for d in settings.handler_retry_delays)])
+        super().setup()
+
+    # -- receiving ---------------------------------------------------------------------------
+    def handle_message(self, body, message):
+        if self.validate:
+            try:
+                body = parse_event(body)
+            except ValidationFailed as exc:
+                self.dead_letter(message, reason="invalid_message", error=exc.message,
+                                  details=exc.details, attempts=0)
+                return
+        super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        try:
+            if exc_info is None:
+                metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name,
+                                              "ok").inc()
+                self.queue_consumer.ack_message(message)
+            else:
+                self._after_failure(message, exc_info)
+        except Exception:
+            log.exception("could not settle message; returning it to its queue")
+            self.queue_consumer.requeue_message(message)
+        return result, exc_info
+
+    # -- failures ------------------------------------------------------------------------------
+    def _after_failure(self, message, exc_info):
+        exc = exc_info[1]
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0))
+        outages = int(headers.get(OUTAGES_HEADER, 0))
+        delays = self.settings.handler_retry_delays
+        if isinstance(exc, OUTAGE_ERRORS):
+            outages += 1
+            delay = delays[min(outages, len(delays)) - 1]
+            self._retry(message, headers, attempts, outages, delay, exc)
+            return
+        attempts += 1
+        if attempts >= self.settings.handler_max_attempts:
+            self.dead_letter(message, reason="handler_failed", error=f"{type(exc).__name__}: {exc}",
+                              details={"traceback": "".join(traceback.format_exception(*exc_info))[-2000:]},
+                              attempts=attempts)
+            return
+        delay = delays[min(attempts, len(delays)) - 1]
+        self._retry(message, headers, attempts, outages, delay, exc)
+
+    def _retry(self, message, headers, attempts, outages, delay, exc):
+        headers.update({ATTEMPTS_HEADER: attempts, OUTAGES_HEADER: outages,
+                        "x-platform-last-error": f"{type(exc).__name__}: {exc}"[:500]})
+        self._republish(message, topology.retry_exchange(delay), self.queue.name, headers)
+        metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name,
+                                      "retried").inc()
+        log.warning("%s.%s failed (%s); retry in %ss (attempt %s, outage %s)",
+                    self.container.service_name, self.method_name, exc, delay, attempts, outages)
+        self.queue_consumer.ack_message(message)
+
+    def _republish(self, message, exchange, routing_key, headers):
+        """Publish the message's original bytes (confirmed) to ``exchange``."""
+        self.publisher.publish(
+            message.body, exchange=exchange, routing_key=routing_key, headers=headers,
+            message_id=message.properties.get("message_id"),
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary")
+
+    def dead_letter(self, message, *, reason, error, details, attempts):
+        headers = dict(message.headers or {})
+        headers.update({
+            "x-platform-dead-letter-id": str(uuid.uuid4()),
+            "x-platform-reason": reason,
+            "x-platform-error": str(error)[:1000],
+            "x-platform-details": _jsonable(details),
+            "x-platform-queue": self.queue.name,
+            "x-platform-handler": f"{self.container.service_name}.{self.method_name}",
+            ATTEMPTS_HEADER: attempts,
+            "x-platform-dead-lettered-at": datetime.now(timezone.utc).isoformat(),
+        })
+        self._republish(message, topology.dead_letter_exchange(), reason, headers)
+        metrics.DEAD_LETTERS.labels(self.container.service_name, self.method_name, reason).inc()
+        metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name,
+                                      "dead_lettered").inc()
+        log.error("dead-lettered a message from %s: %s (%s)", self.queue.name, reason, error)
+        self.queue_consumer.ack_message(message)
+
+
+def _jsonable(value):
+    return json.dumps(value, default=str)[:4000]
+
+
+subscribe = Subscribe.decorator

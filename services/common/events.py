@@ -1,0 +1,108 @@
+"""The one event envelope, and the registry of every event schema the platform publishes.
+
+Every message on the bus is an envelope::
+
+    {event_id, event_type, schema_version, occurred_at, source, region_code, correlation_id, payload}
+
+Each service declares its payload schemas in its own ``events.py`` with ``@event_schema``; the
+registry here is what publishers validate against, what consumers validate on receipt, and what the
+AsyncAPI document is generated from.
+"""
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.common.errors import ValidationFailed
+from services.common.regions import REGION_CODES
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.UUID(required=True)
+    event_type = fields.Str(required=True, validate=validate.Regexp(r"^[a-z]+(_[a-z]+)+$"))
+    schema_version = fields.Int(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    source = fields.Str(required=True)
+    # None only for facts about no single region (a national batch, say).
+    region_code = fields.Str(required=True, allow_none=True, validate=validate.OneOf(REGION_CODES))
+    correlation_id = fields.Str(required=True, allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    source: str
+    version: int
+    schema: type[Schema]
+    description: str
+
+    @property
+    def exchange(self) -> str:
+        return exchange_name(self.source)
+
+
+EVENT_TYPES: dict[str, EventType] = {}
+
+
+def exchange_name(source: str) -> str:
+    return f"{source}.events"
+
+
+def event_schema(name: str, *, source: str, version: int = 1, description: str = ""):
+    """Class decorator registering a marshmallow schema as the payload of event ``name``."""
+    def register(schema_cls: type[Schema]) -> type[Schema]:
+        existing = EVENT_TYPES.get(name)
+        if existing is not None and existing.schema is not schema_cls:
+            raise ValueError(f"event {name!r} registered twice")
+        EVENT_TYPES[name] = EventType(name, source, version, schema_cls,
+                                      description or (schema_cls.__doc__ or "").strip())
+        return schema_cls
+    return register
+
+
+def build_event(event_type: str, payload: dict, *, region_code: str | None,
+                correlation_id: str | None = None, occurred_at: datetime | None = None) -> dict:
+    """A validated envelope, ready to be stored in an outbox and published as JSON."""
+    spec = EVENT_TYPES.get(event_type)
+    if spec is None:
+        raise ValueError(f"unknown event type {event_type!r}")
+    schema = spec.schema()
+    try:
+        dumped = schema.dump(schema.load(schema.dump(payload)))
+    except ValidationError as exc:  # a publisher bug, never user input
+        raise ValueError(f"payload of {event_type} does not match its schema: {exc.messages}")
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "schema_version": spec.version,
+        "occurred_at": (occurred_at or datetime.now(timezone.utc)).isoformat(),
+        "source": spec.source,
+        "region_code": region_code,
+        "correlation_id": correlation_id,
+        "payload": dumped,
+    }
+
+
+def parse_event(body: dict, *, expected_type: str | None = None) -> dict:
+    """Validate an envelope received from the bus; the payload is loaded with its own schema.
+
+    Raises ``ValidationFailed`` naming the bad fields: the consumer dead-letters such a message.
+    """
+    try:
+        envelope = EnvelopeSchema().load(body)
+    except ValidationError as exc:
+        raise ValidationFailed("malformed event envelope", exc.messages)
+    event_type = envelope["event_type"]
+    if expected_type is not None and event_type != expected_type:
+        raise ValidationFailed("unexpected event type", {"event_type": [f"expected {expected_type}"]})
+    spec = EVENT_TYPES.get(event_type)
+    if spec is None:
+        raise ValidationFailed("unknown event type", {"event_type": [f"unknown: {event_type}"]})
+    try:
+        envelope["payload"] = spec.schema().load(body["payload"])
+    except ValidationError as exc:
+        raise ValidationFailed(f"payload of {event_type} is invalid", {"payload": exc.messages})
+    envelope["event_id"] = str(envelope["event_id"])
+    return envelope

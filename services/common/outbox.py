@@ -1,0 +1,180 @@
+"""Transactional outbox on single-document atomicity, and the relay that publishes it.
+
+The store has no multi-document transactions, so an aggregate's pending events live in its own
+document (``_outbox``): the state change and its events are one write, and a crash can never split
+them. Scanning aggregate collections for pending events would be a full scan on FerretDB, so every
+write first records a small *pointer* (collection, document id) in ``outbox_pointers``; the relay
+sweeps pointers, publishes the document's pending events with publisher confirms and pulls each one
+once confirmed. A crash after publish and before the pull republishes the event later: delivery is
+at least once and consumers are idempotent by ``event_id``.
+
+Pointer life cycle: the writing request flushes and deletes its own pointer right after its write.
+A pointer left behind (the publish failed, or the process died) is handled by the sweep, which
+deletes it once the document holds nothing to publish *and* the pointer is older than a grace
+period: a pointer younger than that may belong to a write that has not landed yet.
+"""
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+from eventlet.semaphore import Semaphore
+from kombu import Exchange
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.extensions import SharedExtension
+from pymongo.errors import PyMongoError
+
+from services.common import metrics, topology
+from services.common.config import load_settings
+from services.common.events import exchange_name
+
+log = logging.getLogger(__name__)
+
+OUTBOX_FIELD = "_outbox"
+POINTERS = "outbox_pointers"
+POINTER_GRACE = timedelta(seconds=60)
+SWEEP_BATCH = 500
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OutboxRelay(SharedExtension):
+    """One per service container: publishes outbox entries of the service's collections."""
+
+    def __init__(self):
+        super().__init__()
+        self._collections: dict[str, set[str]] = {}  # database name -> aggregate collections
+        self._databases = {}
+        self._publisher = None
+        self._gt = None
+        self._running = False
+        self._flush_locks: dict[tuple, Semaphore] = {}
+
+    # -- life cycle ------------------------------------------------------------------------------
+    def setup(self):
+        settings = load_settings()
+        self.settings = settings
+        self._publisher = Publisher(settings.amqp_uri, use_confirms=True, mandatory=True,
+                                    delivery_mode=2, serializer="json")
+
+    def start(self):
+        # Every queue that subscribes to an event exists before this service can publish one.
+        topology.declare_all(self.settings.amqp_uri, wait_seconds=60)
+        self._running = True
+        self._gt = self.container.spawn_managed_thread(self._sweep_forever)
+
+    def stop(self):
+        self._running = False
+        if self._gt is not None:
+            self._gt.kill()
+
+    kill = stop
+
+    def register_collection(self, db, collection_name: str) -> None:
+        self._databases[db.name] = db
+        self._collections.setdefault(db.name, set()).add(collection_name)
+
+    # -- pointers ----------------------------------------------------------------------------------
+    def add_pointer(self, db, collection_name: str, doc_id) -> str:
+        pointer_id = str(uuid.uuid4())
+        db[POINTERS].insert_one({"_id": pointer_id, "collection": collection_name,
+                                 "doc_id": doc_id, "created_at": _now()})
+        return pointer_id
+
+    def drop_pointer(self, db, pointer_id: str) -> None:
+        try:
+            db[POINTERS].delete_one({"_id": pointer_id})
+        except PyMongoError:  # the sweep removes it later
+            log.warning("could not drop outbox pointer %s", pointer_id)
+
+    def backlog(self, db) -> int:
+        return db[POINTERS].count_documents({})
+
+    # -- publishing --------------------------------------------------------------------------------
+    def flush(self, db, collection_name: str, doc_id, pointer_id: str | None) -> bool:
+        """Publish the document's pending events in order; True when nothing is left pending."""
+        key = (db.name, collection_name, doc_id)
+        lock = self._flush_locks.setdefault(key, Semaphore(1))
+        try:
+            with lock:  # one flusher per document in this process keeps events in order
+                done = self._publish_pending(db, collection_name, doc_id)
+        except Exception:  # broker or store away: the sweep retries, the write already stands
+            log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
+            done = False
+        finally:
+            if lock.balance >= 1:  # nobody holds or waits for it: forget it (bounded memory)
+                self._flush_locks.pop(key, None)
+        if done and pointer_id is not None:
+            self.drop_pointer(db, pointer_id)
+        return done
+
+    def _publish_pending(self, db, collection_name: str, doc_id) -> bool:
+        collection = db[collection_name]
+        doc = collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+        pending = (doc or {}).get(OUTBOX_FIELD) or []
+        for envelope in pending:
+            self._publish(envelope)
+            collection.update_one({"_id": doc_id},
+                                  {"$pull": {OUTBOX_FIELD: {"event_id": envelope["event_id"]}}})
+        return True
+
+    def _publish(self, envelope: dict) -> None:
+        source = envelope["source"]
+        try:
+            self._publisher.publish(
+                envelope,
+                exchange=Exchange(exchange_name(source), type="topic", durable=True),
+                routing_key=envelope["event_type"],
+                message_id=envelope["event_id"],
+                headers={"event_type": envelope["event_type"], "source": source,
+                         "correlation_id": envelope.get("correlation_id") or ""},
+                retry=True,
+                retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5,
+                              "interval_max": 2},
+            )
+        except UndeliverableMessage:
+            # No queue is bound for it, which the up-front topology should rule out: keep the
+            # event pending (never drop it) and say so loudly.
+            log.error("event %s (%s) was unroutable; kept in the outbox",
+                      envelope["event_id"], envelope["event_type"])
+            raise
+        metrics.EVENTS_PUBLISHED.labels(source, envelope["event_type"]).inc()
+
+    # -- sweep ---------------------------------------------------------------------------------
+    def _sweep_forever(self):
+        self._recover_unpointed()
+        while self._running:
+            try:
+                self.sweep()
+            except Exception:
+                log.warning("outbox sweep failed; retrying", exc_info=True)
+            eventlet.sleep(self.settings.outbox_sweep_seconds)
+
+    def sweep(self) -> int:
+        """Publish what pointers announce; returns the number of pointers left afterwards."""
+        left = 0
+        for db_name, db in self._databases.items():
+            pointers = list(db[POINTERS].find().sort("created_at", 1).limit(SWEEP_BATCH))
+            for pointer in pointers:
+                done = self.flush(db, pointer["collection"], pointer["doc_id"], None)
+                old_enough = pointer["created_at"] < _now() - POINTER_GRACE
+                if done and old_enough:
+                    self.drop_pointer(db, pointer["_id"])
+            backlog = self.backlog(db)
+            metrics.OUTBOX_BACKLOG.labels(self.container.service_name).set(backlog)
+            left += backlog
+        return left
+
+    def _recover_unpointed(self):
+        """Backstop at start: pending events whose pointer was lost get a pointer again."""
+        for db_name, names in self._collections.items():
+            db = self._databases[db_name]
+            for name in names:
+                try:
+                    for doc in db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}):
+                        self.add_pointer(db, name, doc["_id"])
+                except PyMongoError:
+                    log.warning("outbox recovery scan of %s skipped (store away)", name)

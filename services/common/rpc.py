@@ -1,0 +1,59 @@
+"""RPC between services with a deadline.
+
+nameko's service-side ``RpcProxy`` waits for a reply forever. ``TimedRpc`` waits at most
+``RPC_TIMEOUT_SECONDS`` (or the given timeout) and raises ``ServiceUnavailable`` naming the target.
+The request itself expires in the broker after the same time, so a service that comes back later
+does not execute a command whose caller already gave up on it.
+"""
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+from nameko.rpc import MethodProxy, RpcProxy
+
+from services.common import metrics, remote_errors  # noqa: F401  (registers error types)
+from services.common.config import load_settings
+from services.common.errors import ServiceUnavailable
+
+
+class TimedServiceProxy:
+    def __init__(self, worker_ctx, service_name, reply_listener, timeout, options):
+        self._worker_ctx = worker_ctx
+        self._service_name = service_name
+        self._reply_listener = reply_listener
+        self._timeout = timeout
+        self._options = options
+
+    def __getattr__(self, method_name):
+        proxy = MethodProxy(self._worker_ctx, self._service_name, method_name,
+                            self._reply_listener, expiration=self._timeout, **self._options)
+        caller = self._worker_ctx.container.service_name
+
+        def call(*args, **kwargs):
+            try:
+                reply = proxy.call_async(*args, **kwargs)
+                with eventlet.Timeout(self._timeout):
+                    return reply.result()
+            except eventlet.Timeout:
+                metrics.RPC_TIMEOUTS.labels(caller, self._service_name).inc()
+                raise ServiceUnavailable(
+                    f"{self._service_name} did not answer within {self._timeout:g}s",
+                    {"service": self._service_name})
+            except UnknownService:
+                raise ServiceUnavailable(f"{self._service_name} is not running",
+                                         {"service": self._service_name})
+            except (OperationalError, OSError) as exc:
+                raise ServiceUnavailable(f"message broker unreachable: {exc}",
+                                         {"service": "rabbitmq"})
+
+        return call
+
+
+class TimedRpc(RpcProxy):
+    def __init__(self, target_service, timeout: float | None = None, **options):
+        super().__init__(target_service, **options)
+        self.timeout = timeout
+
+    def get_dependency(self, worker_ctx):
+        timeout = self.timeout or load_settings().rpc_timeout_seconds
+        return TimedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
+                                 timeout, self.options)

@@ -1,0 +1,212 @@
+"""The delivery guarantees of services/common against a real broker (vhost per test) and store.
+
+A throw-away pair of services exercises the shared kernel exactly as the domain services use it:
+``Store`` + ``save_new`` (transactional outbox), the relay, and ``subscribe`` (retries, dead letters).
+"""
+import json
+
+import pytest
+from kombu import Connection, Exchange
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+
+from services.common import topology
+from services.common.consuming import ATTEMPTS_HEADER, subscribe
+from services.common.events import EVENT_TYPES, build_event, event_schema
+from services.common.mongo import Repository, Store, get_client
+from services.common.rpc import TimedRpc
+from services.common.errors import ServiceUnavailable
+from tests.support import wait_until
+
+pytestmark = pytest.mark.integration
+
+if "probe_recorded" not in EVENT_TYPES:
+    @event_schema("probe_recorded", source="investments", description="test-only probe event")
+    class ProbeRecorded(Schema):
+        probe_id = fields.Str(required=True)
+        fail_times = fields.Int(load_default=0)
+        region_code = fields.Str(required=True)
+
+
+class Probes(Repository):
+    collection_name = "probes"
+
+
+class Effects(Repository):
+    collection_name = "effects"
+
+
+class ProbeOrigin:
+    name = "probe_origin"
+    probes = Store(Probes)
+
+    @rpc
+    def record(self, probe_id, fail_times=0):
+        payload = {"probe_id": probe_id, "fail_times": fail_times, "region_code": "KZ-10"}
+        self.probes.save_new({"_id": probe_id}, [("probe_recorded", payload)])
+
+
+class ProbeSink:
+    name = "probe_sink"
+    effects = Store(Effects)
+
+    @subscribe()
+    def on_probe(self, envelope):
+        payload = envelope["payload"]
+        seen = self.effects.collection.find_one_and_update(
+            {"_id": payload["probe_id"]}, {"$inc": {"attempts": 1}}, upsert=True,
+            return_document=True)
+        if seen["attempts"] <= payload["fail_times"]:
+            raise RuntimeError(f"failing on purpose, attempt {seen['attempts']}")
+        self.effects.collection.update_one({"_id": payload["probe_id"]},
+                                           {"$addToSet": {"handled_events": envelope["event_id"]}})
+
+
+class Silent:
+    name = "silent"
+
+    @rpc
+    def wait(self):
+        import eventlet
+        eventlet.sleep(30)
+
+
+class Caller:
+    name = "caller"
+    silent = TimedRpc("silent", timeout=0.5)
+
+    @rpc
+    def call_silent(self):
+        try:
+            self.silent.wait()
+        except ServiceUnavailable as exc:
+            return {"error": exc.error, "details": exc.details}
+
+
+SINK = topology.Subscription("probe_sink", "on_probe", (("investments.events", "probe_recorded"),))
+
+
+@pytest.fixture
+def probe_topology(monkeypatch):
+    monkeypatch.setattr(topology, "SUBSCRIPTIONS", topology.SUBSCRIPTIONS + (SINK,))
+
+
+@pytest.fixture
+def db(platform_env):
+    database = get_client()[f"{platform_env['MONGO_DB_PREFIX']}_probe_sink"]
+    yield database
+    for name in ("effects", "outbox_pointers"):
+        database[name].delete_many({})
+
+
+def _rpc(container, method, *args):
+    from nameko.standalone.rpc import ServiceRpcProxy
+    with ServiceRpcProxy(container.service_name, container.config) as proxy:
+        return getattr(proxy, method)(*args)
+
+
+def _dead_letters(amqp_uri):
+    with Connection(amqp_uri) as conn:
+        queue = conn.SimpleQueue(topology.DEAD_LETTER_QUEUE)
+        messages = []
+        while True:
+            try:
+                message = queue.get(block=True, timeout=0.5)
+            except queue.Empty:
+                break
+            messages.append(message)
+            message.ack()
+        queue.close()
+    return messages
+
+
+def test_event_published_before_consumer_starts_is_delivered(
+        container_factory, nameko_config, probe_topology, db):
+    origin = container_factory(ProbeOrigin, nameko_config)
+    origin.start()  # the relay declares every subscription queue before anything is published
+    _rpc(origin, "record", "p-early")
+    sink = container_factory(ProbeSink, nameko_config)
+    sink.start()
+    doc = wait_until(lambda: db.effects.find_one({"_id": "p-early", "handled_events": {"$exists": True}}),
+                     message="probe handled")
+    assert len(doc["handled_events"]) == 1
+    origin_db = get_client()[db.name.replace("_probe_sink", "_probe_origin")]
+    assert origin_db.probes.find_one({"_id": "p-early"}).get("_outbox") == []
+    assert origin_db.outbox_pointers.count_documents({}) == 0
+
+
+def test_failing_handler_is_retried_then_succeeds(container_factory, nameko_config,
+                                                   probe_topology, db):
+    origin = container_factory(ProbeOrigin, nameko_config)
+    sink = container_factory(ProbeSink, nameko_config)
+    origin.start(); sink.start()
+    _rpc(origin, "record", "p-flaky", 2)  # fails twice, the third attempt succeeds
+    doc = wait_until(lambda: db.effects.find_one({"_id": "p-flaky", "handled_events": {"$exists": True}}),
+                     message="flaky probe handled after retries")
+    assert doc["attempts"] == 3
+    assert _dead_letters(nameko_config["AMQP_URI"]) == []
+
+
+def test_handler_failing_every_time_is_dead_lettered_with_reason(
+        container_factory, nameko_config, probe_topology, db):
+    origin = container_factory(ProbeOrigin, nameko_config)
+    sink = container_factory(ProbeSink, nameko_config)
+    origin.start(); sink.start()
+    _rpc(origin, "record", "p-poison", 99)
+    wait_until(lambda: (db.effects.find_one({"_id": "p-poison"}) or {}).get("attempts") == 3,
+               message="three attempts")
+    letters = wait_until(lambda: _dead_letters(nameko_config["AMQP_URI"]), message="dead letter")
+    assert len(letters) == 1
+    headers = letters[0].headers
+    assert headers["x-platform-reason"] == "handler_failed"
+    assert headers["x-platform-handler"] == "probe_sink.on_probe"
+    assert headers[ATTEMPTS_HEADER] == 3
+    assert "failing on purpose" in headers["x-platform-error"]
+    assert json.loads(letters[0].body)["payload"]["probe_id"] == "p-poison"
+
+
+def test_invalid_and_undecodable_messages_are_dead_lettered_and_consumer_survives(
+        container_factory, nameko_config, probe_topology, db):
+    sink = container_factory(ProbeSink, nameko_config)
+    sink.start()
+    exchange = Exchange("investments.events", type="topic", durable=True)
+    good = build_event("probe_recorded", {"probe_id": "p-after", "region_code": "KZ-10"},
+                       region_code="KZ-10")
+    bad = dict(good, event_id="not-a-uuid", payload={"probe_id": 5})
+    with Connection(nameko_config["AMQP_URI"]) as conn:
+        producer = conn.Producer()
+        producer.publish(bad, exchange=exchange, routing_key="probe_recorded", serializer="json")
+        producer.publish(b"{not json", exchange=exchange, routing_key="probe_recorded",
+                         content_type="application/json", content_encoding="utf-8")
+        producer.publish(good, exchange=exchange, routing_key="probe_recorded", serializer="json")
+    wait_until(lambda: db.effects.find_one({"_id": "p-after", "handled_events": {"$exists": True}}),
+               message="valid message after the bad ones")
+    letters = wait_until(lambda: _dead_letters(nameko_config["AMQP_URI"]), message="dead letters")
+    reasons = sorted(m.headers["x-platform-reason"] for m in letters)
+    assert reasons == ["invalid_message", "undecodable"]
+    invalid = next(m for m in letters if m.headers["x-platform-reason"] == "invalid_message")
+    assert "event_id" in json.loads(invalid.headers["x-platform-details"])
+
+
+def test_redelivered_event_changes_nothing(container_factory, nameko_config, probe_topology, db):
+    sink = container_factory(ProbeSink, nameko_config)
+    sink.start()
+    event = build_event("probe_recorded", {"probe_id": "p-twice", "region_code": "KZ-10"},
+                        region_code="KZ-10")
+    with Connection(nameko_config["AMQP_URI"]) as conn:
+        producer = conn.Producer()
+        for _ in range(2):
+            producer.publish(event, exchange=Exchange("investments.events", type="topic", durable=True),
+                             routing_key="probe_recorded", serializer="json")
+    wait_until(lambda: (db.effects.find_one({"_id": "p-twice"}) or {}).get("attempts") == 2,
+               message="both deliveries")
+    assert db.effects.find_one({"_id": "p-twice"})["handled_events"] == [event["event_id"]]
+
+
+def test_rpc_to_a_silent_service_times_out_with_service_unavailable(container_factory,
+                                                                    nameko_config):
+    container_factory(Silent, nameko_config).start()
+    caller = container_factory(Caller, nameko_config)
+    caller.start()
+    answer = _rpc(caller, "call_silent")
+    assert answer == {"error": "service_unavailable", "details": {"service": "silent"}}
