@@ -1,0 +1,205 @@
+"""Fiscal autonomy indicators of a region for a fiscal year, as of a period (pure).
+
+Definitions (all on the region's consolidated budget: oblast or city budget plus its district and
+rural-district budgets):
+
+* own revenue = executed lines of categories 1–3 (tax, non-tax, sale of fixed capital);
+* total revenue = executed lines of categories 1–4 (4 = transfers received);
+* own-revenue share = own ÷ total; transfer dependency = category 4 ÷ total;
+* execution against plan = executed total ÷ plan total, the plan being the ``approved`` phase when
+  the region has any approved line for the year, else ``planned``;
+* revenue per resident = total revenue ÷ population (population table passed in);
+* donor / recipient status from the year's transfer record: ``recipient`` when subventions exceed
+  withdrawals, ``donor`` when withdrawals are paid and no subvention is received, ``neutral``
+  otherwise, ``unknown`` without a transfer record.
+
+Consolidation: transfers between budgets of the same region (oblast → district, district → rural
+district, withdrawals from lower budgets) are revenue of one budget and spending of another inside
+the region, so counting them would count the same money twice. Codes starting with
+``IndicatorConfig.consolidation_excluded_prefixes`` are left out of every sum.
+
+"To date": a line counts toward "as of P" when its period ends by the end of P. The same series
+(budget, code, phase) may be booked at several granularities (monthly executions and a yearly
+total, say); for each series the granularity covering most of the span is used (the finest on a
+tie), so nothing is counted twice. When a plan exists only as a yearly figure and the span is
+shorter than a year, execution is measured against the annual plan (``plan_basis = "annual"``).
+
+Ratios are Decimal rounded half-up to ``ratio_places`` (4); money is Decimal to 0.01 KZT.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.budgets.ebk import CATEGORY_TRANSFERS, OWN_REVENUE_CATEGORIES, category_of
+from services.budgets.money import ZERO, decimal_str, money, money_str, ratio
+from services.budgets.periods import GRANULARITY_RANK, YEAR_CODE, is_full_year, parse_period
+
+STATUSES = ("recipient", "donor", "neutral", "unknown")
+
+# Fields compared to decide whether a recalculation changed anything (computed_at excluded).
+_COMPARED = ("own_revenue_kzt", "total_revenue_kzt", "transfers_received_kzt", "own_revenue_share",
+             "transfer_dependency", "plan_kzt", "plan_phase", "plan_basis", "execution_rate",
+             "population", "revenue_per_resident_kzt", "subvention_per_resident_kzt",
+             "subventions_kzt", "withdrawals_kzt", "earmarked_kzt", "status", "by_category")
+
+
+@dataclass(frozen=True)
+class IndicatorConfig:
+    min_own_revenue_share: Decimal = Decimal("0.5")
+    ratio_places: int = 4
+    consolidation_excluded_prefixes: tuple[str, ...] = ("401", "4023", "4024")
+
+
+DEFAULT_INDICATOR_CONFIG = IndicatorConfig()
+
+
+def fiscal_status(transfers: dict | None) -> str:
+    if transfers is None:
+        return "unknown"
+    subventions, withdrawals = transfers["subventions_kzt"], transfers["withdrawals_kzt"]
+    if subventions > withdrawals:
+        return "recipient"
+    if withdrawals > 0 and subventions == 0:
+        return "donor"
+    return "neutral"
+
+
+def _series_key(line: dict) -> tuple:
+    return line["budget_level"], line.get("district") or "", line["ebk_code"], line["phase"]
+
+
+def amounts_to_date(lines, as_of: str) -> list[tuple[dict, Decimal]]:
+    """The lines counted toward "as of ``as_of``", one granularity per series (see module doc)."""
+    span_end = parse_period(as_of).last_month
+    by_series: dict[tuple, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for line in lines:
+        kind = parse_period(line["period"]).kind
+        by_series[_series_key(line)][kind].append(line)
+    chosen: list[tuple[dict, Decimal]] = []
+    for granularities in by_series.values():
+        best_kind, best_cover, best_lines = None, -1, []
+        for kind in sorted(granularities, key=GRANULARITY_RANK.__getitem__):
+            inside = [ln for ln in granularities[kind]
+                      if parse_period(ln["period"]).last_month <= span_end]
+            covered = {m for ln in inside for m in parse_period(ln["period"]).months}
+            if len(covered) > best_cover:
+                best_kind, best_cover, best_lines = kind, len(covered), inside
+        if best_kind is not None:
+            chosen.extend((ln, ln["amount_kzt"]) for ln in best_lines)
+    return chosen
+
+
+def _sum_by_category(selected) -> dict[int, Decimal]:
+    totals = {c: ZERO for c in (1, 2, 3, 4)}
+    for line, amount in selected:
+        totals[category_of(line["ebk_code"])] += amount
+    return totals
+
+
+def compute_indicators(region_code: str, fiscal_year: int, lines, *, transfers: dict | None,
+                       population: int | None, as_of: str = YEAR_CODE,
+                       config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG) -> dict:
+    """The indicator document of ``region_code`` for ``fiscal_year`` as of period ``as_of``.
+
+    ``lines`` may hold other regions' or years' lines; only this region's and year's are used.
+    ``transfers`` is the year's transfer record (or None); ``population`` the residents (or None).
+    """
+    parse_period(as_of)
+    excluded = config.consolidation_excluded_prefixes
+    by_phase: dict[str, list[dict]] = defaultdict(list)
+    for line in lines:
+        if line["region_code"] != region_code or int(line["fiscal_year"]) != int(fiscal_year):
+            continue
+        if line["ebk_code"].startswith(excluded):
+            continue
+        by_phase[line["phase"]].append(line)
+
+    executed = _sum_by_category(amounts_to_date(by_phase["executed"], as_of))
+    own = money(sum((executed[c] for c in OWN_REVENUE_CATEGORIES), ZERO))
+    received = money(executed[CATEGORY_TRANSFERS])
+    total = money(own + received)
+
+    plan_phase = "approved" if by_phase["approved"] else ("planned" if by_phase["planned"] else None)
+    plan_amount, plan_basis = None, None
+    if plan_phase is not None:
+        plan_lines = by_phase[plan_phase]
+        plan_amount = money(sum((a for _, a in amounts_to_date(plan_lines, as_of)), ZERO))
+        plan_basis = "period"
+        if not is_full_year(as_of) and not any(
+                parse_period(ln["period"]).kind != "year" for ln in plan_lines):
+            plan_amount = money(sum((a for _, a in amounts_to_date(plan_lines, YEAR_CODE)), ZERO))
+            plan_basis = "annual"
+
+    places = config.ratio_places
+    subventions = transfers["subventions_kzt"] if transfers else None
+    return {
+        "region_code": region_code,
+        "fiscal_year": int(fiscal_year),
+        "as_of_period": as_of,
+        "by_category": {str(c): money(v) for c, v in executed.items()},
+        "own_revenue_kzt": own,
+        "transfers_received_kzt": received,
+        "total_revenue_kzt": total,
+        "own_revenue_share": ratio(own, total, places),
+        "transfer_dependency": ratio(received, total, places),
+        "plan_phase": plan_phase,
+        "plan_basis": plan_basis,
+        "plan_kzt": plan_amount,
+        "execution_rate": ratio(total, plan_amount, places) if plan_amount else None,
+        "population": population,
+        "revenue_per_resident_kzt": money(total / population) if population else None,
+        "subvention_per_resident_kzt": (money(subventions / population)
+                                        if population and subventions is not None else None),
+        "subventions_kzt": money(subventions) if transfers else None,
+        "withdrawals_kzt": money(transfers["withdrawals_kzt"]) if transfers else None,
+        "earmarked_kzt": money(transfers["earmarked_kzt"]) if transfers else None,
+        "status": fiscal_status(transfers),
+    }
+
+
+def is_below_threshold(indicators: dict | None, config: IndicatorConfig) -> bool:
+    share = indicators.get("own_revenue_share") if indicators else None
+    return share is not None and share < config.min_own_revenue_share
+
+
+def indicators_payload(indicators: dict) -> dict:
+    """JSON-ready form (money and ratios as decimal strings) for events and API output."""
+    out = {}
+    for name, value in indicators.items():
+        if name == "by_category":
+            out[name] = {k: money_str(v) for k, v in value.items()}
+        elif name.endswith("_kzt"):
+            out[name] = None if value is None else money_str(value)
+        elif isinstance(value, Decimal):
+            out[name] = decimal_str(value)
+        else:
+            out[name] = value
+    return out
+
+
+def compare_indicators(previous: dict | None, new: dict,
+                       config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG) -> list[tuple[str, dict]]:
+    """Facts for replacing ``previous`` by ``new`` (same region, year and as-of period).
+
+    * ``indicators_recalculated`` when anything changed (or there was nothing before); a
+      recalculation that reproduces the stored figures is not news;
+    * ``autonomy_below_threshold`` only when the own-revenue share *crosses* below
+      ``config.min_own_revenue_share``: from at or above (or unknown) to below. Staying below
+      emits nothing more; rising above and falling again emits again.
+    """
+    facts: list[tuple[str, dict]] = []
+    changed = previous is None or any(previous.get(k) != new.get(k) for k in _COMPARED)
+    if changed:
+        facts.append(("indicators_recalculated", indicators_payload(new)))
+    if is_below_threshold(new, config) and not is_below_threshold(previous, config):
+        facts.append(("autonomy_below_threshold", {
+            "region_code": new["region_code"],
+            "fiscal_year": new["fiscal_year"],
+            "as_of_period": new["as_of_period"],
+            "own_revenue_share": decimal_str(new["own_revenue_share"]),
+            "previous_share": decimal_str(previous.get("own_revenue_share")) if previous else None,
+            "threshold": decimal_str(config.min_own_revenue_share),
+            "transfer_dependency": decimal_str(new["transfer_dependency"]),
+            "status": new["status"],
+        }))
+    return facts

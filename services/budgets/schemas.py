@@ -1,0 +1,300 @@
+"""Marshmallow schemas of the budgets service's RPC/HTTP input and output.
+
+Input schemas check types and closed vocabularies field by field, then hand the whole record to
+the domain rules (:mod:`services.budgets.domain`) so cross-field rules (district required for
+district budgets, EBK code known, level allowed in the region) live in one place. Money is read
+with :class:`MoneyField` (decimal strings or integers; floats, NaN and more than two decimals are
+refused) and written as decimal strings.
+"""
+from marshmallow import (Schema, ValidationError, fields, post_load, pre_load, validate,
+                         validates_schema)
+
+from services.budgets.domain import (BUDGET_LEVELS, DEFAULT_LINE_RULES, PHASES, check_revenue_line,
+                                     check_transfers)
+from services.budgets.money import AmountError, money_str, parse_amount
+from services.budgets.periods import PERIOD_CODES
+from services.common.regions import REGION_CODES
+
+MAX_BATCH_LINES = 10_000
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+_YEARS = validate.Range(min=DEFAULT_LINE_RULES.min_fiscal_year,
+                        max=DEFAULT_LINE_RULES.max_fiscal_year)
+
+
+class MoneyField(fields.Field):
+    """KZT amount: in, a decimal string or int (never a float); out, a decimal string."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.allow_negative = allow_negative
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_amount(value, allow_negative=self.allow_negative)
+        except AmountError as exc:
+            raise ValidationError(str(exc))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else money_str(value)
+
+
+def _region(**kwargs):
+    return fields.Str(validate=validate.OneOf(REGION_CODES), **kwargs)
+
+
+def _year(**kwargs):
+    return fields.Int(strict=True, validate=_YEARS, **kwargs)
+
+
+def _problems_to_error(problems: dict) -> ValidationError:
+    return ValidationError(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Revenue lines
+
+class RevenueLineSchema(Schema):
+    """One revenue line; loads to the domain's line document (Decimal amount, ebk_category)."""
+    region_code = _region(required=True)
+    budget_level = fields.Str(required=True, validate=validate.OneOf(BUDGET_LEVELS))
+    district = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    fiscal_year = _year(required=True)
+    period = fields.Str(required=True, validate=validate.OneOf(PERIOD_CODES))
+    ebk_code = fields.Str(required=True, validate=validate.Regexp(
+        r"^[1-4]\d{5}$", error="must be 6 digits: category(1) class(2) subclass(1) specifics(2)"))
+    phase = fields.Str(required=True, validate=validate.OneOf(PHASES))
+    amount_kzt = MoneyField(required=True)
+
+    @validates_schema
+    def _domain_rules(self, data, **kwargs):
+        _, problems = check_revenue_line(data)
+        if problems:
+            raise _problems_to_error(problems)
+
+    @post_load
+    def _to_document(self, data, **kwargs):
+        line, _ = check_revenue_line(data)
+        return line
+
+
+class RevenueBatchSchema(Schema):
+    batch_id = fields.Str(load_default=None, validate=validate.Length(min=1, max=100))
+    lines = fields.List(fields.Nested(RevenueLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_BATCH_LINES))
+
+
+class RevenueLineOutSchema(Schema):
+    region_code = fields.Str()
+    budget_level = fields.Str()
+    district = fields.Str(allow_none=True)
+    fiscal_year = fields.Int()
+    period = fields.Str()
+    ebk_code = fields.Str()
+    ebk_category = fields.Int()
+    phase = fields.Str()
+    amount_kzt = MoneyField()
+
+
+class RevenueQuerySchema(Schema):
+    """Filters for listing revenue lines; ``page_size`` above the cap is lowered to the cap."""
+    region_code = _region(load_default=None)
+    budget_level = fields.Str(load_default=None, validate=validate.OneOf(BUDGET_LEVELS))
+    district = fields.Str(load_default=None)
+    fiscal_year = _year(load_default=None)
+    period = fields.Str(load_default=None, validate=validate.OneOf(PERIOD_CODES))
+    ebk_prefix = fields.Str(load_default=None, validate=validate.Regexp(
+        r"^[1-4]\d{0,5}$", error="1 to 6 digits starting with the category (1-4)"))
+    phase = fields.Str(load_default=None, validate=validate.OneOf(PHASES))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Int(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1))
+
+    @pre_load
+    def _from_query_string(self, data, **kwargs):
+        # Query strings carry every value as text; numbers are converted for the Int fields.
+        data = dict(data)
+        for name in ("fiscal_year", "page", "page_size"):
+            if isinstance(data.get(name), str) and data[name].isdigit():
+                data[name] = int(data[name])
+        return data
+
+    @post_load
+    def _cap(self, data, **kwargs):
+        data["page_size"] = min(data["page_size"], MAX_PAGE_SIZE)
+        return data
+
+
+class PageSchema(Schema):
+    items = fields.List(fields.Nested(RevenueLineOutSchema))
+    page = fields.Int()
+    page_size = fields.Int()
+    total = fields.Int()
+
+
+# ---------------------------------------------------------------------------------------------
+# Transfers
+
+class TransfersSchema(Schema):
+    region_code = _region(required=True)
+    fiscal_year = _year(required=True)
+    subventions_kzt = MoneyField(load_default="0")
+    withdrawals_kzt = MoneyField(load_default="0")
+    earmarked_kzt = MoneyField(load_default="0")
+
+    @post_load
+    def _to_document(self, data, **kwargs):
+        record, problems = check_transfers(data)
+        if problems:
+            raise _problems_to_error(problems)
+        return record
+
+
+class TransfersOutSchema(Schema):
+    region_code = fields.Str()
+    fiscal_year = fields.Int()
+    subventions_kzt = MoneyField()
+    withdrawals_kzt = MoneyField()
+    earmarked_kzt = MoneyField()
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators
+
+class IndicatorsQuerySchema(Schema):
+    region_code = _region(required=True)
+    fiscal_year = _year(required=True)
+    as_of_period = fields.Str(load_default="Y", validate=validate.OneOf(PERIOD_CODES))
+
+
+class IndicatorsOutSchema(Schema):
+    region_code = fields.Str()
+    fiscal_year = fields.Int()
+    as_of_period = fields.Str()
+    by_category = fields.Dict(keys=fields.Str(), values=MoneyField())
+    own_revenue_kzt = MoneyField()
+    transfers_received_kzt = MoneyField()
+    total_revenue_kzt = MoneyField()
+    own_revenue_share = fields.Decimal(as_string=True, allow_none=True)
+    transfer_dependency = fields.Decimal(as_string=True, allow_none=True)
+    plan_phase = fields.Str(allow_none=True)
+    plan_basis = fields.Str(allow_none=True)
+    plan_kzt = MoneyField(allow_none=True)
+    execution_rate = fields.Decimal(as_string=True, allow_none=True)
+    population = fields.Int(allow_none=True)
+    revenue_per_resident_kzt = MoneyField(allow_none=True)
+    subvention_per_resident_kzt = MoneyField(allow_none=True)
+    subventions_kzt = MoneyField(allow_none=True)
+    withdrawals_kzt = MoneyField(allow_none=True)
+    earmarked_kzt = MoneyField(allow_none=True)
+    status = fields.Str()
+
+
+# ---------------------------------------------------------------------------------------------
+# Block budgets
+
+class BlockTargetSchema(Schema):
+    indicator = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    target_value = fields.Decimal(required=True, as_string=True, allow_nan=False)
+
+
+class BlockLineInSchema(Schema):
+    line_id = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(load_default=None, validate=validate.Length(max=200))
+    allocated_kzt = MoneyField(load_default="0")
+
+
+class BlockCreateSchema(Schema):
+    spending_body = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    region_code = _region(required=True)
+    fiscal_year = _year(required=True)
+    limit_kzt = MoneyField(required=True)
+    targets = fields.List(fields.Nested(BlockTargetSchema), load_default=list,
+                          validate=validate.Length(max=50))
+    lines = fields.List(fields.Nested(BlockLineInSchema), load_default=list,
+                        validate=validate.Length(max=200))
+
+    @post_load
+    def _drop_empty_names(self, data, **kwargs):
+        for line in data["lines"]:
+            if line.get("name") is None:
+                line.pop("name", None)
+        return data
+
+
+class BlockMoveSchema(Schema):
+    block_id = fields.Str(required=True)
+    from_line = fields.Str(required=True)
+    to_line = fields.Str(required=True)
+    amount_kzt = MoneyField(required=True)
+    move_id = fields.Str(load_default=None, validate=validate.Length(min=1, max=100))
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        if data["from_line"] == data["to_line"]:
+            raise ValidationError({"to_line": ["must differ from from_line"]})
+
+
+class BlockAllocateSchema(Schema):
+    block_id = fields.Str(required=True)
+    line_id = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(load_default=None, validate=validate.Length(max=200))
+    allocated_kzt = MoneyField(required=True)
+
+
+class BlockExecutionSchema(Schema):
+    block_id = fields.Str(required=True)
+    line_id = fields.Str(required=True)
+    amount_kzt = MoneyField(required=True)
+
+
+class BlockCarryOverSchema(Schema):
+    block_id = fields.Str(required=True)
+
+
+class BlockLineOutSchema(Schema):
+    line_id = fields.Str()
+    name = fields.Str()
+    allocated_kzt = fields.Str()
+    executed_kzt = fields.Str()
+
+
+class BlockOutSchema(Schema):
+    """Shape of :func:`services.budgets.blocks.block_as_output` (already JSON-ready)."""
+    block_id = fields.Str()
+    spending_body = fields.Str()
+    region_code = fields.Str()
+    fiscal_year = fields.Int()
+    limit_kzt = fields.Str()
+    allocated_kzt = fields.Str()
+    executed_kzt = fields.Str()
+    unallocated_kzt = fields.Str()
+    unspent_kzt = fields.Str()
+    targets = fields.List(fields.Dict())
+    lines = fields.List(fields.Nested(BlockLineOutSchema))
+    carry_ins = fields.Dict(keys=fields.Str(), values=fields.Str())
+    carried_over = fields.Dict(allow_none=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Annual report
+
+class ReportRequestSchema(Schema):
+    region_code = _region(required=True)
+    reporting_year = _year(required=True)
+
+
+class ReportOutSchema(Schema):
+    """Top level of :func:`services.budgets.report.build_annual_report` (already JSON-ready)."""
+    report_id = fields.Str()
+    addressee = fields.Str()
+    region_code = fields.Str()
+    region_name = fields.Str()
+    reporting_year = fields.Int()
+    due_date = fields.Str()
+    generated_at = fields.Str()
+    on_time = fields.Bool()
+    indicators = fields.Dict(allow_none=True)
+    transfers = fields.Dict(allow_none=True)
+    block_budget = fields.Dict()
+    forecast_vs_actual = fields.Dict()
