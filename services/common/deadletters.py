@@ -16,8 +16,9 @@ def _scan(amqp_uri: str, action):
     """Call ``action(channel, message)`` for every dead letter; ack those it returns True for."""
     with Connection(amqp_uri, connect_timeout=5) as conn:
         channel = conn.channel()
-        topology.dead_letter_queue().maybe_bind(channel)
-        topology.dead_letter_queue().declare()
+        queue = topology.dead_letter_queue()
+        queue.maybe_bind(channel)
+        queue.declare()
         taken = 0
         while taken < MAX_SCAN:
             raw = channel.basic_get(topology.DEAD_LETTER_QUEUE, no_ack=False)

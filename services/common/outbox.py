@@ -4,9 +4,9 @@ The store has no multi-document transactions, so an aggregate's pending events l
 document (``_outbox``): the state change and its events are one write, and a crash can never split
 them. Scanning aggregate collections for pending events would be a full scan on FerretDB, so every
 write first records a small *pointer* (collection, document id) in ``outbox_pointers``; the relay
-sweeps pointers, publishes the document's pending events with publisher confirms and pulls each one
-once confirmed. A crash after publish and before the pull republishes the event later: delivery is
-at least once and consumers are idempotent by ``event_id``.
+sweeps pointers, publishes the document's pending events with publisher confirms and removes each
+one from the head of ``_outbox`` once confirmed. A crash after publish and before that removal
+republishes the event later: delivery is at least once and consumers are idempotent by ``event_id``.
 
 Pointer life cycle: the writing request flushes and deletes its own pointer right after its write.
 A pointer left behind (the publish failed, or the process died) is handled by the sweep, which
@@ -117,8 +117,11 @@ class OutboxRelay(SharedExtension):
         pending = (doc or {}).get(OUTBOX_FIELD) or []
         for envelope in pending:
             self._publish(envelope)
-            collection.update_one({"_id": doc_id},
-                                  {"$pull": {OUTBOX_FIELD: {"event_id": envelope["event_id"]}}})
+            # Entries are published from the head, so "sent" is: pop the head if it is still this
+            # event (a concurrent flusher may have popped it already). A query-style $pull would
+            # read better, but FerretDB 1.24 matches $pull documents by exact equality only.
+            collection.update_one({"_id": doc_id, f"{OUTBOX_FIELD}.0.event_id": envelope["event_id"]},
+                                  {"$pop": {OUTBOX_FIELD: -1}})
         return True
 
     def _publish(self, envelope: dict) -> None:

@@ -54,8 +54,15 @@ def _events(source: str) -> str:
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    # the hub sees every domain event
     Subscription("gateway", "record_event",
                  tuple((_events(s), "#") for s in SOURCES), queue_name="evt-all--gateway.record_event"),
+    # a commissioned project widens the region's tax base; a cancelled one narrows it again
+    Subscription("budgets", "on_project_commissioned", ((_events("investments"), "project_commissioned"),)),
+    Subscription("budgets", "on_project_cancelled", ((_events("investments"), "project_cancelled"),)),
+    # inbound ministry contracts (see the AsyncAPI document)
+    Subscription("budgets", "on_revenue_executed", ((INBOUND_EXCHANGE, "finance.revenue_executed"),),
+                 queue_name="inbound-finance.revenue_executed--budgets"),
 )
 
 

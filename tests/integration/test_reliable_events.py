@@ -10,8 +10,8 @@ from kombu import Connection, Exchange
 from marshmallow import Schema, fields
 from nameko.rpc import rpc
 
-from services.common import topology
-from services.common.consuming import ATTEMPTS_HEADER, subscribe
+from services.common import deadletters, topology
+from services.common.consuming import subscribe
 from services.common.events import EVENT_TYPES, build_event, event_schema
 from services.common.mongo import Repository, Store, get_client
 from services.common.rpc import TimedRpc
@@ -106,18 +106,7 @@ def _rpc(container, method, *args):
 
 
 def _dead_letters(amqp_uri):
-    with Connection(amqp_uri) as conn:
-        queue = conn.SimpleQueue(topology.DEAD_LETTER_QUEUE)
-        messages = []
-        while True:
-            try:
-                message = queue.get(block=True, timeout=0.5)
-            except queue.Empty:
-                break
-            messages.append(message)
-            message.ack()
-        queue.close()
-    return messages
+    return deadletters.list_dead_letters(amqp_uri)
 
 
 def test_event_published_before_consumer_starts_is_delivered(
@@ -131,8 +120,9 @@ def test_event_published_before_consumer_starts_is_delivered(
                      message="probe handled")
     assert len(doc["handled_events"]) == 1
     origin_db = get_client()[db.name.replace("_probe_sink", "_probe_origin")]
-    assert origin_db.probes.find_one({"_id": "p-early"}).get("_outbox") == []
-    assert origin_db.outbox_pointers.count_documents({}) == 0
+    wait_until(lambda: origin_db.probes.find_one({"_id": "p-early"}).get("_outbox") == [],
+               message="outbox entry marked sent")
+    wait_until(lambda: origin_db.outbox_pointers.count_documents({}) == 0, message="pointer gone")
 
 
 def test_failing_handler_is_retried_then_succeeds(container_factory, nameko_config,
@@ -157,12 +147,17 @@ def test_handler_failing_every_time_is_dead_lettered_with_reason(
                message="three attempts")
     letters = wait_until(lambda: _dead_letters(nameko_config["AMQP_URI"]), message="dead letter")
     assert len(letters) == 1
-    headers = letters[0].headers
-    assert headers["x-platform-reason"] == "handler_failed"
-    assert headers["x-platform-handler"] == "probe_sink.on_probe"
-    assert headers[ATTEMPTS_HEADER] == 3
-    assert "failing on purpose" in headers["x-platform-error"]
-    assert json.loads(letters[0].body)["payload"]["probe_id"] == "p-poison"
+    letter = letters[0]
+    assert letter["reason"] == "handler_failed"
+    assert letter["handler"] == "probe_sink.on_probe"
+    assert letter["attempts"] == 3
+    assert "failing on purpose" in letter["error"]
+    assert letter["body"]["payload"]["probe_id"] == "p-poison"
+
+    # fixed or not, an operator can replay it: it goes back to its queue and is handled again
+    assert deadletters.replay(nameko_config["AMQP_URI"], {letter["id"]}) == 1
+    wait_until(lambda: (db.effects.find_one({"_id": "p-poison"}) or {}).get("attempts") == 4,
+               message="replayed message handled again")
 
 
 def test_invalid_and_undecodable_messages_are_dead_lettered_and_consumer_survives(
@@ -182,10 +177,12 @@ def test_invalid_and_undecodable_messages_are_dead_lettered_and_consumer_survive
     wait_until(lambda: db.effects.find_one({"_id": "p-after", "handled_events": {"$exists": True}}),
                message="valid message after the bad ones")
     letters = wait_until(lambda: _dead_letters(nameko_config["AMQP_URI"]), message="dead letters")
-    reasons = sorted(m.headers["x-platform-reason"] for m in letters)
+    reasons = sorted(m["reason"] for m in letters)
     assert reasons == ["invalid_message", "undecodable"]
-    invalid = next(m for m in letters if m.headers["x-platform-reason"] == "invalid_message")
-    assert "event_id" in json.loads(invalid.headers["x-platform-details"])
+    invalid = next(m for m in letters if m["reason"] == "invalid_message")
+    assert "event_id" in json.loads(invalid["details"])
+    assert deadletters.discard(nameko_config["AMQP_URI"], {m["id"] for m in letters}) == 2
+    assert _dead_letters(nameko_config["AMQP_URI"]) == []
 
 
 def test_redelivered_event_changes_nothing(container_factory, nameko_config, probe_topology, db):
