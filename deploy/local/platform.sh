@@ -15,6 +15,8 @@ NAMEKO="$(dirname "$PY")/nameko"
 PORT="${GATEWAY_PORT:-8000}"
 HOST="${GATEWAY_HOST:-127.0.0.1}"
 SERVICES=(investments budgets personnel gateway)
+declare -A SERVICE_CLASS=([investments]=InvestmentsService [budgets]=BudgetsService
+                          [personnel]=PersonnelService [gateway]=GatewayService)
 WAIT_SECONDS="${PLATFORM_WAIT_SECONDS:-90}"
 
 say() { echo "[platform] $*"; }
@@ -32,7 +34,7 @@ start_one() {
   if alive "$svc"; then say "$svc already running (pid $(cat "$STATE/run/$svc.pid"))"; return; fi
   rm -f "$STATE/run/$svc.pid"  # stale pid from a killed run
   cd "$ROOT"
-  setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" "services.$svc.service" \
+  setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" "services.$svc.service:${SERVICE_CLASS[$svc]}" \
     >>"$STATE/log/$svc.log" 2>&1 < /dev/null &
   echo $! > "$STATE/run/$svc.pid"
   say "started $svc (pid $!, log $STATE/log/$svc.log)"

@@ -89,6 +89,7 @@ def parse_event(body: dict, *, expected_type: str | None = None) -> dict:
     """Validate an envelope received from the bus; the payload is loaded with its own schema.
 
     Raises ``ValidationFailed`` naming the bad fields: the consumer dead-letters such a message.
+    ``payload`` comes back loaded (Decimal, date); ``wire_payload`` is the payload as published.
     """
     try:
         envelope = EnvelopeSchema().load(body)
@@ -100,6 +101,7 @@ def parse_event(body: dict, *, expected_type: str | None = None) -> dict:
     spec = EVENT_TYPES.get(event_type)
     if spec is None:
         raise ValidationFailed("unknown event type", {"event_type": [f"unknown: {event_type}"]})
+    envelope["wire_payload"] = body["payload"]
     try:
         envelope["payload"] = spec.schema().load(body["payload"])
     except ValidationError as exc:

@@ -99,6 +99,7 @@ class ApiRoute(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
+        request.shallow = False  # nameko's server builds requests that refuse to read the body
         correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         request.correlation_id = correlation_id
         request.principal = None

@@ -28,7 +28,7 @@ class JournalRepository(Repository):
             "region_code": envelope["region_code"],
             "correlation_id": envelope["correlation_id"],
             "occurred_at": envelope["occurred_at"],
-            "payload": envelope["payload"],
+            "payload": envelope["wire_payload"],  # as published: JSON types only
             "received_at": utcnow(),
         }
         try:

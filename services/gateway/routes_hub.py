@@ -1,5 +1,6 @@
 """The hub: consumes every domain event into the coordination journal, and serves it."""
 from services.common.consuming import subscribe
+from services.gateway import contracts  # noqa: F401  (registers every event schema)
 from services.gateway import policy
 from services.gateway.base import GatewayBase
 from services.gateway.http import api

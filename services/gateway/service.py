@@ -5,7 +5,8 @@ service.
 """
 from services.gateway.routes_hub import HubRoutes
 from services.gateway.routes_platform import PlatformRoutes
+from services.gateway.routes_projects import ProjectRoutes
 
 
-class GatewayService(PlatformRoutes, HubRoutes):
+class GatewayService(PlatformRoutes, HubRoutes, ProjectRoutes):
     name = "gateway"
