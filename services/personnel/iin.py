@@ -1,0 +1,124 @@
+"""Individual identification number (IIN, ИИН) of a person in Kazakhstan.
+
+Layout: ``YYMMDD`` birth date · one century/sex digit · 4-digit serial · one check digit.
+The century/sex digit is 1/2 for the 1800s, 3/4 for the 1900s, 5/6 for the 2000s; odd means male,
+even female. The check digit is the weighted sum of the first 11 digits with weights 1..11 mod 11;
+a result of 10 is recomputed with weights 3..11,1,2, and a second 10 means no valid IIN exists
+for those 11 digits.
+"""
+from datetime import date
+
+from services.common.errors import ValidationFailed
+
+IIN_LENGTH = 12
+MALE = "male"
+FEMALE = "female"
+SEXES = (MALE, FEMALE)
+
+FIRST_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+
+# century/sex digit → (first year of the century, sex)
+CENTURY_SEX_DIGITS = {
+    1: (1800, MALE), 2: (1800, FEMALE),
+    3: (1900, MALE), 4: (1900, FEMALE),
+    5: (2000, MALE), 6: (2000, FEMALE),
+}
+
+# The reasons are distinct so a form can tell a typo from a wrong date or a made-up number.
+REASON_FORMAT = "must be exactly 12 digits"
+REASON_CENTURY = "invalid century/sex digit (7th digit must be 1-6)"
+REASON_DATE = "invalid birth date in the first 6 digits"
+REASON_NO_CHECK_DIGIT = "no valid check digit exists for this number"
+REASON_CHECK_DIGIT = "check digit mismatch"
+
+
+def iin_check_digit(first_eleven: str) -> int | None:
+    """The check digit for 11 leading digits, or None when both weightings give 10."""
+    digits = [int(ch) for ch in first_eleven]
+    check = sum(w * d for w, d in zip(FIRST_WEIGHTS, digits)) % 11
+    if check == 10:
+        check = sum(w * d for w, d in zip(SECOND_WEIGHTS, digits)) % 11
+    return None if check == 10 else check
+
+
+def _fail(reason: str) -> ValidationFailed:
+    return ValidationFailed("invalid IIN", {"iin": [reason]})
+
+
+def validate_iin(iin) -> tuple[date, str]:
+    """Validate an IIN and return ``(birth_date, sex)``.
+
+    Raises ``ValidationFailed({"iin": [reason]})`` with one of the ``REASON_*`` texts.
+    """
+    if not isinstance(iin, str) or len(iin) != IIN_LENGTH or not iin.isascii() or not iin.isdigit():
+        raise _fail(REASON_FORMAT)
+    century_sex = CENTURY_SEX_DIGITS.get(int(iin[6]))
+    if century_sex is None:
+        raise _fail(REASON_CENTURY)
+    century, sex = century_sex
+    try:
+        birth_date = date(century + int(iin[0:2]), int(iin[2:4]), int(iin[4:6]))
+    except ValueError:
+        raise _fail(REASON_DATE) from None
+    expected = iin_check_digit(iin[:11])
+    if expected is None:
+        raise _fail(REASON_NO_CHECK_DIGIT)
+    if expected != int(iin[11]):
+        raise _fail(REASON_CHECK_DIGIT)
+    return birth_date, sex
+
+
+def is_valid_iin(iin) -> bool:
+    try:
+        validate_iin(iin)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def century_sex_digit(birth_date: date, sex: str) -> int:
+    if sex not in SEXES:
+        raise ValueError(f"sex must be one of {SEXES}")
+    for digit, (century, digit_sex) in CENTURY_SEX_DIGITS.items():
+        if century <= birth_date.year < century + 100 and digit_sex == sex:
+            return digit
+    raise ValueError("birth year must be between 1800 and 2099")
+
+
+def make_iin(birth_date: date, sex: str, serial: int) -> str:
+    """A valid IIN for a person born on ``birth_date`` of ``sex`` with the 4-digit ``serial``.
+
+    About 1 serial in 121 gives 11 digits with no valid check digit; for those this raises
+    ``ValueError`` and the caller takes the next serial (see ``iin_serials``).
+    """
+    if not 0 <= serial <= 9999:
+        raise ValueError("serial must be 0..9999")
+    first_eleven = f"{birth_date:%y%m%d}{century_sex_digit(birth_date, sex)}{serial:04d}"
+    check = iin_check_digit(first_eleven)
+    if check is None:
+        raise ValueError(f"serial {serial} has no valid check digit for this birth date and sex")
+    return first_eleven + str(check)
+
+
+def first_valid_iin(birth_date: date, sex: str, serial: int) -> str:
+    """``make_iin`` with the first serial from ``serial`` upwards (wrapping) that has a check digit."""
+    for offset in range(10000):
+        try:
+            return make_iin(birth_date, sex, (serial + offset) % 10000)
+        except ValueError:
+            continue
+    raise ValueError("no serial gives a valid IIN")  # unreachable: most serials are valid
+
+
+def mask_iin(iin: str | None) -> str | None:
+    """Hide everything after the birth date: ``"880101300123"`` → ``"880101******"``.
+
+    The birth date alone does not identify a person; the serial and check digit would. A value
+    that is not a 12-character IIN is masked entirely so no fragment of bad input leaks.
+    """
+    if iin is None:
+        return None
+    if len(iin) != IIN_LENGTH:
+        return "*" * len(iin)
+    return iin[:6] + "*" * 6
