@@ -63,6 +63,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # inbound ministry contracts (see the AsyncAPI document)
     Subscription("budgets", "on_revenue_executed", ((INBOUND_EXCHANGE, "finance.revenue_executed"),),
                  queue_name="inbound-finance.revenue_executed--budgets"),
+    Subscription("personnel", "on_organisation_changed",
+                 ((INBOUND_EXCHANGE, "civil_service.organisation_changed"),),
+                 queue_name="inbound-civil_service.organisation_changed--personnel"),
 )
 
 
