@@ -18,11 +18,11 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
 from services.common.config import load_settings
-from services.common.errors import PlatformError, Unauthenticated, ValidationFailed
+from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.mongo import get_client
 from services.gateway import auth, policy
-from services.gateway.errors import (PayloadTooLarge, RateLimited, error_body, json_response,
-                                     response_from_exception, status_for)
+from services.gateway.errors import (PayloadTooLarge, RateLimited, json_response,
+                                     response_from_exception)
 from services.gateway.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,20 @@ class ApiRoute(HttpRequestHandler):
     guard = Guard()
 
     def __init__(self, method, url, *, public: bool = False, permission=None,
-                 audit: bool | None = None, **kwargs):
+                 audit: bool | None = None, summary: str = "", body=None, query=None,
+                 response=None, responses: dict | None = None, tags=(), **kwargs):
         self.public = public
         self.permission = permission  # (resource, action) checked before the route runs
         self.audit_always = audit
+        # OpenAPI description (services/gateway/openapi.py reads these): marshmallow schema
+        # classes for the JSON body, the query string and the success response, extra
+        # {status: description} responses, and tags.
+        self.summary = summary
+        self.body_schema = body
+        self.query_schema = query
+        self.response_schema = response
+        self.extra_responses = responses or {}
+        self.tags = tuple(tags)
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):

@@ -1,0 +1,23 @@
+from services.common.config import load_settings
+
+
+def test_defaults_serve_the_local_stack(monkeypatch):
+    for name in ("AMQP_URI", "MONGO_URI", "GATEWAY_PORT", "MONGO_DB_PREFIX"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.amqp_uri.startswith("pyamqp://") and "127.0.0.1:5672" in settings.amqp_uri
+    assert settings.mongo_uri == "mongodb://127.0.0.1:27017/"
+    assert settings.gateway_port == 8000
+    assert settings.database_name("budgets") == "regional_budgets"
+    assert settings.metrics_port("personnel") == 9103
+
+
+def test_environment_overrides(monkeypatch):
+    monkeypatch.setenv("MONGO_DB_PREFIX", "ops")
+    monkeypatch.setenv("GATEWAY_PORT", "8100")
+    monkeypatch.setenv("BUDGETS_METRICS_PORT", "9999")
+    monkeypatch.setenv("RPC_TIMEOUT_SECONDS", "1.5")
+    settings = load_settings()
+    assert settings.database_name("budgets") == "ops_budgets"
+    assert settings.gateway_port == 8100 and settings.metrics_port("budgets") == 9999
+    assert settings.rpc_timeout_seconds == 1.5
