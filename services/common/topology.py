@@ -82,7 +82,8 @@ def exchange(name: str) -> Exchange:
 
 
 def _queue_arguments() -> dict:
-    # quorum queues for a RabbitMQ cluster (QUEUE_TYPE=quorum); classic by default
+    # quorum queues for a RabbitMQ cluster (QUEUE_TYPE=quorum; settle it before the first deploy:
+    # an existing queue cannot be redeclared with another type); classic by default
     queue_type = os.environ.get("QUEUE_TYPE", "")
     return {"x-queue-type": queue_type} if queue_type else {}
 
@@ -103,7 +104,8 @@ def retry_queue(delay: float) -> Queue:
     return Queue(f"platform.retry.{delay:g}s", exchange=retry_exchange(delay), durable=True,
                  auto_delete=False,
                  queue_arguments={"x-message-ttl": int(delay * 1000),
-                                  "x-dead-letter-exchange": REQUEUE_EXCHANGE})
+                                  "x-dead-letter-exchange": REQUEUE_EXCHANGE,
+                                  **_queue_arguments()})
 
 
 def dead_letter_exchange() -> Exchange:
@@ -112,7 +114,7 @@ def dead_letter_exchange() -> Exchange:
 
 def dead_letter_queue() -> Queue:
     return Queue(DEAD_LETTER_QUEUE, exchange=dead_letter_exchange(), durable=True,
-                 auto_delete=False)
+                 auto_delete=False, queue_arguments=_queue_arguments() or None)
 
 
 def all_declarations() -> list:
