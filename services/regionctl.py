@@ -3,10 +3,18 @@
     regionctl token --role ROLE [--region KZ-xx] [--subject NAME] [--ttl SECONDS]
     regionctl topology                       declare every exchange, queue and binding
     regionctl dlq list|show ID|replay [ID…|--all]|discard ID…
+    regionctl seed [--only investments,personnel,budgets] [--projects N] [--servants N] …
+    regionctl import FILE [--format csv|ofdp] [--mode partial|all_or_nothing]
+    regionctl keys create|list|revoke …      API keys for machine clients
 """
 import argparse
 import json
 import sys
+import warnings
+from datetime import date
+
+# eventlet announces its own deprecation on import; operators need not read it on every command
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from services.common.config import load_settings
 
@@ -55,6 +63,34 @@ def _dlq(args) -> int:
     return 2
 
 
+SEED_AREAS = ("investments", "personnel", "budgets")
+
+
+def _seed(args) -> int:
+    """Demo data for `make run` users, through each service's own RPC (idempotent on re-run)."""
+    import importlib
+    areas = [a.strip() for a in args.only.split(",")] if args.only else list(SEED_AREAS)
+    unknown = sorted(set(areas) - set(SEED_AREAS))
+    if unknown:
+        print(f"unknown seed areas: {unknown}; choose from {SEED_AREAS}", file=sys.stderr)
+        return 2
+    # each area has its own defaults for what was not given on the command line
+    given = argparse.Namespace(**{k: v for k, v in vars(args).items() if v is not None})
+    worst = 0
+    for area in areas:
+        cli = importlib.import_module(f"services.{area}.cli")
+        if not hasattr(cli, "seed_command"):
+            print(f"{area}: no demo data to seed")
+            continue
+        worst = max(worst, cli.seed_command(given))
+    return worst
+
+
+def _import(args) -> int:
+    from services.budgets.cli import import_command
+    return import_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regionctl")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +111,27 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("ids", nargs="*")
     dlq.add_argument("--all", action="store_true")
     dlq.set_defaults(func=_dlq)
+
+    seed = sub.add_parser("seed", help="load demo data into the running platform")
+    seed.add_argument("--only", default="", help=f"comma-separated subset of {SEED_AREAS}")
+    seed.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
+    seed.add_argument("--projects", type=int, default=600)
+    seed.add_argument("--servants", type=int, default=None)
+    seed.add_argument("--rotations", type=int, default=None)
+    seed.add_argument("--today", type=date.fromisoformat, default=None)
+    seed.add_argument("--batch-size", dest="batch_size", type=int, default=None)
+    seed.add_argument("--timeout", type=float, default=None)
+    seed.set_defaults(func=_seed)
+
+    try:
+        from services.budgets.cli import add_import_arguments
+        add_import_arguments(sub.add_parser("import", help="bulk-import budget revenue lines"))
+        sub.choices["import"].set_defaults(func=_import)
+    except ImportError:  # the budgets CLI ships with the budgets service
+        pass
+
+    from services.gateway.cli import add_keys_parser
+    add_keys_parser(sub)
     return parser
 
 
