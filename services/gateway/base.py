@@ -2,12 +2,19 @@
 from services.common.metrics import Metrics
 from services.common.mongo import Store
 from services.common.rpc import TimedRpc
+from services.gateway.admin_store import ApiKeyStore, AuditRepository
+from services.gateway.hub_initiatives import InitiativeRepository
+from services.gateway.hub_projections import HubReadModels
 from services.gateway.journal import JournalRepository
 
 
 class GatewayBase:
     metrics = Metrics(serve=False)  # the gateway serves /metrics on its API port
     journal = Store(JournalRepository)
+    hub_models = Store(HubReadModels)          # the hub's per-aggregate read models
+    initiatives = Store(InitiativeRepository)  # the Office's work items
+    api_keys = Store(ApiKeyStore)              # machine clients' credentials (hashes only)
+    audit_log = Store(AuditRepository)         # what http.Guard recorded
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")

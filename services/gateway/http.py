@@ -15,7 +15,9 @@ from functools import partial
 from eventlet.event import Event
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
-from werkzeug.wrappers import Response
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
 
 from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
@@ -88,7 +90,31 @@ def _env_number(name, default):
     return os.environ.get(name) or default
 
 
+class JsonWsgiApp(WsgiApp):
+    """nameko's WSGI app, but a URL no route matches (404) or a method a route does not take
+    (405) is answered in the gateway's error shape too, not with werkzeug's HTML page."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = response_from_exception(exc)
+            if getattr(exc, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
 class ApiRoute(HttpRequestHandler):
+    server = JsonWebServer()
     guard = Guard()
 
     def __init__(self, method, url, *, public: bool = False, permission=None,

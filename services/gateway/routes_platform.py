@@ -16,7 +16,9 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 
 class PlatformRoutes(GatewayBase):
 
-    @api("GET", "/health", public=True)
+    @api("GET", "/health", public=True, tags=("platform",),
+         summary="Health of every service, the broker and the store (200 only when all are up)",
+         responses={503: "a component is down; the body names it"})
     def health(self, request):
         checks = {}
         pool = eventlet.GreenPool()
@@ -37,15 +39,18 @@ class PlatformRoutes(GatewayBase):
         except (PlatformError, eventlet.Timeout) as exc:
             return name, {"status": "down", "reason": str(exc)}
 
-    @api("GET", "/metrics", public=True)
+    @api("GET", "/metrics", public=True, tags=("platform",),
+         summary="Prometheus metrics of the gateway (text exposition format)")
     def metrics_endpoint(self, request):
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
-    @api("GET", "/api/v1/regions", permission=("regions", "read"))
+    @api("GET", "/api/v1/regions", permission=("regions", "read"), tags=("regions",),
+         summary="The 20 regions (ISO 3166-2:KZ) with their centres and agglomerations")
     def list_regions(self, request):
         return {"items": [region_as_dict(r) for r in REGIONS.values()], "total": len(REGIONS)}
 
-    @api("GET", "/api/v1/regions/<string:code>", permission=("regions", "read"))
+    @api("GET", "/api/v1/regions/<string:code>", permission=("regions", "read"), tags=("regions",),
+         summary="One region by its ISO 3166-2:KZ code", responses={404: "no such region"})
     def get_region(self, request, code):
         region = REGIONS.get(code)
         if region is None:
