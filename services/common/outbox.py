@@ -4,8 +4,8 @@ The store has no multi-document transactions, so an aggregate's pending events l
 document (``_outbox``): the state change and its events are one write, and a crash can never split
 them. Scanning aggregate collections for pending events would be a full scan on FerretDB, so every
 write first records a small *pointer* (collection, document id) in ``outbox_pointers``; the relay
-sweeps pointers, publishes the document's pending events with publisher confirms and removes each
-one from the head of ``_outbox`` once confirmed. A crash after publish and before that removal
+sweeps pointers, publishes the document's pending events in order with publisher confirms and
+removes each one from ``_outbox`` once confirmed. A crash after publish and before that removal
 republishes the event later: delivery is at least once and consumers are idempotent by ``event_id``.
 
 Pointer life cycle: the writing request flushes and deletes its own pointer right after its write.
@@ -16,6 +16,7 @@ period: a pointer younger than that may belong to a write that has not landed ye
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import eventlet
@@ -93,20 +94,33 @@ class OutboxRelay(SharedExtension):
     def backlog(self, db) -> int:
         return db[POINTERS].count_documents({})
 
-    # -- publishing --------------------------------------------------------------------------------
-    def flush(self, db, collection_name: str, doc_id, pointer_id: str | None) -> bool:
-        """Publish the document's pending events in order; True when nothing is left pending."""
+    @contextmanager
+    def document_lock(self, db, collection_name: str, doc_id):
+        """One writer or flusher at a time per document in this process.
+
+        FerretDB 1.x on SQLite runs an update as a read and a separate write, not in one
+        transaction, so two concurrent updates of one document can silently lose one of them:
+        a write's pushed outbox entries vanish under the relay's pop (events lost although the
+        write was acknowledged), and a version-guarded write can win twice. Writes and flushes of
+        one document therefore never overlap within a process."""
         key = (db.name, collection_name, doc_id)
         lock = self._flush_locks.setdefault(key, Semaphore(1))
         try:
-            with lock:  # one flusher per document in this process keeps events in order
+            with lock:
+                yield
+        finally:
+            if lock.balance >= 1:  # nobody holds or waits for it: forget it (bounded memory)
+                self._flush_locks.pop(key, None)
+
+    # -- publishing --------------------------------------------------------------------------------
+    def flush(self, db, collection_name: str, doc_id, pointer_id: str | None) -> bool:
+        """Publish the document's pending events in order; True when nothing is left pending."""
+        try:
+            with self.document_lock(db, collection_name, doc_id):  # keeps events in order too
                 done = self._publish_pending(db, collection_name, doc_id)
         except Exception:  # broker or store away: the sweep retries, the write already stands
             log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
             done = False
-        finally:
-            if lock.balance >= 1:  # nobody holds or waits for it: forget it (bounded memory)
-                self._flush_locks.pop(key, None)
         if done and pointer_id is not None:
             self.drop_pointer(db, pointer_id)
         return done
@@ -117,11 +131,12 @@ class OutboxRelay(SharedExtension):
         pending = (doc or {}).get(OUTBOX_FIELD) or []
         for envelope in pending:
             self._publish(envelope)
-            # Entries are published from the head, so "sent" is: pop the head if it is still this
-            # event (a concurrent flusher may have popped it already). A query-style $pull would
-            # read better, but FerretDB 1.24 matches $pull documents by exact equality only.
-            collection.update_one({"_id": doc_id, f"{OUTBOX_FIELD}.0.event_id": envelope["event_id"]},
-                                  {"$pop": {OUTBOX_FIELD: -1}})
+            # "Sent" removes exactly this entry, as stored, and nothing else: a concurrent flusher
+            # may have removed it already. FerretDB 1.24 matches a $pull document by exact
+            # equality only (a {event_id: …} query pulls nothing there), and any filter beyond
+            # _id (say on "_outbox.0.event_id") is a full collection scan there, so the filter
+            # is the _id alone and the pulled value is the whole stored envelope.
+            collection.update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: envelope}})
         return True
 
     def _publish(self, envelope: dict) -> None:
