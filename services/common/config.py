@@ -42,6 +42,15 @@ class Settings:
     handler_max_attempts: int
     handler_retry_delays: tuple[float, ...]
     fault_hook: str  # only tests set this; see services.common.faults
+    queue_type: str  # "" (classic) or "quorum"
+    rate_limit_per_second: float
+    rate_limit_burst: int
+    hub_stall_days: int
+    hub_first_reporting_year: int
+    hub_check_interval_seconds: float
+    rotation_due_scan_seconds: float
+    personnel_reconcile_seconds: float
+    personnel_utc_offset_hours: float
 
     def database_name(self, service: str) -> str:
         return f"{self.mongo_db_prefix}_{service}"
@@ -69,4 +78,13 @@ def load_settings() -> Settings:
         handler_retry_delays=tuple(
             float(x) for x in _env("HANDLER_RETRY_DELAYS", "1,5,30").split(",")),
         fault_hook=_env("PLATFORM_FAULT_HOOK", ""),
+        queue_type=_env("QUEUE_TYPE", ""),
+        rate_limit_per_second=_float("RATE_LIMIT_PER_SECOND", 20.0),
+        rate_limit_burst=_int("RATE_LIMIT_BURST", 60),
+        hub_stall_days=_int("HUB_STALL_DAYS", 180),
+        hub_first_reporting_year=_int("HUB_FIRST_REPORTING_YEAR", 2025),
+        hub_check_interval_seconds=_float("HUB_CHECK_INTERVAL_SECONDS", 3600.0),
+        rotation_due_scan_seconds=_float("ROTATION_DUE_SCAN_SECONDS", 3600.0),
+        personnel_reconcile_seconds=_float("PERSONNEL_RECONCILE_SECONDS", 30.0),
+        personnel_utc_offset_hours=_float("PERSONNEL_UTC_OFFSET_HOURS", 5.0),
     )

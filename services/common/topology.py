@@ -14,7 +14,6 @@ Around each subscription queue:
   ``platform.dead-letters`` (fanout → one durable queue), headers saying why, from where, how often.
 """
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -84,7 +83,7 @@ def exchange(name: str) -> Exchange:
 def _queue_arguments() -> dict:
     # quorum queues for a RabbitMQ cluster (QUEUE_TYPE=quorum; settle it before the first deploy:
     # an existing queue cannot be redeclared with another type); classic by default
-    queue_type = os.environ.get("QUEUE_TYPE", "")
+    queue_type = load_settings().queue_type
     return {"x-queue-type": queue_type} if queue_type else {}
 
 

@@ -41,8 +41,8 @@ class Guard(SharedExtension):
         settings = load_settings()
         self.settings = settings
         self.db = get_client()[settings.database_name("gateway")]
-        self.limiter = RateLimiter(rate_per_second=float(_env_number("RATE_LIMIT_PER_SECOND", 20)),
-                                   burst=int(_env_number("RATE_LIMIT_BURST", 60)))
+        self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
+                                   burst=settings.rate_limit_burst)
 
     def authenticate(self, request) -> auth.Principal:
         header = request.headers.get("Authorization", "")
@@ -83,11 +83,6 @@ class Guard(SharedExtension):
             self.db.audit.insert_one(record)
         except Exception:  # the answer must not fail because the audit store is away
             log.error("audit record lost: %s", {k: v for k, v in record.items() if k != "at"})
-
-
-def _env_number(name, default):
-    import os
-    return os.environ.get(name) or default
 
 
 class JsonWsgiApp(WsgiApp):

@@ -4,25 +4,18 @@
     HUB_FIRST_REPORTING_YEAR     first reporting year the calendar tracks (2025)
     HUB_CHECK_INTERVAL_SECONDS   how often the deadline checks run (3600)
 """
-import os
-
+from services.common.config import load_settings
 from services.gateway.hub_rules import DEFAULT_CONFIG, HubConfig
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
-
-
 def load_hub_config() -> HubConfig:
-    return DEFAULT_CONFIG.with_overrides(
-        stall_days=_int("HUB_STALL_DAYS", DEFAULT_CONFIG.stall_days),
-        first_reporting_year=_int("HUB_FIRST_REPORTING_YEAR", DEFAULT_CONFIG.first_reporting_year))
+    settings = load_settings()
+    return DEFAULT_CONFIG.with_overrides(stall_days=settings.hub_stall_days,
+                                         first_reporting_year=settings.hub_first_reporting_year)
 
 
 def check_interval_seconds() -> float:
-    value = os.environ.get("HUB_CHECK_INTERVAL_SECONDS")
-    seconds = 3600.0 if value in (None, "") else float(value)
+    seconds = load_settings().hub_check_interval_seconds
     if seconds <= 0:
         raise ValueError("HUB_CHECK_INTERVAL_SECONDS must be positive")
     return seconds

@@ -5,10 +5,12 @@ No payload carries an IIN or a name: a servant is ``servant_id``. Every payload 
 rotation payloads add ``direction``, ``from_region`` and ``to_region`` (None for a central body)
 so consumers count flows per region.
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.events import event_schema
 from services.common.regions import REGION_CODES
+from services.personnel.categories import ORG_KINDS
+from services.personnel.ministry import ORGANISATION_CHANGES
 from services.personnel.policy import DIRECTIONS
 from services.personnel.rotation_states import ROTATION_STATUSES
 
@@ -137,3 +139,31 @@ class RotationDueSchema(Schema):
 PUBLISHED_EVENTS = ("civil_servant_registered", "rotation_requested", "rotation_approved",
                     "rotation_started", "rotation_extended", "rotation_completed",
                     "rotation_cancelled", "rotation_rejected", "rotation_due")
+
+
+# --- inbound: consumed, not published -----------------------------------------------------------
+
+INBOUND_SOURCE = "civil_service"
+
+
+@event_schema("organisation_changed", source=INBOUND_SOURCE,
+              description="The civil service agency created, renamed or closed a state body "
+                          "(published on ministry.inbound, routing key "
+                          "civil_service.organisation_changed; consumed by personnel).")
+class OrganisationChangedSchema(Schema):
+    org_id = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    kind = fields.Str(required=True, validate=validate.OneOf(ORG_KINDS))
+    region_code = _region(allow_none=True)
+    change = fields.Str(required=True, validate=validate.OneOf(ORGANISATION_CHANGES))
+
+    @validates_schema
+    def _region_follows_kind(self, data, **kwargs):
+        # checked on receipt, so a malformed change is dead-lettered at once instead of retried
+        if data.get("kind") == "central" and data.get("region_code") is not None:
+            raise ValidationError("must be null for a central body", "region_code")
+        if data.get("kind") in ("regional", "district") and data.get("region_code") is None:
+            raise ValidationError("required for a regional or district body", "region_code")
+
+
+CONSUMED_EVENTS = ("organisation_changed",)

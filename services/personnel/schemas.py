@@ -60,6 +60,8 @@ class OrganisationSchema(Schema):
     name = fields.Str()
     kind = fields.Str()
     region_code = fields.Str(allow_none=True)
+    status = fields.Str(dump_default="active")  # closed by the civil service agency (inbound)
+    closed_at = fields.AwareDateTime(format="iso", allow_none=True)
     version = fields.Int()
     created_at = fields.AwareDateTime(format="iso")
     updated_at = fields.AwareDateTime(format="iso")
@@ -164,6 +166,20 @@ class RotationExtensionRecordSchema(Schema):
     at = fields.AwareDateTime(format="iso")
 
 
+class EffectConflictSchema(Schema):
+    """A change to another document this one's command could not make: someone changed the same
+    fields in the same instant (see ``repository_effects``). Kept for an HR officer to settle."""
+    effect_id = fields.Str()
+    collection = fields.Str()
+    doc_id = fields.Str()
+    expected_version = fields.Int()
+    found_version = fields.Int(allow_none=True)
+    fields_ = fields.Method("_fields", data_key="fields")
+
+    def _fields(self, conflict):
+        return sorted(conflict.get("set") or {})
+
+
 class CivilServantSchema(Schema):
     """Output. ``iin`` is the full number: mask it with ``mask_servant`` unless the reader may see it."""
     servant_id = fields.Str()
@@ -186,6 +202,7 @@ class CivilServantSchema(Schema):
     career_credits = fields.List(fields.Nested(CareerCreditSchema))
     rotation_extensions = fields.List(fields.Nested(RotationExtensionRecordSchema))
     rotation_due_date = fields.Date(allow_none=True)  # filled by the service from terms.rotation_due_date
+    effect_conflicts = fields.List(fields.Nested(EffectConflictSchema))
     version = fields.Int()
     created_at = fields.AwareDateTime(format="iso")
     updated_at = fields.AwareDateTime(format="iso")
@@ -348,6 +365,7 @@ class RotationSchema(Schema):
     duration_days = fields.Int(allow_none=True)
     career_credit_awarded = fields.Bool()
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    effect_conflicts = fields.List(fields.Nested(EffectConflictSchema))
     version = fields.Int()
     created_at = fields.AwareDateTime(format="iso")
     updated_at = fields.AwareDateTime(format="iso")
@@ -421,3 +439,9 @@ class RotationQuerySchema(PageSchema):
 class StatisticsQuerySchema(Schema):
     region = fields.Str(load_default=None, validate=_region)
     year = fields.Int(load_default=None, validate=validate.Range(min=2000, max=2100))
+    today = fields.Date(load_default=None)  # figures "as of" (due now, currently away); default today
+
+
+class DueQuerySchema(PageSchema):
+    region = fields.Str(load_default=None, validate=_region)  # home region
+    today = fields.Date(load_default=None)  # who is due on this day; default today
