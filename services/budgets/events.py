@@ -6,7 +6,7 @@ as it is and the schemas below validate it on the way out and on receipt.
 """
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.events import event_schema
 from services.common.regions import REGION_CODES
@@ -141,3 +141,32 @@ class AnnualReportGeneratedPayload(Schema):
     due_date = IsoDate(required=True)
     generated_at = IsoDateTime(required=True, format="iso")
     on_time = fields.Bool(required=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbound contract: the finance ministry publishes executed revenue lines on the exchange
+# ``ministry.inbound`` with routing key ``finance.revenue_executed`` (same envelope, source
+# "finance"). The whole line is checked here, domain rules included, so a message the budgets
+# service could never apply is dead-lettered on receipt instead of being retried.
+
+@event_schema("revenue_executed", source="finance",
+              description="The finance ministry reports an executed (cash received) revenue line "
+                          "of a local budget; applied idempotently on the line's natural key.")
+class RevenueExecutedPayload(Schema):
+    reference = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    region_code = Region(required=True)
+    budget_level = fields.Str(required=True)
+    district = fields.Str(load_default=None, allow_none=True)
+    fiscal_year = Year(required=True, strict=True)
+    period = fields.Str(required=True)
+    ebk_code = fields.Str(required=True)
+    phase = fields.Str(required=True, validate=validate.Equal("executed"))
+    # a decimal string such as "125000.50": a JSON number would arrive as a binary float
+    amount_kzt = fields.Str(required=True)
+
+    @validates_schema
+    def _domain_rules(self, data, **kwargs):
+        from services.budgets.domain import check_revenue_line  # domain imports no events
+        _, problems = check_revenue_line({k: v for k, v in data.items() if k != "reference"})
+        if problems:
+            raise ValidationError(problems)

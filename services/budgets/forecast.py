@@ -206,3 +206,18 @@ def forecast_for_year(forecast_doc: dict | None, year: int):
     if not forecast_doc:
         return None
     return forecast_doc["totals_kzt"].get(str(year))
+
+
+def forecast_as_output(forecast_doc: dict | None, region_code: str) -> dict:
+    """JSON-ready form of a region's forecast (an empty one when nothing was recorded yet)."""
+    doc = forecast_doc or new_forecast(region_code)
+    return {
+        "region_code": doc["region_code"],
+        "base_kzt": {year: money_str(v) for year, v in sorted(doc["base_kzt"].items())},
+        "totals_kzt": {year: money_str(v) for year, v in sorted(doc["totals_kzt"].items())},
+        "contributions": [
+            {"project_id": pid, "annual_kzt": money_str(c["annual_kzt"]),
+             "commissioned_on": c["commissioned_on"], "years": list(c["years"])}
+            for pid, c in sorted(doc["contributions"].items())],
+        "cancelled_projects": sorted(doc["cancelled"]),
+    }

@@ -25,6 +25,10 @@ tie), so nothing is counted twice. When a plan exists only as a yearly figure an
 shorter than a year, execution is measured against the annual plan (``plan_basis = "annual"``).
 
 Ratios are Decimal rounded half-up to ``ratio_places`` (4); money is Decimal to 0.01 KZT.
+
+:class:`IndicatorAccumulator` computes the same figures from lines streamed in one at a time,
+holding one running total per series and granularity instead of the lines, so a region's lines
+are read from a cursor of any length in bounded memory.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -89,11 +93,140 @@ def amounts_to_date(lines, as_of: str) -> list[tuple[dict, Decimal]]:
     return chosen
 
 
-def _sum_by_category(selected) -> dict[int, Decimal]:
-    totals = {c: ZERO for c in (1, 2, 3, 4)}
-    for line, amount in selected:
-        totals[category_of(line["ebk_code"])] += amount
-    return totals
+def _months_mask(period) -> int:
+    return ((1 << (period.last_month - period.first_month + 1)) - 1) << (period.first_month - 1)
+
+
+class _SeriesTotals:
+    """Per series (budget, code, phase) and granularity: the sum and the months covered.
+
+    Enough to answer :func:`amounts_to_date` for one span without keeping the lines: the chosen
+    granularity is the one covering most months (the finest on a tie), its sum is the answer.
+    """
+    __slots__ = ("by_series",)
+
+    def __init__(self):
+        self.by_series: dict[tuple, dict[str, list]] = {}
+
+    def add(self, series: tuple, kind: str, amount: Decimal, mask: int) -> None:
+        kinds = self.by_series.get(series)
+        if kinds is None:
+            kinds = self.by_series[series] = {}
+        slot = kinds.get(kind)
+        if slot is None:
+            kinds[kind] = [amount, mask]
+        else:
+            slot[0] += amount
+            slot[1] |= mask
+
+    def chosen(self, phase: str):
+        """``(ebk_code, amount)`` of every series of ``phase``, one granularity per series."""
+        for (code, series_phase, *_), kinds in self.by_series.items():
+            if series_phase != phase:
+                continue
+            best_cover, best_sum = -1, ZERO
+            for kind in sorted(kinds, key=GRANULARITY_RANK.__getitem__):
+                amount, mask = kinds[kind]
+                cover = bin(mask).count("1")
+                if cover > best_cover:
+                    best_cover, best_sum = cover, amount
+            yield code, best_sum
+
+
+class IndicatorAccumulator:
+    """Lines of one region and year streamed in, indicators out (:func:`compute_indicators`).
+
+    Memory grows with the number of series (budget, code, phase), not of lines, so a region's
+    lines can be read from a cursor of any length. Lines of other regions, years or of codes left
+    out by consolidation are ignored, as :func:`compute_indicators` does.
+    """
+
+    def __init__(self, region_code: str, fiscal_year: int, as_of: str = YEAR_CODE,
+                 config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG):
+        self.region_code = region_code
+        self.fiscal_year = int(fiscal_year)
+        self.as_of = as_of
+        self.config = config
+        self._span_end = parse_period(as_of).last_month
+        self._full_year = is_full_year(as_of)
+        self._to_date = _SeriesTotals()
+        self._plan_annual = _SeriesTotals()  # plan phases over the whole year (annual basis)
+        self._phase_lines = {phase: 0 for phase in ("planned", "approved", "executed")}
+        self._plan_subannual = {"planned": False, "approved": False}
+        self.lines_seen = 0
+
+    @property
+    def series_count(self) -> int:
+        """How many series are held (what the accumulator's memory grows with)."""
+        return len(self._to_date.by_series) + len(self._plan_annual.by_series)
+
+    def add(self, line: dict) -> None:
+        """Count a line in. A correction of a line already counted may be added as a line whose
+        ``amount_kzt`` is the difference (the months covered are the same)."""
+        if line["region_code"] != self.region_code or int(line["fiscal_year"]) != self.fiscal_year:
+            return
+        code = line["ebk_code"]
+        if code.startswith(self.config.consolidation_excluded_prefixes):
+            return
+        phase = line["phase"]
+        period = parse_period(line["period"])
+        self.lines_seen += 1
+        self._phase_lines[phase] = self._phase_lines.get(phase, 0) + 1
+        series = (code, phase, line["budget_level"], line.get("district") or "")
+        mask = _months_mask(period)
+        amount = line["amount_kzt"]
+        if period.last_month <= self._span_end:
+            self._to_date.add(series, period.kind, amount, mask)
+        if phase in self._plan_subannual:
+            if period.kind != "year":
+                self._plan_subannual[phase] = True
+            if not self._full_year:
+                self._plan_annual.add(series, period.kind, amount, mask)
+
+    def result(self, *, transfers: dict | None, population: int | None) -> dict:
+        executed = {c: ZERO for c in (1, 2, 3, 4)}
+        for code, amount in self._to_date.chosen("executed"):
+            executed[category_of(code)] += amount
+        own = money(sum((executed[c] for c in OWN_REVENUE_CATEGORIES), ZERO))
+        received = money(executed[CATEGORY_TRANSFERS])
+        total = money(own + received)
+
+        plan_phase = ("approved" if self._phase_lines.get("approved")
+                      else "planned" if self._phase_lines.get("planned") else None)
+        plan_amount, plan_basis = None, None
+        if plan_phase is not None:
+            plan_amount = money(sum((a for _, a in self._to_date.chosen(plan_phase)), ZERO))
+            plan_basis = "period"
+            if not self._full_year and not self._plan_subannual[plan_phase]:
+                plan_amount = money(sum((a for _, a in self._plan_annual.chosen(plan_phase)),
+                                        ZERO))
+                plan_basis = "annual"
+
+        places = self.config.ratio_places
+        subventions = transfers["subventions_kzt"] if transfers else None
+        return {
+            "region_code": self.region_code,
+            "fiscal_year": self.fiscal_year,
+            "as_of_period": self.as_of,
+            "by_category": {str(c): money(v) for c, v in executed.items()},
+            "own_revenue_kzt": own,
+            "transfers_received_kzt": received,
+            "total_revenue_kzt": total,
+            "own_revenue_share": ratio(own, total, places),
+            "transfer_dependency": ratio(received, total, places),
+            "plan_phase": plan_phase,
+            "plan_basis": plan_basis,
+            "plan_kzt": plan_amount,
+            "execution_rate": ratio(total, plan_amount, places) if plan_amount else None,
+            "population": population,
+            "revenue_per_resident_kzt": money(total / population) if population else None,
+            "subvention_per_resident_kzt": (money(subventions / population)
+                                            if population and subventions is not None else None),
+            "subventions_kzt": money(subventions) if transfers else None,
+            "withdrawals_kzt": money(transfers["withdrawals_kzt"]) if transfers else None,
+            "earmarked_kzt": money(transfers["earmarked_kzt"]) if transfers else None,
+            "status": fiscal_status(transfers),
+        }
 
 
 def compute_indicators(region_code: str, fiscal_year: int, lines, *, transfers: dict | None,
@@ -101,60 +234,14 @@ def compute_indicators(region_code: str, fiscal_year: int, lines, *, transfers: 
                        config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG) -> dict:
     """The indicator document of ``region_code`` for ``fiscal_year`` as of period ``as_of``.
 
-    ``lines`` may hold other regions' or years' lines; only this region's and year's are used.
-    ``transfers`` is the year's transfer record (or None); ``population`` the residents (or None).
+    ``lines`` (any iterable, read once) may hold other regions' or years' lines; only this
+    region's and year's are used. ``transfers`` is the year's transfer record (or None);
+    ``population`` the residents (or None).
     """
-    parse_period(as_of)
-    excluded = config.consolidation_excluded_prefixes
-    by_phase: dict[str, list[dict]] = defaultdict(list)
+    accumulator = IndicatorAccumulator(region_code, fiscal_year, as_of, config)
     for line in lines:
-        if line["region_code"] != region_code or int(line["fiscal_year"]) != int(fiscal_year):
-            continue
-        if line["ebk_code"].startswith(excluded):
-            continue
-        by_phase[line["phase"]].append(line)
-
-    executed = _sum_by_category(amounts_to_date(by_phase["executed"], as_of))
-    own = money(sum((executed[c] for c in OWN_REVENUE_CATEGORIES), ZERO))
-    received = money(executed[CATEGORY_TRANSFERS])
-    total = money(own + received)
-
-    plan_phase = "approved" if by_phase["approved"] else ("planned" if by_phase["planned"] else None)
-    plan_amount, plan_basis = None, None
-    if plan_phase is not None:
-        plan_lines = by_phase[plan_phase]
-        plan_amount = money(sum((a for _, a in amounts_to_date(plan_lines, as_of)), ZERO))
-        plan_basis = "period"
-        if not is_full_year(as_of) and not any(
-                parse_period(ln["period"]).kind != "year" for ln in plan_lines):
-            plan_amount = money(sum((a for _, a in amounts_to_date(plan_lines, YEAR_CODE)), ZERO))
-            plan_basis = "annual"
-
-    places = config.ratio_places
-    subventions = transfers["subventions_kzt"] if transfers else None
-    return {
-        "region_code": region_code,
-        "fiscal_year": int(fiscal_year),
-        "as_of_period": as_of,
-        "by_category": {str(c): money(v) for c, v in executed.items()},
-        "own_revenue_kzt": own,
-        "transfers_received_kzt": received,
-        "total_revenue_kzt": total,
-        "own_revenue_share": ratio(own, total, places),
-        "transfer_dependency": ratio(received, total, places),
-        "plan_phase": plan_phase,
-        "plan_basis": plan_basis,
-        "plan_kzt": plan_amount,
-        "execution_rate": ratio(total, plan_amount, places) if plan_amount else None,
-        "population": population,
-        "revenue_per_resident_kzt": money(total / population) if population else None,
-        "subvention_per_resident_kzt": (money(subventions / population)
-                                        if population and subventions is not None else None),
-        "subventions_kzt": money(subventions) if transfers else None,
-        "withdrawals_kzt": money(transfers["withdrawals_kzt"]) if transfers else None,
-        "earmarked_kzt": money(transfers["earmarked_kzt"]) if transfers else None,
-        "status": fiscal_status(transfers),
-    }
+        accumulator.add(line)
+    return accumulator.result(transfers=transfers, population=population)
 
 
 def is_below_threshold(indicators: dict | None, config: IndicatorConfig) -> bool:

@@ -67,9 +67,13 @@ class RevenueLineSchema(Schema):
     phase = fields.Str(required=True, validate=validate.OneOf(PHASES))
     amount_kzt = MoneyField(required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _domain_rules(self, data, **kwargs):
+        # Runs even when a field failed, so an unknown code is reported together with a bad
+        # amount; fields that already failed (absent from ``data``) are not reported twice.
         _, problems = check_revenue_line(data)
+        problems = {name: reasons for name, reasons in problems.items()
+                    if name in data or name not in self.fields}
         if problems:
             raise _problems_to_error(problems)
 
@@ -298,3 +302,71 @@ class ReportOutSchema(Schema):
     transfers = fields.Dict(allow_none=True)
     block_budget = fields.Dict()
     forecast_vs_actual = fields.Dict()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk imports and the forecast (shapes of answers, for the API description)
+
+class ImportStartSchema(Schema):
+    format = fields.Str(required=True, validate=validate.OneOf(("csv", "ofdp")))
+    mode = fields.Str(load_default="partial",
+                      validate=validate.OneOf(("partial", "all_or_nothing")))
+    datapackage = fields.Dict(load_default=None, allow_none=True, metadata={
+        "description": "the package descriptor (datapackage.json) of an OFDP import"})
+
+
+class ImportFinishSchema(Schema):
+    chunks = fields.Int(required=True, validate=validate.Range(min=0),
+                        metadata={"description": "how many chunks were sent (seq 0..chunks-1)"})
+
+
+class ImportRowErrorSchema(Schema):
+    row = fields.Int(metadata={"description": "line number in the file (the header is line 1)"})
+    field = fields.Str()
+    reason = fields.Str()
+
+
+class ImportStatusSchema(Schema):
+    import_id = fields.Str()
+    format = fields.Str()
+    mode = fields.Str()
+    state = fields.Str(metadata={"description": "receiving, queued, processing, completed, "
+                                                "rejected, failed or abandoned"})
+    phase = fields.Str(allow_none=True, metadata={
+        "description": "validating, writing or recalculating while processing"})
+    done = fields.Bool()
+    scope_regions = fields.List(fields.Str(), allow_none=True)
+    created_by = fields.Str(allow_none=True)
+    chunks_received = fields.Int()
+    chars_received = fields.Int()
+    chunks_total = fields.Int(allow_none=True)
+    chars_processed = fields.Int()
+    rows_processed = fields.Int()
+    rows_rejected = fields.Int()
+    lines_inserted = fields.Int()
+    lines_updated = fields.Int()
+    lines_unchanged = fields.Int()
+    errors = fields.List(fields.Nested(ImportRowErrorSchema))
+    errors_total = fields.Int()
+    errors_truncated = fields.Bool()
+    region_codes = fields.List(fields.Str())
+    fiscal_years = fields.List(fields.Int())
+    failure = fields.Str(allow_none=True)
+    created_at = fields.Str()
+    updated_at = fields.Str()
+    finished_at = fields.Str(allow_none=True)
+
+
+class ContributionOutSchema(Schema):
+    project_id = fields.Str()
+    annual_kzt = fields.Str()
+    commissioned_on = fields.Str()
+    years = fields.List(fields.Int())
+
+
+class ForecastOutSchema(Schema):
+    region_code = fields.Str()
+    base_kzt = fields.Dict(keys=fields.Str(), values=fields.Str())
+    totals_kzt = fields.Dict(keys=fields.Str(), values=fields.Str())
+    contributions = fields.List(fields.Nested(ContributionOutSchema))
+    cancelled_projects = fields.List(fields.Str())

@@ -44,6 +44,23 @@ class SafeQueueConsumer(QueueConsumer):
             consumer.on_decode_error = partial(self._undecodable, provider)
         return consumers
 
+    # nameko 2.14 swallows amqp's ConnectionError only; a socket the broker dropped raises OSError
+    # (ConnectionResetError, BrokenPipeError) from the ack, which killed the whole service on a
+    # broker restart. The broker takes back every unacknowledged message of a closed channel, so
+    # there is nothing left to settle: the message comes again after the reconnection.
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except OSError as exc:
+            log.warning("connection lost before the ack (%s); the broker redelivers the message", exc)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except OSError as exc:
+            log.warning("connection lost before the requeue (%s); the broker redelivers the "
+                        "message", exc)
+
     def _undecodable(self, provider, message, exc):
         try:
             provider.dead_letter(message, reason="undecodable", error=f"{type(exc).__name__}: {exc}",

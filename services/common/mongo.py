@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import datetime, timezone
 
 import pymongo
@@ -105,8 +106,11 @@ class Repository:
         pointer_id = None
         if envelopes:
             pointer_id = self.relay.add_pointer(self.db, self.collection_name, doc_id)
+        lock = (self.relay.document_lock(self.db, self.collection_name, doc_id)
+                if self.relay is not None else nullcontext())
         try:
-            result = write(envelopes)
+            with lock:  # see OutboxRelay.document_lock: FerretDB updates are not atomic
+                result = write(envelopes)
         except BaseException:
             if pointer_id is not None:
                 self.relay.drop_pointer(self.db, pointer_id)

@@ -7,12 +7,20 @@ does not execute a command whose caller already gave up on it.
 """
 import eventlet
 from kombu.exceptions import OperationalError
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import MethodProxy, RpcProxy
+from pymongo import errors as store_errors
 
 from services.common import metrics, remote_errors  # noqa: F401  (registers error types)
 from services.common.config import load_settings
 from services.common.errors import ServiceUnavailable
+
+
+# The store of the called service did not answer (it is stopped, restarting, unreachable): an
+# outage, not a bug. Named by class, because that is all nameko passes across RPC for them.
+STORE_OUTAGE_ERRORS = frozenset(
+    name for name, value in vars(store_errors).items()
+    if isinstance(value, type) and issubclass(value, store_errors.ConnectionFailure))
 
 
 class TimedServiceProxy:
@@ -44,6 +52,11 @@ class TimedServiceProxy:
             except (OperationalError, OSError) as exc:
                 raise ServiceUnavailable(f"message broker unreachable: {exc}",
                                          {"service": "rabbitmq"})
+            except RemoteError as exc:
+                if exc.exc_type in STORE_OUTAGE_ERRORS:  # 503 at the gateway, a retry in consumers
+                    raise ServiceUnavailable(f"the store of {self._service_name} is unavailable",
+                                             {"service": self._service_name, "dependency": "store"})
+                raise
 
         return call
 

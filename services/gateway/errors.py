@@ -8,6 +8,7 @@ import json
 import logging
 
 from nameko.exceptions import RemoteError
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -60,6 +61,9 @@ def error_body(error: str, message: str, details=None) -> dict:
 
 
 def response_from_exception(exc: Exception) -> Response:
+    if isinstance(exc, ConnectionFailure):  # the gateway's own store is away: an outage, not a bug
+        exc = ServiceUnavailable("the store is unavailable; try again shortly",
+                                 {"service": "gateway", "dependency": "store"})
     if isinstance(exc, HTTPException):  # werkzeug's own (413 from the body cap, 404 routing…)
         code = exc.code or 500
         return json_response(code, error_body(exc.name.lower().replace(" ", "_"),

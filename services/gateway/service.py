@@ -1,12 +1,17 @@
 """The gateway: the Office of Regional Initiatives' HTTP API and event hub (entrypoints only).
 
-Routes are grouped by area in ``routes_*`` mixins; this class assembles them into one nameko
-service.
+Routes are grouped by area in mixins; this class assembles them into one nameko service.
 """
+from services.gateway.hub_initiative_routes import HubInitiativeRoutes
+from services.gateway.openapi import DocsRoutes
+from services.gateway.routes_admin import AdminRoutes
+from services.gateway.routes_budgets import BudgetsRoutes
 from services.gateway.routes_hub import HubRoutes
+from services.gateway.routes_personnel import PersonnelRoutes
 from services.gateway.routes_platform import PlatformRoutes
 from services.gateway.routes_projects import ProjectRoutes
 
 
-class GatewayService(PlatformRoutes, HubRoutes, ProjectRoutes):
+class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
+                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes):
     name = "gateway"
