@@ -153,7 +153,9 @@ def normalise_query(query: dict | None, config=DEFAULT_CONFIG) -> dict:
 
 def encode_cursor(position: dict) -> str:
     """Opaque cursor for the position after the last item of a page (JSON-serialisable values)."""
-    text = json.dumps(position, sort_keys=True, separators=(",", ":"))
+    # UTF-8, not \u escapes: a title in Kazakh or Russian then takes 2 bytes a letter, not 6, and
+    # a cursor carrying it stays within ``max_cursor_length``.
+    text = json.dumps(position, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 

@@ -1,10 +1,22 @@
-"""Investment projects in the store: the only module of the service that touches pymongo."""
+"""Investment projects in the store: the only module of the service that touches pymongo.
+
+List queries page with *keyset* cursors: a cursor holds the sort-key values of the last project of
+the page, and the next page is "everything after that position" in the same order. Unlike
+skip/offset paging, a project registered (or moved) while a client pages through cannot make it
+see a row twice or miss one, and a deep page costs what the first one costs on an index of the sort
+keys (skip walks every skipped row).
+"""
+import hashlib
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, DESCENDING
 
 from services.common.codec import DocumentCodec, money_to_tiyn
+from services.common.errors import ValidationFailed
 from services.common.mongo import Repository
+from services.common.outbox import OUTBOX_FIELD
 from services.investments.domain import decode_cursor, encode_cursor
 
 DATE_KEYS = {"planned_start", "planned_commissioning", "actual_start", "actual_commissioning",
@@ -14,36 +26,59 @@ DECIMAL_KEYS = {"amount", "exchange_rate"}
 SUMMARY_FIELDS = {"stage": 1, "sector": 1, "cost_kzt": 1, "jobs_planned": 1, "jobs_created": 1,
                   "invested_to_date_kzt": 1, "priority": 1}
 LIST_FILTER_KEYS = ("region_code", "agglomeration", "sector", "stage", "project_type")
+# Sort fields that may hold null (sorted before every value ascending, after them descending).
+NULLABLE_SORT_FIELDS = frozenset({"planned_start", "planned_commissioning"})
+NO_OUTBOX = {OUTBOX_FIELD: 0}
+
+
+@dataclass(frozen=True)
+class FindSpec:
+    """What one page of a list query sends to the store (benchmarks replay it with raw pymongo)."""
+    filter: dict
+    sort: list
+    limit: int  # page size + 1: the extra row says whether a next page exists
+    page_size: int
 
 
 class ProjectRepository(Repository):
     collection_name = "projects"
     id_field = "id"
     codec = DocumentCodec(date_keys=DATE_KEYS, decimal_keys=DECIMAL_KEYS)
+    # Every list index ends with the default sort (created_at desc, _id desc) so the default listing
+    # of a region/stage, and each keyset step through it, is an index range scan.
     indexes = [
         ([("external_ref", ASCENDING)], {"unique": True}),
-        ([("region_code", ASCENDING), ("stage", ASCENDING), ("created_at", DESCENDING)], {}),
-        ([("agglomeration", ASCENDING)], {}),
-        ([("sector", ASCENDING)], {}),
-        ([("created_at", DESCENDING)], {}),
+        ([("region_code", ASCENDING), ("stage", ASCENDING), ("created_at", DESCENDING),
+          ("_id", DESCENDING)], {}),
+        ([("created_at", DESCENDING), ("_id", DESCENDING)], {}),
+        ([("stage", ASCENDING), ("created_at", DESCENDING)], {}),
+        ([("agglomeration", ASCENDING), ("created_at", DESCENDING)], {}),
+        ([("sector", ASCENDING), ("created_at", DESCENDING)], {}),
     ]
 
     def find_by_external_ref(self, external_ref: str) -> dict | None:
-        doc = self.collection.find_one({"external_ref": external_ref}, {"_outbox": 0})
+        doc = self.collection.find_one({"external_ref": external_ref}, NO_OUTBOX)
         return self.from_store(doc) if doc else None
+
+    # -- list queries ----------------------------------------------------------------------------
+    def find_spec(self, normalised: dict) -> FindSpec:
+        """The store filter, sort and limit of one page of ``normalised`` (``normalise_query``)."""
+        sort = store_sort(normalised["sort"])
+        flt = store_filter(normalised["filters"])
+        if normalised["cursor"]:
+            flt = _and(flt, keyset_after(sort, read_cursor(normalised["cursor"], sort)))
+        size = normalised["page_size"]
+        return FindSpec(flt, sort, size + 1, size)
 
     def query(self, normalised: dict) -> dict:
         """One page of projects for a query already checked by ``domain.normalise_query``."""
-        flt = store_filter(normalised["filters"])
-        sort = [("_id" if f == "id" else f, ASCENDING if d > 0 else DESCENDING)
-                for f, d in normalised["sort"]]
-        offset = int(decode_cursor(normalised["cursor"]).get("offset", 0)) if normalised["cursor"] else 0
-        size = normalised["page_size"]
-        # one extra row tells whether a next page exists without counting the whole match
-        docs = list(self.collection.find(flt, {"_outbox": 0}).sort(sort).skip(offset).limit(size + 1))
-        items = [self.from_store(d) for d in docs[:size]]
-        next_cursor = encode_cursor({"offset": offset + size}) if len(docs) > size else None
-        return {"items": items, "next_cursor": next_cursor}
+        spec = self.find_spec(normalised)
+        docs = list(self.collection.find(spec.filter, NO_OUTBOX).sort(spec.sort).limit(spec.limit))
+        page = docs[:spec.page_size]
+        next_cursor = None
+        if len(docs) > spec.page_size:
+            next_cursor = make_cursor(spec.sort, [page[-1].get(f) for f, _ in spec.sort])
+        return {"items": [self.from_store(d) for d in page], "next_cursor": next_cursor}
 
     def count(self, filters: dict) -> int:
         return self.collection.count_documents(store_filter(filters))
@@ -52,6 +87,10 @@ class ProjectRepository(Repository):
         """The fields ``region_summary`` adds up, for every project of the region (streamed)."""
         for doc in self.collection.find({"region_code": region_code}, SUMMARY_FIELDS):
             yield self.from_store(doc)
+
+
+def store_sort(sort) -> list[tuple[str, int]]:
+    return [("_id" if f == "id" else f, ASCENDING if d > 0 else DESCENDING) for f, d in sort]
 
 
 def store_filter(filters: dict) -> dict:
@@ -70,7 +109,99 @@ def store_filter(filters: dict) -> dict:
     if cost:
         flt["cost_kzt"] = cost
     if filters.get("text"):
+        # the text is matched literally (escaped), case-insensitively
         pattern = {"$regex": re.escape(filters["text"]), "$options": "i"}
         flt["$or"] = [{"title": pattern}, {"description": pattern}, {"district": pattern},
                       {"investor.name": pattern}]
     return flt
+
+
+def _and(flt: dict, after: dict) -> dict:
+    """``flt`` narrowed by the keyset condition, equality filters kept at the top level."""
+    if not after:
+        return flt
+    if "$or" not in flt:
+        return {**flt, **after}
+    rest = {k: v for k, v in flt.items() if k != "$or"}
+    return {**rest, "$and": [{"$or": flt["$or"]}, after]}
+
+
+# -- keyset cursors ------------------------------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MILLISECOND = timedelta(milliseconds=1)
+
+
+def _sort_key(sort) -> str:
+    """A short fingerprint of the sort order: a cursor is only valid for the order that made it."""
+    text = ",".join(f"{f}:{d}" for f, d in sort)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def make_cursor(sort, values) -> str:
+    """Cursor for the position of a row whose (stored) sort-key values are ``values``."""
+    return encode_cursor({"s": _sort_key(sort), "a": [_tag(v) for v in values]})
+
+
+def read_cursor(cursor: str, sort) -> list:
+    """The position a cursor holds, checked against the query's sort (400 naming ``cursor``)."""
+    position = decode_cursor(cursor)
+    values = position.get("a")
+    if not isinstance(values, list) or len(values) != len(sort) or not isinstance(
+            position.get("s"), str):
+        raise ValidationFailed("invalid query", {"cursor": ["malformed cursor"]})
+    if position["s"] != _sort_key(sort):
+        raise ValidationFailed("invalid query",
+                               {"cursor": ["belongs to another sort order; start from page one"]})
+    return [_untag(v) for v in values]
+
+
+def _tag(value):
+    # Instants as whole milliseconds since the epoch: the store keeps milliseconds, and integer
+    # arithmetic gives back exactly the stored value (a float timestamp may not).
+    if isinstance(value, datetime):
+        return {"t": (value - EPOCH) // MILLISECOND}
+    return value
+
+
+def _untag(value):
+    # Only plain scalars and tagged instants come back: a crafted cursor cannot smuggle a
+    # query operator (a dict) into the filter.
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], int) \
+            and not isinstance(value["t"], bool):
+        try:
+            return EPOCH + value["t"] * MILLISECOND
+        except OverflowError:
+            pass
+    raise ValidationFailed("invalid query", {"cursor": ["malformed cursor"]})
+
+
+def keyset_after(sort, values) -> dict:
+    """Filter for the rows after ``values`` in ``sort`` order (lexicographic over the sort keys).
+
+    For keys (k1..kn): k1 beyond v1, or k1 = v1 and k2 beyond v2, ... Nulls sort before every
+    value ascending and after them descending, as the store sorts them.
+    """
+    alternatives, equal = [], {}
+    for (field, direction), value in zip(sort, values):
+        beyond = _beyond(field, direction, value)
+        if beyond is not None:
+            alternatives.append({**equal, **beyond})
+        equal[field] = value
+    if not alternatives:
+        return {"_id": {"$exists": False}}  # nothing is after the very last position
+    return {"$or": alternatives}
+
+
+def _beyond(field: str, direction: int, value) -> dict | None:
+    ascending = direction == ASCENDING
+    if value is None:
+        # ascending: every non-null value follows null; descending: nothing follows the nulls
+        return {field: {"$ne": None}} if ascending else None
+    if ascending:
+        return {field: {"$gt": value}}
+    if field in NULLABLE_SORT_FIELDS:
+        return {"$or": [{field: {"$lt": value}}, {field: None}]}
+    return {field: {"$lt": value}}

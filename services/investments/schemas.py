@@ -104,6 +104,10 @@ class CodeList(fields.Field):
     """One code, a comma-separated string or a list of codes (query parameters)."""
 
     def __init__(self, choices, **kwargs):
+        kwargs.setdefault("metadata", {
+            "type": "string", "example": sorted(choices)[0],
+            "description": "one code, or several separated by commas, of: "
+                           + ", ".join(sorted(choices))})
         super().__init__(**kwargs)
         self.choices = frozenset(choices)
 

@@ -14,11 +14,13 @@ from services.investments.repository import ProjectRepository
 from services.investments.schemas import dump_project
 
 EXPORT_FORMATS = ("csv", "iati")
-EXPORT_PAGE = 500
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    # The store keeps instants to the millisecond: truncate here so what a command returns is
+    # exactly what a later read gives back.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _money_strings(value):
@@ -38,7 +40,9 @@ class InvestmentsService:
 
     @rpc
     def register(self, data, by):
-        project, facts = domain.register_project(data, project_id=str(uuid.uuid4()), now=_now(), by=by)
+        """A new project (stage proposed); ``DuplicateKey`` when its external_ref is taken."""
+        project, facts = domain.register_project(data, project_id=str(uuid.uuid4()), now=_now(),
+                                                 by=by)
         return dump_project(self.projects.save_new(project, facts))
 
     @rpc
@@ -46,10 +50,19 @@ class InvestmentsService:
         return dump_project(self.projects.get(project_id))
 
     @rpc
+    def find_by_external_ref(self, external_ref):
+        """The project registered under ``external_ref``, or None (seeding, ministry imports)."""
+        project = self.projects.find_by_external_ref(external_ref)
+        return None if project is None else dump_project(project)
+
+    @rpc
     def query(self, query=None):
         page = self.projects.query(domain.normalise_query(query))
-        return {"items": [dump_project(p) for p in page["items"]], "next_cursor": page["next_cursor"]}
+        return {"items": [dump_project(p) for p in page["items"]],
+                "next_cursor": page["next_cursor"]}
 
+    # Commands read the project, let the domain decide, and write it back only if nobody wrote
+    # in between (save_versioned refuses a stale version with StaleVersion, 409).
     @rpc
     def update(self, project_id, data, by):
         project = self.projects.get(project_id)
@@ -77,11 +90,13 @@ class InvestmentsService:
 
     @rpc
     def export_page(self, query, export_format):
-        """One page of the pipeline as CSV rows (header first) or IATI-like activities."""
+        """One page (the largest page size) of the pipeline as CSV rows, header first, or as
+        IATI-like activities; ``next_cursor`` continues it."""
         if export_format not in EXPORT_FORMATS:
-            raise ValidationFailed("unknown export format", {"format": [f"one of {EXPORT_FORMATS}"]})
-        normalised = domain.normalise_query({**(query or {}), "page_size": EXPORT_PAGE})
-        page = self.projects.query(normalised)
+            raise ValidationFailed("unknown export format",
+                                   {"format": [f"one of: {', '.join(EXPORT_FORMATS)}"]})
+        query = {**(query or {}), "page_size": domain.DEFAULT_CONFIG.max_page_size}
+        page = self.projects.query(domain.normalise_query(query))
         if export_format == "csv":
             rows = domain.to_csv_rows(page["items"])
         else:

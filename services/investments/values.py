@@ -6,6 +6,7 @@ marshmallow errors), and the ``problems`` dict it appends reasons to. It returns
 value, or None when the value was refused, so a caller collects every bad field before raising
 once.
 """
+import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -13,6 +14,7 @@ from services.common.errors import require
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def quantize_money(value) -> Decimal:
@@ -131,8 +133,9 @@ def parse_date(raw, field: str, problems: dict, config) -> date | None:
         require(False, field, "must be a date without time", problems)
         return None
     if isinstance(raw, str):
+        # exactly YYYY-MM-DD: date.fromisoformat alone also takes week dates such as 2025-W01-1
         try:
-            raw = date.fromisoformat(raw.strip()) if len(raw.strip()) == 10 else None
+            raw = date.fromisoformat(raw.strip()) if _ISO_DATE.match(raw.strip()) else None
         except ValueError:
             raw = None
         if raw is None:
