@@ -53,11 +53,14 @@ class ProbeSink:
     @subscribe()
     def on_probe(self, envelope):
         payload = envelope["payload"]
-        seen = self.effects.collection.find_one_and_update(
-            {"_id": payload["probe_id"]}, {"$inc": {"attempts": 1}}, upsert=True,
-            return_document=True)
-        if seen["attempts"] <= payload["fail_times"]:
-            raise RuntimeError(f"failing on purpose, attempt {seen['attempts']}")
+        # Each delivery is its own document: FerretDB 1.24 loses concurrent $inc on one document,
+        # and the count must be exact.
+        self.effects.db.deliveries.insert_one({"probe_id": payload["probe_id"]})
+        attempts = self.effects.db.deliveries.count_documents({"probe_id": payload["probe_id"]})
+        self.effects.collection.update_one({"_id": payload["probe_id"]},
+                                           {"$max": {"attempts": attempts}}, upsert=True)
+        if attempts <= payload["fail_times"]:
+            raise RuntimeError(f"failing on purpose, attempt {attempts}")
         self.effects.collection.update_one({"_id": payload["probe_id"]},
                                            {"$addToSet": {"handled_events": envelope["event_id"]}})
 
@@ -95,7 +98,7 @@ def probe_topology(monkeypatch):
 def db(platform_env):
     database = get_client()[f"{platform_env['MONGO_DB_PREFIX']}_probe_sink"]
     yield database
-    for name in ("effects", "outbox_pointers"):
+    for name in ("effects", "deliveries", "outbox_pointers"):
         database[name].delete_many({})
 
 
@@ -195,8 +198,10 @@ def test_redelivered_event_changes_nothing(container_factory, nameko_config, pro
         for _ in range(2):
             producer.publish(event, exchange=Exchange("investments.events", type="topic", durable=True),
                              routing_key="probe_recorded", serializer="json")
-    wait_until(lambda: (db.effects.find_one({"_id": "p-twice"}) or {}).get("attempts") == 2,
+    wait_until(lambda: db.deliveries.count_documents({"probe_id": "p-twice"}) == 2,
                message="both deliveries")
+    wait_until(lambda: db.effects.find_one({"_id": "p-twice", "handled_events": {"$exists": True}}),
+               message="the effect")
     assert db.effects.find_one({"_id": "p-twice"})["handled_events"] == [event["event_id"]]
 
 
