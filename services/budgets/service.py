@@ -5,7 +5,7 @@ Entrypoints are grouped by concern in mixins that share the dependencies of ``Bu
 ``service_lines`` (revenue lines, bulk import, the finance ministry's inbound lines),
 ``service_fiscal`` (indicators, transfers, forecast, annual report) and ``service_blocks``.
 """
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.budgets.service_blocks import BlockEntrypoints
 from services.budgets.service_fiscal import FiscalEntrypoints

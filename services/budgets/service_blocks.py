@@ -5,7 +5,7 @@ between (``save_versioned``); on a concurrent change the command is applied agai
 block. A move refused by a rule still leaves a fact behind: ``block_move_rejected`` is stored on
 the block (no state change) before the refusal is raised, so the hub sees refused moves too.
 """
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.budgets.blocks import (allocate_line, block_as_output, block_id,
                                      block_move_rejected_fact, carry_over, create_block,

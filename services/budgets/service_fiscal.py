@@ -2,7 +2,7 @@
 investment projects) and the annual report with its Open Fiscal Data Package."""
 import io
 
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.budgets.domain import transfers_as_output
 from services.budgets.forecast import (apply_commissioned_project, forecast_as_output,

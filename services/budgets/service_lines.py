@@ -2,7 +2,7 @@
 ministry's executed lines arriving over the bus."""
 import uuid
 
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.budgets.domain import line_as_output, revenue_batch_imported_fact, \
     validate_revenue_line

@@ -83,6 +83,7 @@ class Subscribe(Consumer):
         self.subscription = topology.find_subscription(self.container.service_name,
                                                        self.method_name)
         self.queue = topology.subscription_queue(self.subscription)
+        self.accepted = topology.accepted_events(self.subscription)
         self.publisher = Publisher(settings.amqp_uri, use_confirms=True, delivery_mode=2,
                                    serializer="json",
                                    declare=[topology.dead_letter_queue(),
@@ -95,6 +96,9 @@ class Subscribe(Consumer):
         if self.validate:
             try:
                 body = parse_event(body)
+                if self.accepted is not None and (body["source"], body["event_type"]) not in self.accepted:
+                    raise ValidationFailed("this queue does not take that event", {"event_type": [
+                        f"{body['source']}.{body['event_type']} is not bound to {self.queue.name}"]})
             except ValidationFailed as exc:
                 self.dead_letter(message, reason="invalid_message", error=exc.message,
                                   details=exc.details, attempts=0)

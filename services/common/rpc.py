@@ -5,16 +5,19 @@ nameko's service-side ``RpcProxy`` waits for a reply forever. ``TimedRpc`` waits
 The request itself expires in the broker after the same time, so a service that comes back later
 does not execute a command whose caller already gave up on it.
 """
+import logging
+
 import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import MethodProxy, RpcProxy
+from nameko.rpc import MethodProxy, Rpc, RpcConsumer, RpcProxy
 from pymongo import errors as store_errors
 
 from services.common import metrics, remote_errors  # noqa: F401  (registers error types)
 from services.common.config import load_settings
 from services.common.errors import ServiceUnavailable
 
+log = logging.getLogger(__name__)
 
 # The store of the called service did not answer (it is stopped, restarting, unreachable): an
 # outage, not a bug. Named by class, because that is all nameko passes across RPC for them.
@@ -70,3 +73,31 @@ class TimedRpc(RpcProxy):
         timeout = self.timeout or load_settings().rpc_timeout_seconds
         return TimedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
                                  timeout, self.options)
+
+
+class SafeRpcConsumer(RpcConsumer):
+    """nameko kills the whole service when it cannot publish an RPC reply (the broker went away
+    while the request was handled): the process exits and nothing restarts it. Here the reply is
+    lost instead (the caller's deadline turns it into a 503), the request is acknowledged as
+    handled if the connection still allows it (else the broker requeues it, and it runs again
+    unless it expired first) and the service reconnects by itself."""
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except (OperationalError, OSError) as exc:
+            log.warning("could not answer an RPC request (%s); the caller times out", exc)
+            try:
+                self.queue_consumer.ack_message(message)
+            except OSError:
+                pass  # the connection is gone: the broker takes the request back
+            return result, exc_info
+
+
+class SafeRpc(Rpc):
+    rpc_consumer = SafeRpcConsumer()
+
+
+# Services declare RPC entrypoints with this instead of nameko.rpc.rpc (all of a service's
+# entrypoints the same way: they share one consumer of the service's queue).
+rpc = SafeRpc.decorator

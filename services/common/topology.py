@@ -68,6 +68,25 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 )
 
 
+def accepted_events(sub: Subscription) -> set[tuple[str, str]] | None:
+    """(source, event type) pairs a subscription may receive; None when a binding is a wildcard.
+
+    A queue bound to one routing key can still be sent another contract by mistake (a producer
+    publishing with the wrong key): the consumer refuses what its bindings do not name.
+    Inbound keys read ``<source>.<event_type>`` (``finance.revenue_executed``).
+    """
+    accepted = set()
+    for exchange_name, key in sub.bindings:
+        if "*" in key or "#" in key:
+            return None
+        if exchange_name == INBOUND_EXCHANGE:
+            words = key.split(".")
+            accepted.add((words[0], words[-1]))
+        else:
+            accepted.add((exchange_name.removesuffix(".events"), key))
+    return accepted
+
+
 def find_subscription(consumer: str, handler: str) -> Subscription:
     for sub in SUBSCRIPTIONS:
         if sub.consumer == consumer and sub.handler == handler:

@@ -4,7 +4,7 @@ import logging
 import uuid
 from datetime import datetime, timezone
 
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 from nameko.timer import Timer
 
 from services.common.errors import Forbidden, NotFound, StaleVersion

@@ -3,6 +3,8 @@
 Input schemas validate (400 naming every bad field); output schemas shape the JSON and document it
 in /openapi.json.
 """
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.regions import REGION_CODES
@@ -243,7 +245,9 @@ class InitiativePageSchema(Schema):
 
 
 class ChecksSchema(Schema):
-    today = fields.Date(metadata={"description": "run as of this day (admin only; default today)"})
+    # bounded: the checks subtract years of days from it, and the Concept runs 2025-2030
+    today = fields.Date(metadata={"description": "run as of this day (admin only; default today)"},
+                        validate=validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)))
 
 
 class ChecksResultSchema(Schema):

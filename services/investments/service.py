@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime, timezone
 
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 
 from services.common.errors import ValidationFailed
 from services.common.health import health_report

@@ -403,7 +403,7 @@ class MobilityFiguresSchema(Schema):
 # --- queries ---------------------------------------------------------------------------------
 
 class PageSchema(Schema):
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Int(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

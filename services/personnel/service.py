@@ -6,7 +6,7 @@ Commands live in ``commands`` (multi-document protocol in ``repository_effects``
 import logging
 from datetime import date
 
-from nameko.rpc import rpc
+from services.common.rpc import rpc
 from nameko.timer import timer
 
 from services.common.consuming import subscribe
