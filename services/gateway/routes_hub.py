@@ -2,6 +2,8 @@
 and serves the journal, region scorecards, SRS values and the reporting calendar."""
 from datetime import datetime, timezone
 
+from eventlet.semaphore import Semaphore
+
 from services.common.consuming import subscribe
 from services.common.errors import NotFound, ValidationFailed
 from services.common.regions import REGION_CODES, is_region
@@ -31,6 +33,8 @@ def known_region(code: str) -> str:
     return code
 
 
+_READ_MODEL_LOCK = Semaphore(1)
+
 class HubRoutes(GatewayBase):
 
     def _hub_reactions(self) -> HubReactions:
@@ -42,7 +46,11 @@ class HubRoutes(GatewayBase):
         # so a redelivery after a crash between them completes the work without doubling it (the
         # read models are updated even when the journal already had the event).
         self.journal.record(envelope)
-        self._hub_reactions().on_event(envelope)
+        # One read-model update at a time in this process: FerretDB 1.24 applies an update as
+        # read-then-write outside a transaction, so two handlers updating the same region's or
+        # project's document at once can lose one change (MongoDB does not need this).
+        with _READ_MODEL_LOCK:
+            self._hub_reactions().on_event(envelope)
 
     @api("GET", "/api/v1/hub/journal", permission=("hub", "read"), tags=TAGS,
          summary="Coordination journal: every domain event the hub received",

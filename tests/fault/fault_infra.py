@@ -158,14 +158,24 @@ class RabbitNode:
         return self.start()
 
 
+def _works(binary: str) -> bool:
+    # a plain `go install` build of FerretDB 1.24.2 panics at start (see README): check it runs
+    return bool(binary) and os.access(binary, os.X_OK) and subprocess.run(
+        [binary, "--version"], capture_output=True, timeout=30).returncode == 0
+
+
 def find_ferretdb() -> str:
-    candidates = [os.environ.get("FERRETDB_BIN", ""), os.path.join(ROOT, "var", "bin", "ferretdb"),
-                  shutil.which("ferretdb") or ""]
-    for candidate in candidates:
-        if candidate and os.access(candidate, os.X_OK):
+    own = os.path.join(ROOT, "var", "bin", "ferretdb")
+    for candidate in (os.environ.get("FERRETDB_BIN", ""), own, shutil.which("ferretdb") or ""):
+        if _works(candidate):
             return candidate
-    raise RuntimeError("no FerretDB binary: run `make infra` (deploy/local/infra.sh builds it "
-                       "into var/bin/) or set FERRETDB_BIN")
+    # the shared store may be someone else's (infra.sh then built nothing here): build our own
+    subprocess.run(["bash", os.path.join(ROOT, "deploy", "local", "infra.sh"), "build-ferretdb"],
+                   check=True, timeout=900)
+    if _works(own):
+        return own
+    raise RuntimeError("no working FerretDB binary: deploy/local/infra.sh build-ferretdb failed "
+                       "(see its output), or set FERRETDB_BIN")
 
 
 class FerretNode:
