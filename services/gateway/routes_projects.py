@@ -84,6 +84,13 @@ class ProjectRoutes(GatewayBase):
             return query
         return {**query, "region_code": ",".join(sorted(allowed))}
 
+    def _write_project(self, request, project_id: str, command: str) -> dict:
+        """A command on a stored project: the caller must write in the project's own region."""
+        body = read_json(request)
+        self._project_for(request.principal, project_id, "write")
+        result = getattr(self.investments, command)(project_id, body, request.principal.subject)
+        return policy.redact(request.principal, "projects", result)
+
     def _project_for(self, principal, project_id: str, action: str) -> dict:
         project = self.investments.get(project_id)
         policy.authorize(principal, "projects", action, project["region_code"])
@@ -152,12 +159,9 @@ class ProjectRoutes(GatewayBase):
          responses={400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND,
                     409: f"{STALE}, or the project is closed (evaluated, cancelled)"})
     def projects_update(self, request, project_id):
-        body = read_json(request)
         # region_code never changes (the service refuses it as an unknown field): the stored
         # project's region is the one written in
-        self._project_for(request.principal, project_id, "write")
-        updated = self.investments.update(project_id, body, request.principal.subject)
-        return policy.redact(request.principal, "projects", updated)
+        return self._write_project(request, project_id, "update")
 
     @api("POST", "/api/v1/projects/<string:project_id>/stage", permission=("projects", "write"),
          summary="Move a project to another pipeline stage (expected_version required)",
@@ -166,10 +170,7 @@ class ProjectRoutes(GatewayBase):
                     409: f"{STALE}; a move the pipeline forbids (details.allowed lists the next "
                          "stages); commissioning without its date or jobs created"})
     def projects_change_stage(self, request, project_id):
-        body = read_json(request)
-        self._project_for(request.principal, project_id, "write")
-        changed = self.investments.change_stage(project_id, body, request.principal.subject)
-        return policy.redact(request.principal, "projects", changed)
+        return self._write_project(request, project_id, "change_stage")
 
     @api("POST", "/api/v1/projects/<string:project_id>/progress", permission=("projects", "write"),
          summary="File a cumulative progress report (investment and jobs to date)",
@@ -178,10 +179,7 @@ class ProjectRoutes(GatewayBase):
                     409: f"{STALE}; a report dated before the latest one; lower figures without "
                          "correction_reason; the project is closed"})
     def projects_report_progress(self, request, project_id):
-        body = read_json(request)
-        self._project_for(request.principal, project_id, "write")
-        reported = self.investments.report_progress(project_id, body, request.principal.subject)
-        return policy.redact(request.principal, "projects", reported)
+        return self._write_project(request, project_id, "report_progress")
 
     @api("GET", "/api/v1/regions/<string:code>/projects/summary", permission=("projects", "read"),
          summary="Projects of a region: counts, cost, jobs and investment by stage and sector",
