@@ -16,7 +16,8 @@ def main() -> int:
         print(f"=== {name}", flush=True)
         module = importlib.import_module(f"bench.{name}")
         try:
-            module.main([])
+            if module.main([]):
+                failed.append(name)
         except SystemExit as exc:
             if exc.code not in (0, None):
                 failed.append(name)
