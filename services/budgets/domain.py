@@ -10,7 +10,9 @@ A *revenue line* is one amount booked by one budget for one revenue code, period
   village, settlement, rural okrug). ``district`` names the budget for the last two levels and is
   None for the first two.
 * ``period``: see :mod:`services.budgets.periods` (``M01``..``M12``, ``Q1``..``Q4``, ``Y``).
-* ``ebk_code``: a known six-digit revenue code (:mod:`services.budgets.ebk`).
+* ``ebk_code``: a six-digit revenue code known to the classification edition of the line's fiscal
+  year (:mod:`services.budgets.ebk`): a FY2026 line books transfers under category 5, and a FY2026
+  line coded the FY2025 way is refused naming ``ebk_code`` and the code to use.
 * ``phase``: ``planned`` (draft), ``approved`` (adopted by the maslikhat, including amendments) or
   ``executed`` (cash received).
 
@@ -23,7 +25,7 @@ storage form.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.budgets.ebk import EbkClassification, category_of, default_classification
+from services.budgets.ebk import EbkClassification, EbkEditions, category_of, default_editions
 from services.budgets.money import AmountError, money_str, parse_amount
 from services.budgets.periods import period_problems
 from services.common.errors import raise_if_problems, require
@@ -88,14 +90,27 @@ def _normalise_district(raw) -> str | None:
     return text or None
 
 
+def _code_problems(raw_code, fiscal_year, classification) -> list[str]:
+    if not isinstance(classification, EbkEditions):
+        return classification.problems(raw_code)
+    try:
+        return classification.problems(raw_code, fiscal_year)
+    except (TypeError, ValueError):  # no usable year (reported under fiscal_year)
+        found = [edition.problems(raw_code) for edition in classification.editions]
+        return [] if any(not f for f in found) else found[-1]  # unknown to every edition
+
+
 def check_revenue_line(raw: dict, rules: LineRules = DEFAULT_LINE_RULES,
-                       classification: EbkClassification | None = None) -> tuple[dict | None, dict]:
+                       classification: EbkClassification | EbkEditions | None = None
+                       ) -> tuple[dict | None, dict]:
     """Validate one raw line; returns ``(line_document, {})`` or ``(None, {field: [reasons]})``.
 
     Every bad field is reported at once. Strings from files are accepted for ``fiscal_year``;
-    ``amount_kzt`` must be a decimal string, an int or a Decimal (never a float).
+    ``amount_kzt`` must be a decimal string, an int or a Decimal (never a float). The code is
+    checked against the edition of ``fiscal_year`` (``classification`` may be one edition, used
+    for every year, or all of them; default: the shipped editions).
     """
-    classification = classification or default_classification()
+    classification = classification or default_editions()
     problems: dict = {}
     if not isinstance(raw, dict):
         return None, {"_line": ["must be an object"]}
@@ -124,7 +139,7 @@ def check_revenue_line(raw: dict, rules: LineRules = DEFAULT_LINE_RULES,
     fiscal_year = _fiscal_year(raw.get("fiscal_year"), rules, problems)
     for reason in period_problems(raw.get("period")):
         require(False, "period", reason, problems)
-    for reason in classification.problems(raw.get("ebk_code")):
+    for reason in _code_problems(raw.get("ebk_code"), fiscal_year, classification):
         require(False, "ebk_code", reason, problems)
     require(raw.get("phase") in PHASES, "phase", f"must be one of {', '.join(PHASES)}", problems)
     amount = _amount(raw.get("amount_kzt"), "amount_kzt", problems)
@@ -145,7 +160,7 @@ def check_revenue_line(raw: dict, rules: LineRules = DEFAULT_LINE_RULES,
 
 
 def validate_revenue_line(raw: dict, rules: LineRules = DEFAULT_LINE_RULES,
-                          classification: EbkClassification | None = None) -> dict:
+                          classification: EbkClassification | EbkEditions | None = None) -> dict:
     """The line document, or ``ValidationFailed`` naming every bad field."""
     line, problems = check_revenue_line(raw, rules, classification)
     raise_if_problems(problems, "invalid revenue line")

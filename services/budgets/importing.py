@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from services.budgets.domain import DEFAULT_LINE_RULES, LineRules, check_revenue_line
-from services.budgets.ebk import EbkClassification, default_classification
+from services.budgets.ebk import EbkClassification, EbkEditions, default_editions
 from services.budgets.ofdp import measure_phases
 from services.common.errors import ValidationFailed
 
@@ -82,11 +82,11 @@ def _cell(record: list[str], index: int) -> str | None:
 
 
 def parse_revenue_csv(text_lines: Iterable[str], *, rules: LineRules = DEFAULT_LINE_RULES,
-                      classification: EbkClassification | None = None
+                      classification: EbkClassification | EbkEditions | None = None
                       ) -> Iterator[tuple[int, dict]]:
     """Parse the documented CSV lazily. A missing header column raises ``ValidationFailed`` at the
     first ``next()`` (nothing can be read); bad rows are yielded as :class:`RowErrors`."""
-    classification = classification or default_classification()
+    classification = classification or default_editions()
     reader = _reader(text_lines)
     columns = _header(reader, CSV_HEADER)
     width = len(columns)
@@ -109,14 +109,15 @@ def _attribute_reader(spec: dict, columns: dict[str, int]) -> Callable[[list[str
 
 def parse_ofdp(descriptor: dict, open_resource: Callable[[str], Iterable[str]], *,
                rules: LineRules = DEFAULT_LINE_RULES,
-               classification: EbkClassification | None = None) -> Iterator[tuple[int, dict]]:
+               classification: EbkClassification | EbkEditions | None = None
+               ) -> Iterator[tuple[int, dict]]:
     """Parse a Fiscal Data Package lazily: ``descriptor`` is ``datapackage.json`` (text or loaded);
     ``open_resource(path)`` returns the text lines of its CSV resource.
 
     A row with a bad dimension or amount yields one :class:`RowErrors` (amount problems are
     reported under the measure's column name); a good row yields one line per non-empty measure.
     """
-    classification = classification or default_classification()
+    classification = classification or default_editions()
     if isinstance(descriptor, (str, bytes)):
         try:
             descriptor = json.loads(descriptor)

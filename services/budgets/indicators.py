@@ -3,9 +3,12 @@
 Definitions (all on the region's consolidated budget: oblast or city budget plus its district and
 rural-district budgets):
 
-* own revenue = executed lines of categories 1–3 (tax, non-tax, sale of fixed capital);
-* total revenue = executed lines of categories 1–4 (4 = transfers received);
-* own-revenue share = own ÷ total; transfer dependency = category 4 ÷ total;
+* own revenue = executed lines of the tax, non-tax and sale-of-fixed-capital categories (1–3);
+* transfers received = executed lines of the transfers category (4 up to FY2025, 5 from FY2026:
+  the year's classification edition says which, :mod:`services.budgets.ebk`);
+* total revenue = every executed line (from FY2026 it includes special receipts, category 4,
+  which are neither own revenue nor transfers);
+* own-revenue share = own ÷ total; transfer dependency = transfers ÷ total;
 * execution against plan = executed total ÷ plan total, the plan being the ``approved`` phase when
   the region has any approved line for the year, else ``planned``;
 * revenue per resident = total revenue ÷ population (population table passed in);
@@ -15,8 +18,10 @@ rural-district budgets):
 
 Consolidation: transfers between budgets of the same region (oblast → district, district → rural
 district, withdrawals from lower budgets) are revenue of one budget and spending of another inside
-the region, so counting them would count the same money twice. Codes starting with
-``IndicatorConfig.consolidation_excluded_prefixes`` are left out of every sum.
+the region, so counting them would count the same money twice. Each classification edition names
+the codes left out of every sum (FY2025: 401, 4022, 4023; FY2026: 501, 5022, 5023), so a transfer
+is counted once, where it enters the region (from the republican budget);
+``IndicatorConfig.consolidation_excluded_prefixes`` replaces that list when set.
 
 "To date": a line counts toward "as of P" when its period ends by the end of P. The same series
 (budget, code, phase) may be booked at several granularities (monthly executions and a yearly
@@ -34,7 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.budgets.ebk import CATEGORY_TRANSFERS, OWN_REVENUE_CATEGORIES, category_of
+from services.budgets.ebk import OWN_REVENUE_KINDS, TRANSFERS, EbkClassification, classification_for_year
 from services.budgets.money import ZERO, decimal_str, money, money_str, ratio
 from services.budgets.periods import GRANULARITY_RANK, YEAR_CODE, is_full_year, parse_period
 
@@ -51,7 +56,8 @@ _COMPARED = ("own_revenue_kzt", "total_revenue_kzt", "transfers_received_kzt", "
 class IndicatorConfig:
     min_own_revenue_share: Decimal = Decimal("0.5")
     ratio_places: int = 4
-    consolidation_excluded_prefixes: tuple[str, ...] = ("401", "4023", "4024")
+    # None: the prefixes the year's classification edition names (see the module doc).
+    consolidation_excluded_prefixes: tuple[str, ...] | None = None
 
 
 DEFAULT_INDICATOR_CONFIG = IndicatorConfig()
@@ -142,9 +148,14 @@ class IndicatorAccumulator:
     """
 
     def __init__(self, region_code: str, fiscal_year: int, as_of: str = YEAR_CODE,
-                 config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG):
+                 config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG,
+                 classification: EbkClassification | None = None):
         self.region_code = region_code
         self.fiscal_year = int(fiscal_year)
+        self.classification = classification or classification_for_year(self.fiscal_year)
+        self._excluded = (config.consolidation_excluded_prefixes
+                          if config.consolidation_excluded_prefixes is not None
+                          else self.classification.info.consolidation_excluded_prefixes)
         self.as_of = as_of
         self.config = config
         self._span_end = parse_period(as_of).last_month
@@ -166,7 +177,7 @@ class IndicatorAccumulator:
         if line["region_code"] != self.region_code or int(line["fiscal_year"]) != self.fiscal_year:
             return
         code = line["ebk_code"]
-        if code.startswith(self.config.consolidation_excluded_prefixes):
+        if self._excluded and code.startswith(self._excluded):
             return
         phase = line["phase"]
         period = parse_period(line["period"])
@@ -184,12 +195,17 @@ class IndicatorAccumulator:
                 self._plan_annual.add(series, period.kind, amount, mask)
 
     def result(self, *, transfers: dict | None, population: int | None) -> dict:
-        executed = {c: ZERO for c in (1, 2, 3, 4)}
+        categories = self.classification.info.categories
+        executed = {c: ZERO for c in sorted(categories)}
         for code, amount in self._to_date.chosen("executed"):
-            executed[category_of(code)] += amount
-        own = money(sum((executed[c] for c in OWN_REVENUE_CATEGORIES), ZERO))
-        received = money(executed[CATEGORY_TRANSFERS])
-        total = money(own + received)
+            digit = int(code[0])
+            if digit in executed:  # a line stored under another edition's digits is not guessed
+                executed[digit] += amount
+        own = money(sum((v for c, v in executed.items() if categories[c] in OWN_REVENUE_KINDS),
+                        ZERO))
+        received = money(sum((v for c, v in executed.items() if categories[c] == TRANSFERS),
+                             ZERO))
+        total = money(sum(executed.values(), ZERO))
 
         plan_phase = ("approved" if self._phase_lines.get("approved")
                       else "planned" if self._phase_lines.get("planned") else None)

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from itertools import groupby
 
 from services.budgets.domain import PHASES, natural_key
-from services.budgets.ebk import EbkClassification, default_classification
+from services.budgets.ebk import EbkClassification, EbkEditions, default_editions
 from services.budgets.money import money_str
 from services.budgets.periods import parse_period
 from services.common.errors import ValidationFailed
@@ -63,7 +63,7 @@ def _group_key(line: dict) -> tuple:
     return key[:6]  # every part but the phase
 
 
-def ofdp_rows(lines, classification: EbkClassification | None = None, *,
+def ofdp_rows(lines, classification: EbkClassification | EbkEditions | None = None, *,
               presorted: bool = False):
     """Wide CSV rows (dicts keyed by :data:`CSV_COLUMNS`) from revenue line documents.
 
@@ -71,12 +71,12 @@ def ofdp_rows(lines, classification: EbkClassification | None = None, *,
     ``presorted=True`` the lines must arrive ordered by :func:`natural_key` and are streamed;
     otherwise they are sorted in memory first (exports are per region and year, so bounded).
     """
-    classification = classification or default_classification()
+    classification = classification or default_editions()
     ordered = lines if presorted else sorted(lines, key=natural_key)
     for key, group in groupby(ordered, key=_group_key):
         region_code, level, district, year, period, ebk_code = key
         start, end = period_dates(year, period)
-        names = classification.describe(ebk_code)
+        names = classification.for_year(year).describe(ebk_code)  # the year's edition
         row = {"region_code": region_code, "budget_level": level, "district": district,
                "fiscal_year": year, "period": period, "period_start": start.isoformat(),
                "period_end": end.isoformat(), "ebk_code": ebk_code, "ebk_name": names["name"],
@@ -88,7 +88,7 @@ def ofdp_rows(lines, classification: EbkClassification | None = None, *,
         yield row
 
 
-def write_ofdp_csv(lines, out, classification: EbkClassification | None = None, *,
+def write_ofdp_csv(lines, out, classification: EbkClassification | EbkEditions | None = None, *,
                    presorted: bool = False) -> int:
     """Write the CSV resource to the text stream ``out``; returns the number of data rows."""
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")

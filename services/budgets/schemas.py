@@ -63,7 +63,7 @@ class RevenueLineSchema(Schema):
     fiscal_year = _year(required=True)
     period = fields.Str(required=True, validate=validate.OneOf(PERIOD_CODES))
     ebk_code = fields.Str(required=True, validate=validate.Regexp(
-        r"^[1-4]\d{5}$", error="must be 6 digits: category(1) class(2) subclass(1) specifics(2)"))
+        r"^[1-5]\d{5}$", error="must be 6 digits: category(1) class(2) subclass(1) specifics(2)"))
     phase = fields.Str(required=True, validate=validate.OneOf(PHASES))
     amount_kzt = MoneyField(required=True)
 
@@ -109,7 +109,7 @@ class RevenueQuerySchema(Schema):
     fiscal_year = _year(load_default=None)
     period = fields.Str(load_default=None, validate=validate.OneOf(PERIOD_CODES))
     ebk_prefix = fields.Str(load_default=None, validate=validate.Regexp(
-        r"^[1-4]\d{0,5}$", error="1 to 6 digits starting with the category (1-4)"))
+        r"^[1-5]\d{0,5}$", error="1 to 6 digits starting with the category (1-5)"))
     phase = fields.Str(load_default=None, validate=validate.OneOf(PHASES))
     page = fields.Int(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Int(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1))

@@ -95,7 +95,7 @@ def test_budget_events_move_the_fiscal_scorecard_and_open_the_autonomy_initiativ
     officer = platform.api("regional_officer", region, subject="officer-ulytau")
     recorded = officer.post("/api/v1/budgets/revenues", json={"lines": [
         line(region=region, year=year, code="101202", amount="180.00"),
-        line(region=region, year=year, code="402203", amount="820.00")]})
+        line(region=region, year=year, code="402103", amount="820.00")]})
     assert recorded.status_code == 200, recorded.text
 
     card = wait_until(lambda: (lambda c: c if c["fiscal"]["fiscal_year"] == year else None)(
@@ -116,7 +116,7 @@ def test_budget_events_move_the_fiscal_scorecard_and_open_the_autonomy_initiativ
     assert set(opened["event_ids"]) <= {e["event_id"] for e in journal}
     # a corrected line keeps the share below: indicators move, no second initiative
     corrected = officer.post("/api/v1/budgets/revenues", json={"lines": [
-        line(region=region, year=year, code="402203", amount="900.00")]})
+        line(region=region, year=year, code="402103", amount="900.00")]})
     assert corrected.status_code == 200, corrected.text
     wait_until(lambda: scorecard(platform, region)["fiscal"]["total_revenue_kzt"] == "1080.00",
                timeout=30, message="recalculated indicators")

@@ -95,7 +95,7 @@ def test_annual_report_is_stored_announced_and_exported(budgets, budgets_db, eve
     rpc(budgets, "record_lines", {"lines": [
         line(region="KZ-62", code="101202", amount="600.00"),
         line(region="KZ-62", code="101202", phase="approved", amount="700.00"),
-        line(region="KZ-62", code="402203", amount="400.00"),
+        line(region="KZ-62", code="402103", amount="400.00"),
         line(region="KZ-62", level="district", district="Zhanaarka district", code="104302",
              amount="50.00")]})
     with pytest.raises(NotFound):

@@ -47,7 +47,7 @@ def http(budgets, container_factory, nameko_config, monkeypatch):
 
 def test_officer_records_and_reads_own_region_only(http):
     officer, other = http("regional_officer", "KZ-61"), http("regional_officer", "KZ-10")
-    batch = {"lines": [line(code="101202", amount="300.00"), line(code="402203", amount="700.00")]}
+    batch = {"lines": [line(code="101202", amount="300.00"), line(code="402103", amount="700.00")]}
     answer = officer.post("/api/v1/budgets/revenues", json=batch)
     assert answer.status_code == 200, answer.text
     assert answer.json()["lines_inserted"] == 2
@@ -75,6 +75,24 @@ def test_officer_records_and_reads_own_region_only(http):
 def test_bad_input_is_400_naming_the_field(http, body, field):
     answer = http("admin").post("/api/v1/budgets/revenues", json=body)
     assert answer.status_code == 400 and field in answer.json()["details"], answer.text
+
+
+def test_fy2026_lines_are_checked_and_counted_by_the_fy2026_classification(http):
+    officer = http("regional_officer", "KZ-61")
+    old_way = officer.post("/api/v1/budgets/revenues", json=line(year=2026, code="402103"))
+    assert old_way.status_code == 400, old_way.text
+    assert "use 502103" in old_way.json()["details"]["ebk_code"][0]
+    batch = {"lines": [line(year=2026, code="101202", amount="300.00"),
+                       line(year=2026, code="502103", amount="700.00"),
+                       line(year=2026, level="district", district="Sairam", code="502203",
+                            amount="200.00")]}
+    assert officer.post("/api/v1/budgets/revenues", json=batch).status_code == 200
+    figures = officer.get("/api/v1/budgets/regions/KZ-61/indicators/2026").json()
+    # the oblast-to-district transfer (502203) stays inside the region: counted once
+    assert (figures["own_revenue_kzt"], figures["transfers_received_kzt"],
+            figures["total_revenue_kzt"]) == ("300.00", "700.00", "1000.00")
+    assert figures["transfer_dependency"] == "0.7000"
+    assert figures["by_category"]["5"] == "700.00"
 
 
 def test_unknown_region_in_the_path_is_400(http):

@@ -209,7 +209,7 @@ def test_indicators_kept_while_importing_match_reading_the_lines_back(
     rpc(container, "record_line", line(region="KZ-11", period="M05", amount="7.00"))
     lines = good_lines(region="KZ-11", months=4) + good_lines(region="KZ-27", months=5)
     lines += [line(region="KZ-27", period="M01", amount="999.99"),          # corrects row 2
-              line(region="KZ-27", code="402203", period="Y", amount="5000.00"),
+              line(region="KZ-27", code="402103", period="Y", amount="5000.00"),
               line(region="KZ-27", phase="approved", period="Y", amount="20000.00")]
     status = run_import(container, csv_text(lines))
     assert status["state"] == "completed" and status["lines_updated"] == 1

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def own_and_transfers(region="KZ-61", year=2025, own="300.00", transfers="700.00"):
     return [line(region=region, year=year, code="101202", amount=own),
-            line(region=region, year=year, code="402203", amount=transfers),
+            line(region=region, year=year, code="402103", amount=transfers),
             line(region=region, year=year, code="101202", phase="approved", amount="1000.00")]
 
 

@@ -5,18 +5,18 @@ from decimal import Decimal
 
 import pytest
 
-from services.budgets.indicators import (DEFAULT_INDICATOR_CONFIG, IndicatorAccumulator,
-                                         amounts_to_date, compute_indicators)
+from services.budgets.ebk import classification_for_year
+from services.budgets.indicators import IndicatorAccumulator, amounts_to_date, compute_indicators
 from services.budgets.money import ZERO, money
 from services.budgets.periods import PERIOD_CODES, is_full_year, parse_period
 
 REGION = "KZ-61"
-CODES = ("101202", "104302", "201504", "402203", "402303", "303101")
+CODES = ("101202", "104302", "201504", "402103", "402203", "402303", "303101")
 
 
 def reference_totals(lines, as_of):
     """Executed sums by category and the plan amount, straight from ``amounts_to_date``."""
-    excluded = DEFAULT_INDICATOR_CONFIG.consolidation_excluded_prefixes
+    excluded = classification_for_year(2025).info.consolidation_excluded_prefixes
     by_phase = defaultdict(list)
     for line in lines:
         if line["region_code"] == REGION and line["fiscal_year"] == 2025 \
@@ -67,7 +67,7 @@ def test_accumulator_reads_a_cursor_once_and_counts_only_its_region_and_year():
     for line in iter(lines):
         accumulator.add(line)
     expected = sum(1 for ln in lines if ln["region_code"] == REGION and ln["fiscal_year"] == 2025
-                   and not ln["ebk_code"].startswith(("401", "4023", "4024")))
+                   and not ln["ebk_code"].startswith(("401", "4022", "4023")))
     assert accumulator.lines_seen == expected
     assert accumulator.result(transfers=None, population=None) == compute_indicators(
         REGION, 2025, lines, transfers=None, population=None)

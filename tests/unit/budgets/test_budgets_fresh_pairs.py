@@ -40,11 +40,11 @@ def test_totals_of_a_pair_filled_alone_equal_reading_it_back():
     tracker = FreshPairs(counters)
     first = [line("M01", "10.00"), line("M02", "20.00")]
     write(tracker, counters, first, ["inserted", "inserted"], [None, None])
-    correction = [line("M01", "15.00"), line("Y", "100.00", code="402203")]
+    correction = [line("M01", "15.00"), line("Y", "100.00", code="402103")]
     write(tracker, counters, correction, ["updated", "inserted"], [1000, None])
     accumulator = tracker.accumulated(PAIR)
     assert accumulator is not None
-    stored = [line("M01", "15.00"), line("M02", "20.00"), line("Y", "100.00", code="402203")]
+    stored = [line("M01", "15.00"), line("M02", "20.00"), line("Y", "100.00", code="402103")]
     expected = compute_indicators("KZ-61", 2025, stored, transfers=None, population=None)
     assert accumulator.result(transfers=None, population=None) == expected
     assert expected["own_revenue_kzt"] == Decimal("35.00")

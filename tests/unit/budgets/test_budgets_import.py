@@ -118,7 +118,7 @@ def sample_lines():
            dict(base, period="Y", phase="executed", amount_kzt="1010.10"),
            dict(base, period="Q1", phase="executed", amount_kzt="200.00"),
            dict(base, budget_level="oblast", district=None, period="M02", phase="executed",
-                ebk_code="402203", amount_kzt="5000.00")]
+                ebk_code="402103", amount_kzt="5000.00")]
     return [validate_revenue_line(r) for r in raw]
 
 
@@ -179,7 +179,7 @@ def test_package_round_trips_through_the_importer():
 
 def test_package_rows_report_errors_under_the_measure_column():
     _, csv_text, descriptor = export(sample_lines())
-    broken = csv_text.replace("1010.10", "10.101").replace("402203", "402209")
+    broken = csv_text.replace("1010.10", "10.101").replace("402103", "402109")
     results = list(parse_ofdp(descriptor, lambda _: io.StringIO(broken)))
     errors = [(n, r) for n, r in results if is_row_error(r)]
     assert len(errors) == 2

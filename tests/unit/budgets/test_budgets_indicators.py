@@ -33,12 +33,12 @@ def example_lines():
         line("district", "104302", "executed", "150.00"),
         line("rural_district", "105430", "executed", "50.00"),
         # transfer from the republican budget counts: 1200
-        line("oblast", "402203", "executed", "1200.00"),
+        line("oblast", "402103", "executed", "1200.00"),
         # transfer from the oblast to a district stays inside the region: left out
-        line("district", "402303", "executed", "300.00"),
+        line("district", "402203", "executed", "300.00"),
         # plans: approved 700 + 1400 = 2100 wins over planned
         line("oblast", "101201", "approved", "700.00"),
-        line("oblast", "402203", "approved", "1400.00"),
+        line("oblast", "402103", "approved", "1400.00"),
         line("oblast", "101201", "planned", "3000.00"),
         # another region and another year never leak in
         line("oblast", "101201", "executed", "999.00", region="KZ-31"),
@@ -123,7 +123,7 @@ def test_granularity_covering_most_of_the_span_wins():
 
 def test_consolidation_prefixes_are_configurable():
     lines = [line("district", "104302", "executed", "100.00"),
-             line("district", "402303", "executed", "100.00")]
+             line("district", "402203", "executed", "100.00")]
     default = compute_indicators(REGION, 2025, lines, transfers=None, population=None)
     assert default["total_revenue_kzt"] == Decimal("100.00")
     per_budget = compute_indicators(REGION, 2025, lines, transfers=None, population=None,
@@ -134,7 +134,7 @@ def test_consolidation_prefixes_are_configurable():
 
 def test_ratios_round_to_configured_places():
     lines = [line("oblast", "101201", "executed", "1.00"),
-             line("oblast", "402203", "executed", "2.00")]
+             line("oblast", "402103", "executed", "2.00")]
     result = compute_indicators(REGION, 2025, lines, transfers=None, population=3)
     assert result["own_revenue_share"] == Decimal("0.3333")
     assert result["transfer_dependency"] == Decimal("0.6667")
@@ -158,7 +158,7 @@ def test_missing_transfer_record_is_unknown():
 # --- threshold crossing -------------------------------------------------------------------------
 
 def indicators_with_share(own, transfer):
-    lines = [line("oblast", "101201", "executed", own), line("oblast", "402203", "executed", transfer)]
+    lines = [line("oblast", "101201", "executed", own), line("oblast", "402103", "executed", transfer)]
     return compute_indicators(REGION, 2025, lines, transfers=transfers("10.00"), population=10)
 
 

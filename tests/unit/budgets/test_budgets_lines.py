@@ -65,7 +65,8 @@ def test_malformed_codes_are_refused(raw, reason_part):
 
 def test_unknown_code_names_its_known_parent():
     problems = default_classification().problems("104309")
-    assert problems == ["unknown revenue code 104309 (class/subclass 1043 exists)"]
+    assert problems == ["unknown revenue code 104309 in the FY2025 classification "
+                        "(class/subclass 1043 exists)"]
     assert "exists" not in default_classification().problems("109999")[0]
 
 

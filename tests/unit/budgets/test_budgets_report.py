@@ -21,9 +21,9 @@ def inputs():
                                     "district": None, "fiscal_year": 2025, "period": "Y",
                                     "ebk_code": code, "phase": phase, "amount_kzt": amount})
              for code, phase, amount in (("101201", "executed", "900.00"),
-                                         ("402203", "executed", "2100.00"),
+                                         ("402103", "executed", "2100.00"),
                                          ("101201", "approved", "1000.00"),
-                                         ("402203", "approved", "2000.00"))]
+                                         ("402103", "approved", "2000.00"))]
     transfers = validate_transfers({"region_code": "KZ-61", "fiscal_year": 2025,
                                     "subventions_kzt": "2100.00"})
     indicators = compute_indicators("KZ-61", 2025, lines, transfers=transfers, population=100)
