@@ -65,7 +65,7 @@ class DuePage(_page(DueRotationSchema)):
 class PositionInOrganisation(Schema):
     title = fields.Str(required=True, validate=validate.Length(min=1, max=300))
     corps = fields.Str(required=True)
-    category = fields.Str(required=True, metadata={"example": "C-3"})
+    category = fields.Str(required=True, metadata={"example": "D-3"})
 
 
 class ApprovalBody(Schema):

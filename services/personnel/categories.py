@@ -1,9 +1,22 @@
 """Register of civil-service post categories, ranked on one ladder so categories compare.
 
-The statutory register grades corps B posts by level of body (B-… central, C-… oblast, D-…
-district, E-… rural) and corps A separately. Whether "C-2 is at least as high as B-4" is a policy
-choice, so every category carries a ``rank`` on a common ladder (higher = more senior) and the
-register is data handed to the rules through ``PersonnelPolicy.categories``, never constants in them.
+The register of civil-service positions (Decree of the President No. 150 of 2015, as amended)
+grades corps B posts by the level of the body, one letter per level:
+
+* ``B-…`` the apparatus of the Parliament's chambers, the Prime Minister's Office and bodies of
+  that standing (platform org kind ``central``);
+* ``C-…`` central state bodies: ministries, agencies and their committees (``central``);
+* ``D-…`` oblast level: akimats of oblasts, of the cities of republican significance and of the
+  capital, and their departments (``regional``);
+* ``E-…`` district level: akimats of districts and cities of regional significance (``district``);
+* ``E-G-…`` apparatus of akims of towns of district significance, villages, settlements and rural
+  districts (``district``: the platform keeps them under the district's bodies).
+
+Corps A (administrative management posts) is graded separately (``A-…``). Source of the letters:
+:data:`REGISTER_SOURCE`; the number of grades in each series is the platform's reading and is
+marked as such there. Whether "D-2 is at least as high as C-4" is a policy choice, so every
+category carries a ``rank`` on a common ladder (higher = more senior) and the register is data
+handed to the rules through ``PersonnelPolicy.categories``, never constants in them.
 """
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -11,6 +24,16 @@ from typing import Iterable, Mapping
 
 CORPS = ("A", "B")
 ORG_KINDS = ("central", "regional", "district")
+
+# Where each series comes from and how far it was checked (confirmed / secondary / unverified).
+REGISTER_SOURCE = MappingProxyType({
+    "source": ("Decree of the President of the Republic of Kazakhstan No. 150 of 29 December 2015 "
+               "approving the register of civil-service positions, as amended; letters per level "
+               "as summarised in the platform's domain reference"),
+    "letters": "secondary",  # B apex bodies, C central, D oblast, E district, E-G rural akims
+    "grades_per_series": "unverified",  # confirm the last grade of each series in the register
+    "ranks": "assumed",  # the common ladder is the platform's policy, not the register's
+})
 
 
 @dataclass(frozen=True)
@@ -82,16 +105,18 @@ def _series(prefix: str, corps: str, level: str, top_rank: int, count: int,
 
 
 def default_category_register() -> CategoryRegister:
-    """The platform's default ladder.
+    """The platform's default ladder (an assumption: see :data:`REGISTER_SOURCE`).
 
-    B-1..B-6 (central) rank 10..5; an oblast C-1 (head of an akimat department) sits level with a
-    central B-3 (head of a ministry division), a district D-1 level with B-5, a rural E-1 level
-    with B-6... so one step on the ladder is one grade of responsibility whatever the body.
+    C-1..C-6 (central bodies) rank 10..5 and the apex bodies' B-n sit one above the same C-n; an
+    oblast D-1 (head of an akimat department) sits level with a central C-3 (head of a ministry
+    division), a district E-1 level with C-5, a rural akim's office E-G-1 level with C-6... so one
+    step on the ladder is one grade of responsibility whatever the body.
     """
     return CategoryRegister([
         *_series("A", "A", "any", 14, 4, ORG_KINDS),
-        *_series("B", "B", "central", 10, 6, ("central",)),
-        *_series("C", "B", "regional", 8, 6, ("regional",)),
-        *_series("D", "B", "district", 6, 5, ("district",)),
-        *_series("E", "B", "rural", 4, 4, ("district",)),
+        *_series("B", "B", "central", 11, 6, ("central",)),
+        *_series("C", "B", "central", 10, 6, ("central",)),
+        *_series("D", "B", "regional", 8, 6, ("regional",)),
+        *_series("E", "B", "district", 6, 5, ("district",)),
+        *_series("E-G", "B", "rural", 4, 4, ("district",)),
     ])

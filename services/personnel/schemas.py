@@ -29,7 +29,7 @@ _region = validate.OneOf(REGION_CODES)
 _id = validate.Length(min=1, max=100)
 _name = validate.Length(min=1, max=300)
 _comment = validate.Length(max=1000)
-_category = validate.Regexp(r"^[A-Z]-\d{1,2}$", error="must look like B-4")
+_category = validate.Regexp(r"^[A-Z](-[A-Z])?-\d{1,2}$", error="must look like C-4 or E-G-2")
 
 
 def load_or_fail(schema: Schema, data) -> dict:

@@ -49,18 +49,18 @@ DISTRICTS = {
 }
 # (category, title, count) per kind of body
 STAFFING = {
-    "central": (("B-1", "Director of Department", 1), ("B-2", "Deputy Director of Department", 3),
-                ("B-3", "Head of Division", 6), ("B-4", "Chief Expert", 12), ("B-5", "Expert", 18),
-                ("B-6", "Specialist", 20)),
-    "regional": (("C-1", "Head of Akimat Department", 2), ("C-2", "Deputy Head of Department", 3),
-                 ("C-3", "Head of Division", 6), ("C-4", "Chief Specialist", 10),
-                 ("C-5", "Leading Specialist", 10), ("C-6", "Specialist", 9)),
-    "district": (("D-1", "Head of District Department", 1), ("D-2", "Deputy Head of Department", 2),
-                 ("D-3", "Head of Division", 3), ("D-4", "Chief Specialist", 6),
-                 ("D-5", "Specialist", 6), ("E-1", "Head of Rural District Akim's Office", 2),
-                 ("E-2", "Chief Specialist of Rural District", 3),
-                 ("E-3", "Leading Specialist of Rural District", 3),
-                 ("E-4", "Specialist of Rural District", 4)),
+    "central": (("C-1", "Director of Department", 1), ("C-2", "Deputy Director of Department", 3),
+                ("C-3", "Head of Division", 6), ("C-4", "Chief Expert", 12), ("C-5", "Expert", 18),
+                ("C-6", "Specialist", 20)),
+    "regional": (("D-1", "Head of Akimat Department", 2), ("D-2", "Deputy Head of Department", 3),
+                 ("D-3", "Head of Division", 6), ("D-4", "Chief Specialist", 10),
+                 ("D-5", "Leading Specialist", 10), ("D-6", "Specialist", 9)),
+    "district": (("E-1", "Head of District Department", 1), ("E-2", "Deputy Head of Department", 2),
+                 ("E-3", "Head of Division", 3), ("E-4", "Chief Specialist", 6),
+                 ("E-5", "Specialist", 6), ("E-G-1", "Head of Rural District Akim's Office", 2),
+                 ("E-G-2", "Chief Specialist of Rural District", 3),
+                 ("E-G-3", "Leading Specialist of Rural District", 3),
+                 ("E-G-4", "Specialist of Rural District", 4)),
 }
 UNITS = ("Economy and Budget Planning", "Investment and Entrepreneurship", "Agriculture",
          "Human Resources", "Digitalisation", "Construction and Housing", "Social Programmes")

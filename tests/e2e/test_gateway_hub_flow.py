@@ -171,10 +171,10 @@ def test_rotation_due_rule_fires_once_and_the_started_rotation_resolves_it(platf
     ministry = _created(admin.post(f"{PERSONNEL}/organisations", json={
         "name": f"Ministry {uuid.uuid4().hex[:4]}", "kind": "central", "region_code": None}))
     own = _created(admin.post(f"{PERSONNEL}/organisations/{akimat['org_id']}/positions", json={
-        "title": "Head of Division", "corps": "B", "category": "C-3"}))
+        "title": "Head of Division", "corps": "B", "category": "D-3"}))
     target = _created(admin.post(f"{PERSONNEL}/organisations/{ministry['org_id']}/positions",
                                  json={"title": "Head of Division", "corps": "B",
-                                       "category": "B-4"}))
+                                       "category": "C-4"}))
     servant = _created(hr.post(f"{PERSONNEL}/civil-servants", json={
         "iin": first_valid_iin(date(1984, 5, 6), "male", random.randrange(10_000)),
         "full_name": "Seitkali Nurlan", "position_id": own["position_id"],

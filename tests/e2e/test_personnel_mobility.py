@@ -66,7 +66,7 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     central = platform.api("hr_officer", None, subject="hr-mne")
     other_region = platform.api("hr_officer", "KZ-10", subject="hr-abai")
     analyst = platform.api("ministry_analyst")
-    own, target = bodies["post"](bodies["akimat"], "C-3"), bodies["post"](bodies["ministry"], "B-4")
+    own, target = bodies["post"](bodies["akimat"], "D-3"), bodies["post"](bodies["ministry"], "C-4")
 
     servant = _register(sending, own)
     assert servant["iin_masked"] is False and len(servant["iin"]) == 12
@@ -137,7 +137,7 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
 
 def test_bad_input_is_400_naming_the_field_and_rules_are_409(platform, bodies):
     admin = platform.api("admin")
-    own, target = bodies["post"](bodies["akimat"], "C-3"), bodies["post"](bodies["ministry"], "B-4")
+    own, target = bodies["post"](bodies["akimat"], "D-3"), bodies["post"](bodies["ministry"], "C-4")
     good = first_valid_iin(date(1990, 1, 2), "male", 77)
     bad_check = good[:11] + str((int(good[11]) + 1) % 10)
     answer = _refused(admin.post(f"{API}/civil-servants", json={
@@ -165,10 +165,10 @@ def test_bad_input_is_400_naming_the_field_and_rules_are_409(platform, bodies):
 def test_admin_approves_as_receiving_side_and_due_rotations_are_listed(platform, bodies):
     sending = platform.api("hr_officer", REGION, subject="hr-ulytau-2")
     admin = platform.api("admin", subject="admin-1")
-    servant = _register(sending, bodies["post"](bodies["akimat"], "C-3"), post_start="2018-02-01")
+    servant = _register(sending, bodies["post"](bodies["akimat"], "D-3"), post_start="2018-02-01")
     rotation = _created(sending.post(f"{API}/rotations", json={
         "servant_id": servant["servant_id"],
-        "target_position_id": bodies["post"](bodies["ministry"], "B-4")["position_id"],
+        "target_position_id": bodies["post"](bodies["ministry"], "C-4")["position_id"],
         "planned_start": _day(10), "term_months": 12}))
     url = f"{API}/rotations/{rotation['rotation_id']}"
     _ok(sending.post(f"{url}/approve", json={}))

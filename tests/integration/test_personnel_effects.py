@@ -43,8 +43,8 @@ def _events(personnel, expected: int) -> Counter:
 
 
 def test_crash_after_the_rotation_commit_is_finished_by_the_reconciler(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35")
     rotation_id = rotation["rotation_id"]
@@ -72,8 +72,8 @@ def test_crash_after_the_rotation_commit_is_finished_by_the_reconciler(personnel
 
 
 def test_half_applied_batch_is_completed_without_applying_twice(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     rotation = world.request(servant, target, return_position_id=own["position_id"])
     rotation_id = rotation["rotation_id"]
@@ -102,12 +102,12 @@ def test_half_applied_batch_is_completed_without_applying_twice(personnel, world
 
 
 def test_next_command_settles_what_a_crash_left_before_deciding(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35")
     # no reconciler run: the next command on the same servant must see the open rotation
-    other = world.post(world.mne, "B-4")
+    other = world.post(world.mne, "C-4")
     with pytest.raises(Exception) as refused:
         world.request(servant, other)
     assert refused.value.details["rule"] == "open_rotation_exists"
@@ -117,8 +117,8 @@ def test_next_command_settles_what_a_crash_left_before_deciding(personnel, world
 
 
 def test_concurrent_change_of_other_fields_is_merged(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own, post_start=date(2019, 1, 10))  # due for rotation
     rotation = _crashing(personnel).request_rotation(_request_body(servant, target), "hr-kz35")
     # the due scan wrote the servant in between (the window the pre-commit check cannot close)
@@ -135,9 +135,9 @@ def test_concurrent_change_of_other_fields_is_merged(personnel, world):
 
 
 def test_concurrent_change_of_the_same_field_is_kept_for_review_not_overwritten(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
-    spare = world.post(world.kz35, "C-3")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
+    spare = world.post(world.kz35, "D-3")
     servant = world.servant(own)
     rotation = _crashing(personnel).request_rotation(_request_body(servant, target, spare),
                                                      "hr-kz35")
@@ -166,7 +166,7 @@ def test_concurrent_change_of_the_same_field_is_kept_for_review_not_overwritten(
 
 def test_crashed_registration_is_finished_by_a_new_instance_at_start(
         personnel, world, container_factory, nameko_config):
-    post = world.post(world.kz35, "C-4")
+    post = world.post(world.kz35, "D-4")
     data = {"iin": domain.first_valid_iin(date(1990, 2, 3), "female", 4321),
             "full_name": "Servant Crashed", "position_id": post["position_id"],
             "service_start": "2015-09-01", "post_start": "2020-01-15"}
@@ -185,8 +185,8 @@ def test_crashed_registration_is_finished_by_a_new_instance_at_start(
 
 def test_announcements_never_committed_are_dropped_and_lost_ones_recovered(personnel, world):
     from services.personnel import repository_effects
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     # a command announced its batch and died before its commit: it holds the post for a while
     ghost = {"_id": "rot-ghost@v1", "owner": "rotations", "owner_id": "rot-ghost",

@@ -24,9 +24,9 @@ def _due_events(personnel):
 
 
 def test_due_scan_publishes_once_per_case(personnel, world):
-    due = world.servant(world.post(world.kz35, "C-3"), post_start=date(2019, 3, 1))
-    world.servant(world.post(world.kz35, "C-3"), post_start=TODAY - timedelta(days=400))
-    world.servant(world.post(world.kz35, "C-3"), post_start=date(2018, 1, 1),
+    due = world.servant(world.post(world.kz35, "D-3"), post_start=date(2019, 3, 1))
+    world.servant(world.post(world.kz35, "D-3"), post_start=TODAY - timedelta(days=400))
+    world.servant(world.post(world.kz35, "D-3"), post_start=date(2018, 1, 1),
                   birth=date(1964, 1, 1))  # near retirement: exempt
     personnel.published()  # drop the registrations
 
@@ -93,7 +93,7 @@ def test_agency_organisation_changes_apply_once_and_in_order(personnel):
     assert (closed["name"], closed["version"]) == ("Ministry of Artificial Intelligence", 3)
     with pytest.raises(RuleViolation) as refused:
         personnel.rpc.create_position({"org_id": "org-mdai", "title": "Expert", "corps": "B",
-                                       "category": "B-5"}, "hr-admin")
+                                       "category": "C-5"}, "hr-admin")
     assert refused.value.details["rule"] == "organisation_closed"
 
 

@@ -24,8 +24,8 @@ def _published(personnel, expected: int) -> list[dict]:
 
 
 def test_full_cycle_moves_servant_and_posts_and_publishes_each_event_once(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     assert personnel.rpc.get_position(own["position_id"])["status"] == "occupied"
 
@@ -78,8 +78,8 @@ def test_full_cycle_moves_servant_and_posts_and_publishes_each_event_once(person
 
 
 def test_return_post_incentives_reject_and_cancel_keep_posts_consistent(personnel, world):
-    own, spare = world.post(world.kz35, "C-3"), world.post(world.kz35, "C-2")
-    target = world.post(world.mne, "B-4")
+    own, spare = world.post(world.kz35, "D-3"), world.post(world.kz35, "D-2")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     rotation_id = world.request(servant, target)["rotation_id"]
 
@@ -118,13 +118,13 @@ def test_return_post_incentives_reject_and_cancel_keep_posts_consistent(personne
 
 
 def test_rule_refusals_name_the_rule_and_change_nothing(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     rotation = world.request(servant, target, return_position_id=own["position_id"])
     rotation_id = rotation["rotation_id"]
 
-    other_target = world.post(world.mne, "B-4")
+    other_target = world.post(world.mne, "C-4")
     with pytest.raises(RuleViolation) as second:
         world.request(servant, other_target)
     assert second.value.details["rule"] == "open_rotation_exists"
@@ -142,7 +142,7 @@ def test_rule_refusals_name_the_rule_and_change_nothing(personnel, world):
     assert too_long.value.details["rule"] == "secondment_term"
 
     # the post is taken now: a request into it is refused by name
-    colleague = world.servant(world.post(world.kz35, "C-3"))
+    colleague = world.servant(world.post(world.kz35, "D-3"))
     with pytest.raises(RuleViolation) as occupied:
         world.request(colleague, target)
     assert occupied.value.details["rule"] == "target_post_occupied"
@@ -152,24 +152,24 @@ def test_rule_refusals_name_the_rule_and_change_nothing(personnel, world):
 
 
 def test_bad_input_names_the_field(personnel, world):
-    own = world.post(world.kz35, "C-3")
+    own = world.post(world.kz35, "D-3")
     servant = world.servant(own)
     with pytest.raises(ValidationFailed) as unknown_post:
         world.request(servant, {"position_id": "no-such-post"})
     assert "target_position_id" in unknown_post.value.details
     with pytest.raises(ValidationFailed) as unknown_org:
         personnel.rpc.create_position({"org_id": "no-such-org", "title": "Expert", "corps": "B",
-                                       "category": "C-4"}, "hr-admin")
+                                       "category": "D-4"}, "hr-admin")
     assert "org_id" in unknown_org.value.details
     with pytest.raises(ValidationFailed) as order:
-        world.request(servant, world.post(world.mne, "B-4"), term_months=None,
+        world.request(servant, world.post(world.mne, "C-4"), term_months=None,
                       planned_end=_day(10))
     assert "planned_end" in order.value.details
 
 
 def test_concurrent_change_of_a_post_fails_cleanly_before_the_commit(personnel, world):
-    own = world.post(world.kz35, "C-3")
-    target = world.post(world.mne, "B-4")
+    own = world.post(world.kz35, "D-3")
+    target = world.post(world.mne, "C-4")
     servant = world.servant(own)
     commands = personnel.commands()
     positions = commands.positions
@@ -192,12 +192,12 @@ def test_concurrent_change_of_a_post_fails_cleanly_before_the_commit(personnel, 
 
 
 def test_query_by_region_matches_both_directions(personnel, world):
-    out_servant = world.servant(world.post(world.kz35, "C-3"))
-    out = world.request(out_servant, world.post(world.mne, "B-4"))
-    in_servant = world.servant(world.post(world.mne, "B-4"), home_region="KZ-71")
-    into = world.request(in_servant, world.post(world.kz35, "C-3"))
-    elsewhere = world.servant(world.post(world.kz10, "C-3"))
-    world.request(elsewhere, world.post(world.mne, "B-4"))
+    out_servant = world.servant(world.post(world.kz35, "D-3"))
+    out = world.request(out_servant, world.post(world.mne, "C-4"))
+    in_servant = world.servant(world.post(world.mne, "C-4"), home_region="KZ-71")
+    into = world.request(in_servant, world.post(world.kz35, "D-3"))
+    elsewhere = world.servant(world.post(world.kz10, "D-3"))
+    world.request(elsewhere, world.post(world.mne, "C-4"))
 
     def ids(query, regions=None):
         page = personnel.rpc.list_rotations(query, regions)

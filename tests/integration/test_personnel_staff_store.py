@@ -18,12 +18,12 @@ def _servant_data(post, serial=7, **extra):
 
 
 def test_iin_is_unique_by_the_store_index(personnel, world):
-    data = _servant_data(world.post(world.kz35, "C-3"))
+    data = _servant_data(world.post(world.kz35, "D-3"))
     first = personnel.rpc.register_civil_servant(data, "hr-kz35")
     assert first["iin"] == data["iin"]  # the service answers in full; the gateway masks
     with pytest.raises(DuplicateKey) as again:
         personnel.rpc.register_civil_servant({**data, "position_id": world.post(
-            world.kz35, "C-3")["position_id"]}, "hr-kz35")
+            world.kz35, "D-3")["position_id"]}, "hr-kz35")
     assert again.value.details == {"fields": ["iin"]}
     # the index itself, not only the check before it: a direct second insert fails too
     servants = personnel.repo("servants")
@@ -34,7 +34,7 @@ def test_iin_is_unique_by_the_store_index(personnel, world):
 
 
 def test_a_post_has_one_holder_and_one_servant_one_open_rotation(personnel, world):
-    post = world.post(world.kz35, "C-3")
+    post = world.post(world.kz35, "D-3")
     holder = personnel.rpc.register_civil_servant(_servant_data(post, 11), "hr-kz35")
     with pytest.raises(RuleViolation) as taken:
         personnel.rpc.register_civil_servant(_servant_data(post, 12), "hr-kz35")
@@ -45,7 +45,7 @@ def test_a_post_has_one_holder_and_one_servant_one_open_rotation(personnel, worl
         servants.save_new(twin)
 
     # two requests for one servant racing past the rules: the store keeps one open
-    target = world.post(world.mne, "B-4")
+    target = world.post(world.mne, "C-4")
     rotations = personnel.repo("rotations")
     first = world.request(holder, target)
     commands = personnel.commands()
@@ -56,7 +56,7 @@ def test_a_post_has_one_holder_and_one_servant_one_open_rotation(personnel, worl
     commands.servants.find = lambda servant_id: {**real_find(servant_id), "open_rotation_id": None}
     with pytest.raises(RuleViolation) as second:
         commands.request_rotation({"servant_id": holder["servant_id"],
-                                   "target_position_id": world.post(world.mne, "B-4")["position_id"],
+                                   "target_position_id": world.post(world.mne, "C-4")["position_id"],
                                    "planned_start": (TODAY + timedelta(days=30)).isoformat(),
                                    "term_months": 12}, "hr-kz35")
     assert second.value.details["rule"] == "open_rotation_exists"
@@ -65,7 +65,7 @@ def test_a_post_has_one_holder_and_one_servant_one_open_rotation(personnel, worl
 
 
 def test_servant_leaving_frees_the_post_and_updates_are_checked(personnel, world):
-    post = world.post(world.kz35, "C-3")
+    post = world.post(world.kz35, "D-3")
     servant = personnel.rpc.register_civil_servant(_servant_data(post, 21), "hr-kz35")
     renamed = personnel.rpc.update_civil_servant(servant["servant_id"],
                                                  {"full_name": "Akhmetova Aigerim"}, "hr-kz35")
@@ -85,7 +85,7 @@ def test_servant_leaving_frees_the_post_and_updates_are_checked(personnel, world
 
 
 def test_bad_iin_and_unknown_references_are_400_naming_the_field(personnel, world):
-    post = world.post(world.kz35, "C-3")
+    post = world.post(world.kz35, "D-3")
     good = _servant_data(post)["iin"]
     wrong_check = good[:11] + str((int(good[11]) + 1) % 10)
     cases = [({"iin": wrong_check}, "iin"), ({"date_of_birth": "1988-01-02"}, "date_of_birth"),
@@ -104,8 +104,8 @@ def test_bad_iin_and_unknown_references_are_400_naming_the_field(personnel, worl
 
 
 def test_queries_filter_and_page(personnel, world):
-    kz35_posts = [world.post(world.kz35, "C-4") for _ in range(3)]
-    kz10_post = world.post(world.kz10, "C-4")
+    kz35_posts = [world.post(world.kz35, "D-4") for _ in range(3)]
+    kz10_post = world.post(world.kz10, "D-4")
     old = world.servant(kz35_posts[0], post_start=date(2019, 5, 1))
     world.servant(kz35_posts[1], post_start=date(2023, 5, 1))
     world.servant(kz10_post, post_start=date(2020, 1, 1))

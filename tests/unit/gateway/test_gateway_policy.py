@@ -216,7 +216,7 @@ def test_rotation_listing_filter():
 # --- field-level redaction ------------------------------------------------------------------
 
 STAFF = {"employee_id": "e-1", "full_name": "A. Nurlanovna", "iin": "900101400127",
-         "region": HOME, "history": [{"iin": "900101400127", "post": "C-3"}],
+         "region": HOME, "history": [{"iin": "900101400127", "post": "D-3"}],
          "employee": {"iin": "900101400127"}}
 
 

@@ -21,7 +21,7 @@ def at(days: int) -> datetime:
 
 class World:
     """Karaganda akimat (KZ-35) with a district, Abai akimat (KZ-10), the Ministry of National
-    Economy; servant ``cs-1`` (male, born 1985) holds C-3 post ``kz35-c3-own`` since March 2021."""
+    Economy; servant ``cs-1`` (male, born 1985) holds D-3 post ``kz35-c3-own`` since March 2021."""
 
     def __init__(self, policy: d.PersonnelPolicy = d.DEFAULT_POLICY):
         self.policy = policy
@@ -33,12 +33,12 @@ class World:
         self.org("org-mne", "central", None)
         self.org("org-mf", "central", None)
         for position_id, org_id, category in (
-                ("kz35-c3-own", "org-kz35", "C-3"), ("kz35-c3-free", "org-kz35", "C-3"),
-                ("kz35-c2-free", "org-kz35", "C-2"), ("kz35-c5-free", "org-kz35", "C-5"),
-                ("kz35-d1-d2", "org-kz35-d1", "D-2"),
-                ("kz10-c3-free", "org-kz10", "C-3"),
-                ("mne-b4", "org-mne", "B-4"), ("mne-b5", "org-mne", "B-5"), ("mne-b1", "org-mne", "B-1"),
-                ("mf-b4", "org-mf", "B-4"), ("mne-b5-own", "org-mne", "B-5")):
+                ("kz35-c3-own", "org-kz35", "D-3"), ("kz35-c3-free", "org-kz35", "D-3"),
+                ("kz35-c2-free", "org-kz35", "D-2"), ("kz35-c5-free", "org-kz35", "D-5"),
+                ("kz35-d1-d2", "org-kz35-d1", "E-2"),
+                ("kz10-c3-free", "org-kz10", "D-3"),
+                ("mne-b4", "org-mne", "C-4"), ("mne-b5", "org-mne", "C-5"), ("mne-b1", "org-mne", "C-1"),
+                ("mf-b4", "org-mf", "C-4"), ("mne-b5-own", "org-mne", "C-5")):
             self.post(position_id, org_id, category)
         self.servant("cs-1", "kz35-c3-own", birth=date(1985, 5, 17), sex="male",
                      post_start=date(2021, 3, 1))

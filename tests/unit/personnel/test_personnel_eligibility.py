@@ -14,13 +14,13 @@ from services.personnel.dates import add_months, add_years
 def servant(**overrides) -> dict:
     base = {"servant_id": "cs-1", "status": "active", "open_rotation_id": None,
             "post_start": date(2021, 3, 1), "date_of_birth": date(1985, 5, 17), "sex": "male",
-            "corps": "B", "category": "C-3"}
+            "corps": "B", "category": "D-3"}
     base.update(overrides)
     return base
 
 
 def post(**overrides) -> dict:
-    base = {"position_id": "mne-b4", "corps": "B", "category": "B-4", "status": "vacant"}
+    base = {"position_id": "mne-b4", "corps": "B", "category": "C-4", "status": "vacant"}
     base.update(overrides)
     return base
 
@@ -89,15 +89,15 @@ def test_open_rotation_among_given_rotations(status, blocks):
 # --- category ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("own, target, ok", [
-    ("C-3", "B-4", True),  # one step up
-    ("C-3", "B-5", True),  # level
-    ("C-3", "B-6", True),  # one step down
-    ("C-3", "B-3", False),  # two steps up
-    ("C-3", "B-1", False),
-    ("C-1", "B-6", False),  # far below
-    ("D-1", "C-4", True),
-    ("E-4", "B-6", False),
-    ("C-3", "X-9", False),  # not in the register
+    ("D-3", "C-4", True),  # one step up
+    ("D-3", "C-5", True),  # level
+    ("D-3", "C-6", True),  # one step down
+    ("D-3", "C-3", False),  # two steps up
+    ("D-3", "C-1", False),
+    ("D-1", "C-6", False),  # far below
+    ("E-1", "D-4", True),
+    ("E-G-4", "C-6", False),
+    ("D-3", "X-9", False),  # not in the register
 ])
 def test_category_compatibility(own, target, ok):
     assert ("category_incompatible" not in rules(servant(category=own), post(category=target))) is ok
@@ -105,14 +105,14 @@ def test_category_compatibility(own, target, ok):
 
 def test_corps_a_post_is_incompatible_for_corps_b_unless_allowed():
     target = post(corps="A", category="A-4")  # A-4 ranks 11
-    own = servant(category="B-1")  # rank 10
+    own = servant(category="C-1")  # rank 10
     assert rules(own, target) == ["category_incompatible"]
     assert rules(own, target, d.PersonnelPolicy(allow_corps_change=True)) == []
 
 
 def test_category_steps_are_configurable():
-    assert "category_incompatible" in rules(servant(), post(category="B-3"))
-    assert rules(servant(), post(category="B-3"), d.PersonnelPolicy(max_category_steps_up=2)) == []
+    assert "category_incompatible" in rules(servant(), post(category="C-3"))
+    assert rules(servant(), post(category="C-3"), d.PersonnelPolicy(max_category_steps_up=2)) == []
 
 
 # --- target post -------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_servant_must_be_active():
 
 def test_every_failed_rule_is_listed_and_the_first_is_raised():
     bad = servant(post_start=TODAY, open_rotation_id="rot-9", date_of_birth=date(1963, 1, 1))
-    target = post(category="B-1", status="occupied")
+    target = post(category="C-1", status="occupied")
     expected = ["open_rotation_exists", "min_time_in_post", "near_retirement",
                 "category_incompatible", "target_post_occupied"]
     assert rules(bad, target) == expected

@@ -32,11 +32,11 @@ def test_post_copies_kind_and_region_of_its_body(world):
 
 
 @pytest.mark.parametrize("org_id, corps, category, field", [
-    ("org-mne", "B", "C-3", "category"),  # oblast category in a ministry
-    ("org-kz35", "B", "B-4", "category"),  # central category in an akimat
+    ("org-mne", "B", "D-3", "category"),  # oblast category in a ministry
+    ("org-kz35", "B", "C-4", "category"),  # central category in an akimat
     ("org-kz35", "B", "Z-1", "category"),  # unknown
-    ("org-kz35", "A", "C-3", "category"),  # C-3 is corps B
-    ("org-kz35", "C", "C-3", "corps"),
+    ("org-kz35", "A", "D-3", "category"),  # D-3 is corps B
+    ("org-kz35", "C", "D-3", "corps"),
 ])
 def test_invalid_post(world, org_id, corps, category, field):
     with pytest.raises(ValidationFailed) as caught:
@@ -46,9 +46,9 @@ def test_invalid_post(world, org_id, corps, category, field):
 
 
 def test_rural_categories_belong_to_district_bodies(world):
-    post, _ = d.create_position({"title": "Rural specialist", "corps": "B", "category": "E-2"},
+    post, _ = d.create_position({"title": "Rural specialist", "corps": "B", "category": "E-G-2"},
                                 world.orgs["org-kz35-d1"], position_id="p", now=NOW)
-    assert post["category"] == "E-2"
+    assert post["category"] == "E-G-2"
 
 
 @pytest.mark.parametrize("operation, status, ok", [
@@ -72,15 +72,30 @@ def test_post_status_changes(operation, status, ok):
         assert caught.value.details["rule"] == "position_status"
 
 
+def test_category_letters_follow_the_register_of_positions():
+    """Decree No. 150: B apex bodies, C central bodies, D oblast level, E district level, E-G the
+    apparatus of rural akims (kept under district bodies)."""
+    register = d.default_category_register()
+    level_of = {c.code: (c.level, tuple(sorted(c.org_kinds))) for c in register}
+    assert level_of["B-1"] == ("central", ("central",))
+    assert level_of["C-4"] == ("central", ("central",))
+    assert level_of["D-3"] == ("regional", ("regional",))
+    assert level_of["E-2"] == ("district", ("district",))
+    assert level_of["E-G-1"] == ("rural", ("district",))
+    assert not register.allowed_for("D-1", "central") and not register.allowed_for("C-1", "regional")
+    assert register.at_least("B-3", "C-3") and not register.at_least("C-3", "B-3")
+
+
 def test_category_register_compares_across_levels():
     register = d.default_category_register()
-    assert register.at_least("C-1", "B-3") and register.at_least("B-3", "C-1")
-    assert register.at_least("C-2", "C-3") and not register.at_least("C-4", "C-3")
-    assert register.step("C-3", "B-4") == 1
+    assert register.at_least("D-1", "C-3") and register.at_least("C-3", "D-1")
+    assert register.at_least("D-2", "D-3") and not register.at_least("D-4", "D-3")
+    assert register.step("D-3", "C-4") == 1
     assert register.for_org_kind("central")[:2] == ["A-1", "A-2"]
-    assert register.for_org_kind("central", corps="B") == ["B-1", "B-2", "B-3", "B-4", "B-5", "B-6"]
+    assert register.for_org_kind("central", corps="B") == [
+        "B-1", "B-2", "C-1", "B-3", "C-2", "B-4", "C-3", "B-5", "C-4", "B-6", "C-5", "C-6"]
     with pytest.raises(ValueError):
-        d.CategoryRegister([d.Category("B-1", "B", "central", 1, frozenset({"central"}))] * 2)
+        d.CategoryRegister([d.Category("C-1", "B", "central", 1, frozenset({"central"}))] * 2)
 
 
 def test_policy_refuses_inconsistent_settings():
@@ -106,7 +121,7 @@ def test_registration_occupies_the_post_and_announces_without_iin(world):
         registration(), servant_id="cs-9", position=world.posts["kz35-c2-free"], now=NOW)
     servant = changed.servant
     assert (servant["date_of_birth"], servant["sex"], servant["home_region"], servant["category"],
-            servant["status"], servant["post_region"]) == (date(1988, 1, 1), "male", "KZ-35", "C-2", "active", "KZ-35")
+            servant["status"], servant["post_region"]) == (date(1988, 1, 1), "male", "KZ-35", "D-2", "active", "KZ-35")
     assert changed.positions[0]["holder"] == "cs-9" and changed.positions[0]["status"] == "occupied"
     assert kind == "civil_servant_registered" and "880101300123" not in repr(payload)
     assert payload["home_region"] == "KZ-35"
@@ -124,7 +139,7 @@ def test_birth_date_and_sex_default_from_the_iin(world):
     ({"iin": "880101300124"}, {"iin": [REASON_CHECK_DIGIT]}),
     ({"iin": "8801013001"}, {"iin": [REASON_FORMAT]}),
     ({"post_start": date(2011, 1, 1)}, {"post_start": ["must not precede service_start"]}),
-    ({"category": "C-1"}, {"category": ["does not match the position"]}),
+    ({"category": "D-1"}, {"category": ["does not match the position"]}),
 ])
 def test_registration_problems(world, overrides, expected):
     with pytest.raises(ValidationFailed) as caught:

@@ -25,7 +25,7 @@ def test_auto_pick_without_own_post_takes_the_lowest_qualifying_category(world):
     world.request()
     candidates = {k: v for k, v in world.posts.items() if k != "kz35-c3-own"}
     world.reserve(posts=candidates)
-    # C-3 free (same rank) beats C-2 (higher); C-5 is lower, KZ-10 is not home, B-posts are central
+    # D-3 free (same rank) beats D-2 (higher); D-5 is lower, KZ-10 is not home, B-posts are central
     assert world.rotations["rot-1"]["return_post"]["position_id"] == "kz35-c3-free"
     assert world.posts["kz35-c3-free"]["status"] == "reserved"
     assert world.posts["kz35-c3-free"]["reserved_for"] == "rot-1"
@@ -61,7 +61,7 @@ def test_post_held_by_someone_else_is_unavailable(world):
 
 def test_district_post_of_home_region_with_enough_rank_qualifies():
     world = World()
-    world.post("kz35-d1-d1", "org-kz35-d1", "D-1")  # rank of D-1 equals C-3 on the default ladder
+    world.post("kz35-d1-d1", "org-kz35-d1", "E-1")  # rank of E-1 equals D-3 on the default ladder
     world.request()
     world.reserve(position_id="kz35-d1-d1")
     assert world.posts["kz35-d1-d1"]["reserved_for"] == "rot-1"
@@ -84,7 +84,7 @@ def test_reserving_another_post_releases_the_first(world):
 
 
 def test_reserved_post_cannot_be_reserved_by_another_rotation(world):
-    world.post("kz35-c3-second", "org-kz35", "C-3")
+    world.post("kz35-c3-second", "org-kz35", "D-3")
     world.servant("cs-2", "kz35-c3-second", post_start=date(2020, 1, 1))
     world.request()
     world.reserve(position_id="kz35-c3-free")
@@ -109,7 +109,7 @@ def test_return_into_another_post_of_at_least_the_same_category_releases_the_res
     [(_, payload)] = world.complete(return_position_id="kz35-c2-free")
     assert payload["return_position_id"] == "kz35-c2-free"
     assert world.servants["cs-1"]["position_id"] == "kz35-c2-free"
-    assert world.servants["cs-1"]["category"] == "C-2"
+    assert world.servants["cs-1"]["category"] == "D-2"
     assert world.posts["kz35-c3-own"]["status"] == "vacant"
     assert world.posts["kz35-c3-own"]["reserved_for"] is None
     assert world.posts["kz35-c2-free"]["holder"] == "cs-1"

@@ -46,7 +46,7 @@ def test_full_region_centre_region_cycle(world):
     servant = world.servants["cs-1"]
     assert (servant["status"], servant["position_id"], servant["org_kind"], servant["post_region"],
             servant["category"], servant["post_start"]) == (
-        "seconded", "mne-b4", "central", None, "B-4", date(2025, 10, 1))
+        "seconded", "mne-b4", "central", None, "C-4", date(2025, 10, 1))
     assert world.posts["mne-b4"]["holder"] == "cs-1" and world.posts["mne-b4"]["status"] == "occupied"
     assert world.posts["kz35-c3-own"]["status"] == "reserved"
     assert world.posts["kz35-c3-own"]["holder"] is None
@@ -62,7 +62,7 @@ def test_full_region_centre_region_cycle(world):
     servant = world.servants["cs-1"]
     assert (servant["status"], servant["position_id"], servant["category"], servant["post_region"],
             servant["open_rotation_id"], servant["post_start"]) == (
-        "active", "kz35-c3-own", "C-3", "KZ-35", None, date(2027, 10, 4))
+        "active", "kz35-c3-own", "D-3", "KZ-35", None, date(2027, 10, 4))
     [credit] = servant["career_credits"]
     assert credit["rotation_id"] == "rot-1" and credit["earned_on"] == date(2027, 10, 4)
     assert world.posts["mne-b4"]["status"] == "vacant" and world.posts["mne-b4"]["holder"] is None
