@@ -13,6 +13,7 @@ from services.budgets.domain import transfers_as_output
 from services.budgets.forecast import forecast_for_year
 from services.budgets.indicators import indicators_payload
 from services.budgets.money import ZERO, decimal_str, money, money_str, ratio
+from services.common.clock import civil_date
 from services.common.regions import REGIONS
 
 
@@ -94,7 +95,7 @@ def build_annual_report(region_code: str, reporting_year: int, *, indicators: di
         "reporting_year": int(reporting_year),
         "due_date": due.isoformat(),
         "generated_at": now.isoformat(),
-        "on_time": now.date() <= due,
+        "on_time": civil_date(now) <= due,  # the civil day (UTC+5) of generation
         "indicators": indicators_payload(indicators) if indicators else None,
         "transfers": transfers_as_output(transfers) if transfers else None,
         "block_budget": _block_use(region_blocks, places),

@@ -4,7 +4,7 @@ The service is assembled from entrypoint mixins (``service_lines``, ``service_fi
 ``service_blocks``) the way the gateway assembles its routes; nameko binds the dependencies
 declared here once per container.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 from marshmallow import ValidationError
 
@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 # investments service's event schemas is what lets this process parse project_commissioned.
 import services.investments.events  # noqa: F401
 import services.budgets.events  # noqa: F401
+from services.common import clock
 from services.budgets.import_runner import ImportRunner
 from services.budgets.recalculation import Stores, recalculate
 from services.budgets.repository import RevenueLineRepository
@@ -25,7 +26,7 @@ from services.common.mongo import Store
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now_utc()
 
 
 def _stringify_keys(value):

@@ -51,6 +51,7 @@ class Settings:
     rotation_due_scan_seconds: float
     personnel_reconcile_seconds: float
     personnel_utc_offset_hours: float
+    civil_utc_offset_hours: float  # the platform's civil calendar (services.common.clock)
 
     def database_name(self, service: str) -> str:
         return f"{self.mongo_db_prefix}_{service}"
@@ -87,4 +88,6 @@ def load_settings() -> Settings:
         rotation_due_scan_seconds=_float("ROTATION_DUE_SCAN_SECONDS", 3600.0),
         personnel_reconcile_seconds=_float("PERSONNEL_RECONCILE_SECONDS", 30.0),
         personnel_utc_offset_hours=_float("PERSONNEL_UTC_OFFSET_HOURS", 5.0),
+        civil_utc_offset_hours=_float("CIVIL_UTC_OFFSET_HOURS",
+                                      _float("PERSONNEL_UTC_OFFSET_HOURS", 5.0)),
     )

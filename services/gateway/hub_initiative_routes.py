@@ -2,9 +2,10 @@
 timer, an RPC and an HTTP route, all running the same idempotent ``HubReactions.run_checks``)."""
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from services.common.rpc import rpc
+from services.common import clock
 from nameko.timer import Timer
 
 from services.common.errors import Forbidden, NotFound, StaleVersion
@@ -40,7 +41,7 @@ check_timer = CheckTimer.decorator
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now_utc()
 
 
 def dump_initiative(doc: dict) -> dict:
@@ -119,14 +120,14 @@ class HubInitiativeRoutes(GatewayBase):
 
     @check_timer
     def hub_scheduled_checks(self):
-        result = self._run_checks(_now().date())
+        result = self._run_checks(clock.civil_today())
         if result["opened"]:
             log.info("deadline checks opened %d initiatives", len(result["opened"]))
 
     @rpc
     def hub_run_checks(self, today=None):
         """Run the deadline checks now; ``today`` (ISO date) replays them as of another day."""
-        day = load_body(ChecksSchema(), {"today": today})["today"] if today else _now().date()
+        day = load_body(ChecksSchema(), {"today": today})["today"] if today else clock.civil_today()
         return self._run_checks(day)
 
     @api("POST", "/api/v1/hub/checks", permission=("hub.initiatives", "write"), tags=TAGS,
@@ -135,7 +136,7 @@ class HubInitiativeRoutes(GatewayBase):
          responses={403: "only admins may run the checks as of another day"})
     def hub_checks(self, request):
         body = load_body(ChecksSchema(), read_json(request)) if request.get_data() else {}
-        today = _now().date()
+        today = clock.civil_today()
         day = body.get("today", today)
         if day != today and request.principal.role != policy.ADMIN:
             raise Forbidden("only an admin may run the checks as of another day",

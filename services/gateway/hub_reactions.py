@@ -16,6 +16,7 @@ import logging
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
+from services.common.clock import civil_date
 from services.common.mongo import utcnow
 from services.common.regions import REGION_CODES
 from services.gateway import hub_rules as rules
@@ -61,7 +62,7 @@ class HubReactions:
             self.models.apply_indicators(payload, occurred_at, event_id)
         elif event_type == "autonomy_below_threshold":
             self.models.apply_autonomy_alert(payload, occurred_at, event_id)
-            proposal = rules.autonomy_proposal(payload, occurred_at.date(), self.config)
+            proposal = rules.autonomy_proposal(payload, civil_date(occurred_at), self.config)
             self.initiatives.open(proposal, now=self.clock(), by=rules.SYSTEM_ACTOR,
                                   event_ids=[event_id])
         elif event_type == "forecast_updated":

@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
+from services.common.clock import civil_date
 from services.common.errors import RuleViolation, raise_if_problems, require
 from services.common.regions import REGIONS
 
@@ -258,7 +259,8 @@ def autonomy_proposal(payload: Mapping, occurred_on: date,
 
 
 def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
+    """The civil day (UTC+5) of an instant; a date stays as it is."""
+    return civil_date(value)
 
 
 def days_in_stage(project: Mapping, today: date) -> int:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Iterable, Mapping
 
+from services.common.clock import civil_date
 from services.gateway.hub_documents import PRE_START, UNDER_WAY
 from services.gateway.hub_rules import (ACTIVE_STATUSES, DEFAULT_CONFIG, PIPELINE_STAGES, HubConfig,
                                         region_name)
@@ -135,7 +136,7 @@ def mobility_figures(facts: RegionFacts, today: date) -> dict:
 
 
 def _as_date(value) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+    return civil_date(value)
 
 
 def srs_figures(srs: Mapping | None, config: HubConfig = DEFAULT_CONFIG) -> dict:

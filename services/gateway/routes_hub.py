@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from eventlet.semaphore import Semaphore
 
 from services.common.consuming import subscribe
+from services.common import clock
 from services.common.errors import NotFound, ValidationFailed
 from services.common.regions import REGION_CODES, is_region
 from services.gateway import contracts  # noqa: F401  (registers every event schema)
@@ -24,7 +25,8 @@ TAGS = ("hub",)
 
 
 def today_utc():
-    return datetime.now(timezone.utc).date()
+    """Today on the civil calendar (UTC+5), as every hub deadline is counted."""
+    return clock.civil_today()
 
 
 def known_region(code: str) -> str:

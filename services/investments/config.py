@@ -27,9 +27,8 @@ class InvestmentsConfig:
     priority_threshold_mci_by_sector: Mapping[str, int] = field(
         default_factory=lambda: _frozen({"food_light_industry": 1_000_000, "tourism": 200_000}))
 
-    # Kazakhstan has one time zone (UTC+5) since March 2024: "today" for the rule "actual dates and
-    # report dates are not in the future" is the local calendar day, not the UTC one.
-    local_utc_offset_hours: int = 5
+    # "today" for the rule "actual dates and report dates are not in the future" is the civil
+    # calendar day (UTC+5) of services.common.clock, shared by every service.
 
     # Input bounds. Amounts stay far below what an int64 count of tiyn can hold (9.2e16 KZT).
     max_amount_kzt: Decimal = Decimal("1000000000000000")  # 10^15 KZT

@@ -1,8 +1,9 @@
 """Investments service: the regional investment project pipeline (entrypoints only)."""
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from services.common.rpc import rpc
+from services.common import clock
 
 from services.common.errors import ValidationFailed
 from services.common.health import health_report
@@ -17,10 +18,9 @@ EXPORT_FORMATS = ("csv", "iati")
 
 
 def _now() -> datetime:
-    # The store keeps instants to the millisecond: truncate here so what a command returns is
-    # exactly what a later read gives back.
-    now = datetime.now(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    # The store keeps instants to the millisecond: the platform clock truncates, so what a
+    # command returns is exactly what a later read gives back.
+    return clock.now_utc()
 
 
 def _money_strings(value):

@@ -7,9 +7,10 @@ value, or None when the value was refused, so a caller collects every bad field 
 once.
 """
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from services.common import clock
 from services.common.errors import require
 
 CENT = Decimal("0.01")
@@ -38,8 +39,9 @@ def check_now(now: datetime) -> datetime:
     return now.astimezone(timezone.utc)
 
 
-def local_today(now: datetime, config) -> date:
-    return (check_now(now) + timedelta(hours=config.local_utc_offset_hours)).date()
+def local_today(now: datetime, config=None) -> date:
+    """The civil day (UTC+5, :mod:`services.common.clock`) at ``now``."""
+    return clock.civil_date(check_now(now))
 
 
 def _decimal(raw, field: str, problems: dict) -> Decimal | None:

@@ -51,6 +51,7 @@ from datetime import datetime, timedelta, timezone
 from prometheus_client import Counter
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
+from services.common import clock
 from services.common.errors import Conflict, StaleVersion
 from services.personnel.repository import PENDING_FIELDS, doc_key
 
@@ -95,7 +96,7 @@ def _aware(instant: datetime) -> datetime:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now_utc()
 
 
 def _document_lock(repo, doc_id):

@@ -7,26 +7,24 @@ because nameko's ``@timer`` needs its interval when the class is defined.
   mandatory rotation and publishes ``rotation_due`` for new cases;
 - ``PERSONNEL_RECONCILE_SECONDS`` (30): how often pending multi-document effects left behind by a
   crash are re-applied (also once at start);
-- ``PERSONNEL_UTC_OFFSET_HOURS`` (5): the offset of the civil-service calendar day; Kazakhstan has
-  kept one time zone, UTC+5, since 1 March 2024.
+- the civil-service calendar day is the platform's civil calendar (``services.common.clock``,
+  UTC+5; ``PERSONNEL_UTC_OFFSET_HOURS`` still sets it when ``CIVIL_UTC_OFFSET_HOURS`` is unset).
 """
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
+from services.common import clock
 from services.common.config import load_settings
 
 _SETTINGS = load_settings()
 ROTATION_DUE_SCAN_SECONDS = _SETTINGS.rotation_due_scan_seconds
 RECONCILE_SECONDS = _SETTINGS.personnel_reconcile_seconds
-UTC_OFFSET = timedelta(hours=_SETTINGS.personnel_utc_offset_hours)
 
 
 def now() -> datetime:
-    """The current instant at millisecond precision, as the store keeps it (BSON datetimes are
-    milliseconds), so a document compared after a round trip equals the one written."""
-    instant = datetime.now(timezone.utc)
-    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+    """The current instant at millisecond precision (the platform's clock)."""
+    return clock.now_utc()
 
 
 def local_date(instant: datetime) -> date:
     """The calendar day in Kazakhstan at ``instant``: business dates (``today``) come from it."""
-    return (instant.astimezone(timezone.utc) + UTC_OFFSET).date()
+    return clock.civil_date(instant)

@@ -75,8 +75,10 @@ def test_report_shape_and_figures():
 
 
 @pytest.mark.parametrize("now, on_time", [
-    (datetime(2026, 4, 1, 23, 59, tzinfo=timezone.utc), True),
-    (datetime(2026, 4, 2, 0, 1, tzinfo=timezone.utc), False)])
+    # the due day is a civil day (UTC+5): 1 April ends at 19:00 UTC
+    (datetime(2026, 4, 1, 18, 59, tzinfo=timezone.utc), True),
+    (datetime(2026, 4, 1, 19, 1, tzinfo=timezone.utc), False),
+    (datetime(2026, 4, 1, 23, 59, tzinfo=timezone.utc), False)])
 def test_on_time_against_the_due_date(now, on_time):
     assert build(now=now)["on_time"] is on_time
 

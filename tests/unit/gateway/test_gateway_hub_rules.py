@@ -199,9 +199,10 @@ def test_deadline_is_1_april_of_the_next_year():
     (None, date(2026, 4, 1), calendar.PENDING),
     (None, date(2026, 4, 2), calendar.OVERDUE),
     (datetime(2026, 2, 1, tzinfo=timezone.utc), date(2026, 2, 2), calendar.ON_TIME),
-    (datetime(2026, 4, 1, 23, 59, tzinfo=timezone.utc), date(2026, 5, 1), calendar.ON_TIME),
-    (datetime(2026, 4, 2, 0, 0, 1, tzinfo=timezone.utc), date(2026, 5, 1), calendar.LATE),
-    # 1 April 23:30 in Astana (UTC+5) is still 1 April in UTC, the date the budgets service uses
+    # the deadline is a civil day (UTC+5), for the hub as for the budgets service's report
+    (datetime(2026, 4, 1, 18, 59, tzinfo=timezone.utc), date(2026, 5, 1), calendar.ON_TIME),
+    (datetime(2026, 4, 1, 19, 0, 1, tzinfo=timezone.utc), date(2026, 5, 1), calendar.LATE),
+    (datetime(2026, 4, 1, 23, 59, tzinfo=timezone.utc), date(2026, 5, 1), calendar.LATE),
     (datetime(2026, 4, 1, 23, 30, tzinfo=timezone(timedelta(hours=5))), date(2026, 5, 1),
      calendar.ON_TIME),
 ])
