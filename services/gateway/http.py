@@ -39,6 +39,8 @@ class Guard(SharedExtension):
 
     def setup(self):
         settings = load_settings()
+        # a short secret fails here, at start, even in local development (not on the first call)
+        auth.check_token_secret(settings.jwt_secret)
         self.settings = settings
         self.db = get_client()[settings.database_name("gateway")]
         self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
