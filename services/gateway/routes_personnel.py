@@ -52,7 +52,8 @@ RotationPage = _page(RotationSchema)
 
 
 class ServantOut(CivilServantSchema):
-    """A civil servant; ``iin`` is masked (last 4 digits kept) for roles not entitled to it."""
+    """A civil servant. For roles not entitled to the IIN it is all asterisks, ``sex`` and
+    ``date_of_birth`` are left out and ``birth_year`` is given instead."""
 
 
 ServantPage = _page(ServantOut)
