@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
 export PYTHON := $(PY)
+# run/up/test/seed/bench are local development: the development secret and guest are allowed.
+export PLATFORM_ENV ?= local
 
 .PHONY: run up down status test test-unit test-integration test-e2e test-fault bench infra \
         infra-down seed lint topology venv clean

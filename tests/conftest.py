@@ -13,6 +13,10 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# The suites run against the local broker and store (guest account, development secret), which
+# the services accept only in explicit local development (services/common/config.py).
+os.environ.setdefault("PLATFORM_ENV", "local")
+
 
 def _docker_engine_available() -> bool:
     if os.environ.get("PLATFORM_USE_DOCKER") != "1" or shutil.which("docker") is None:

@@ -18,6 +18,9 @@ SERVICES=(investments budgets personnel gateway)
 declare -A SERVICE_CLASS=([investments]=InvestmentsService [budgets]=BudgetsService
                           [personnel]=PersonnelService [gateway]=GatewayService)
 WAIT_SECONDS="${PLATFORM_WAIT_SECONDS:-90}"
+# Local development: the services accept the development secret and the loopback guest account
+# only with PLATFORM_ENV=local (services/common/config.py); a deployment leaves it unset.
+export PLATFORM_ENV="${PLATFORM_ENV:-local}"
 
 say() { echo "[platform] $*"; }
 mkdir -p "$STATE/run" "$STATE/log"

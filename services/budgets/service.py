@@ -5,6 +5,7 @@ Entrypoints are grouped by concern in mixins that share the dependencies of ``Bu
 ``service_lines`` (revenue lines, bulk import, the finance ministry's inbound lines),
 ``service_fiscal`` (indicators, transfers, forecast, annual report) and ``service_blocks``.
 """
+from services.common.startup import SecretsCheck
 from services.common.rpc import rpc
 
 from services.budgets.service_blocks import BlockEntrypoints
@@ -15,6 +16,7 @@ from services.common.health import health_report
 
 class BudgetsService(RevenueLineEntrypoints, FiscalEntrypoints, BlockEntrypoints):
     name = "budgets"
+    secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
 
     @rpc
     def health(self):

@@ -5,10 +5,26 @@ for settings, so this module is the single inventory of what an operator can cha
 """
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 SERVICES = ("investments", "budgets", "personnel", "gateway")
 
 DEFAULT_METRICS_PORTS = {"investments": 9101, "budgets": 9102, "personnel": 9103}
+
+
+# Only explicit local development (``PLATFORM_ENV=local``, which `make run/up/test` set) may run on
+# the development token secret and the broker's guest account; anything else is a deployment.
+LOCAL_ENV = "local"
+LOCAL_JWT_SECRET = "local-development-secret-change-me"
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2, as services.gateway.auth.check_token_secret
+MIN_SECRET_DISTINCT_CHARACTERS = 8  # "aaaa...a" is long but guessable
+# Passwords that ship as defaults somewhere (RabbitMQ, Grafana, our own compose file before).
+DEFAULT_PASSWORDS = frozenset({"", "guest", "platform", "admin", "password", "changeme",
+                               "change-me", "secret", "rabbitmq", "grafana", "123456"})
+
+
+class InsecureConfiguration(RuntimeError):
+    """A deployment configured with a secret anybody knows: the service refuses to start."""
 
 
 def _env(name: str, default: str) -> str:
@@ -52,6 +68,11 @@ class Settings:
     personnel_reconcile_seconds: float
     personnel_utc_offset_hours: float
     civil_utc_offset_hours: float  # the platform's civil calendar (services.common.clock)
+    platform_env: str = LOCAL_ENV
+
+    @property
+    def is_local(self) -> bool:
+        return self.platform_env == LOCAL_ENV
 
     def database_name(self, service: str) -> str:
         return f"{self.mongo_db_prefix}_{service}"
@@ -61,7 +82,9 @@ class Settings:
 
 
 def load_settings() -> Settings:
+    platform_env = _env("PLATFORM_ENV", "production")
     return Settings(
+        platform_env=platform_env,
         amqp_uri=_env("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"),
         rabbit_api_uri=_env("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672"),
         mongo_uri=_env("MONGO_URI", "mongodb://127.0.0.1:27017/"),
@@ -70,7 +93,7 @@ def load_settings() -> Settings:
         gateway_host=_env("GATEWAY_HOST", "127.0.0.1"),
         gateway_port=_int("GATEWAY_PORT", 8000),
         metrics_host=_env("METRICS_HOST", "127.0.0.1"),
-        jwt_secret=_env("JWT_SECRET", "local-development-secret-change-me"),
+        jwt_secret=_env("JWT_SECRET", LOCAL_JWT_SECRET if platform_env == LOCAL_ENV else ""),
         jwt_issuer=_env("JWT_ISSUER", "regional-platform"),
         jwt_audience=_env("JWT_AUDIENCE", "regional-platform-api"),
         rpc_timeout_seconds=_float("RPC_TIMEOUT_SECONDS", 5.0),
@@ -91,3 +114,52 @@ def load_settings() -> Settings:
         civil_utc_offset_hours=_float("CIVIL_UTC_OFFSET_HOURS",
                                       _float("PERSONNEL_UTC_OFFSET_HOURS", 5.0)),
     )
+
+
+def _token_secret_problem(secret: str) -> str | None:
+    if not secret:
+        return "JWT_SECRET is not set"
+    if secret == LOCAL_JWT_SECRET or "change" in secret.lower():
+        return "JWT_SECRET is a published default value"
+    if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        return f"JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes"
+    if len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS:
+        return "JWT_SECRET is too regular to be random"
+    return None
+
+
+def _uri_password_problem(variable: str, uri: str) -> str | None:
+    try:
+        parts = urlsplit(uri)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return f"{variable} is not a valid URI"
+    if user is None or password is None:
+        return f"{variable} names no user and password"
+    if user == "guest" or password.lower() in DEFAULT_PASSWORDS:
+        return f"{variable} uses a default broker account or password"
+    return None
+
+
+def secret_problems(settings: Settings, environ=None) -> list[str]:
+    """Why this configuration must not start outside local development (empty: it may).
+
+    The messages name the variable, never its value."""
+    if settings.is_local:
+        return []
+    environ = os.environ if environ is None else environ
+    problems = [_token_secret_problem(settings.jwt_secret),
+                _uri_password_problem("AMQP_URI", settings.amqp_uri),
+                _uri_password_problem("RABBIT_API_URI", settings.rabbit_api_uri)]
+    grafana = environ.get("GRAFANA_ADMIN_PASSWORD")
+    if grafana is not None and grafana.lower() in DEFAULT_PASSWORDS:
+        problems.append("GRAFANA_ADMIN_PASSWORD is a default password")
+    return [problem for problem in problems if problem]
+
+
+def check_deployment_secrets(settings: Settings | None = None) -> None:
+    """Raise ``InsecureConfiguration`` listing every problem of ``secret_problems``."""
+    problems = secret_problems(settings or load_settings())
+    if problems:
+        raise InsecureConfiguration(
+            "refusing to start outside PLATFORM_ENV=local: " + "; ".join(problems))

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 * 1024 * 1024
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Answers of these resources carry personal data (staff records, who called from where, keys):
+# no shared or browser cache may keep them.
+PERSONAL_DATA_RESOURCES = frozenset({"personnel", "audit", "api_keys"})
 CORRELATION_HEADER = "X-Correlation-Id"
 
 
@@ -39,6 +42,8 @@ class Guard(SharedExtension):
 
     def setup(self):
         settings = load_settings()
+        # a short secret fails here, at start, even in local development (not on the first call)
+        auth.check_token_secret(settings.jwt_secret)
         self.settings = settings
         self.db = get_client()[settings.database_name("gateway")]
         self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
@@ -64,7 +69,8 @@ class Guard(SharedExtension):
             raise RateLimited("too many requests for this credential",
                               {"retry_after_seconds": retry_after})
 
-    def audit(self, request, principal, status: int, correlation_id: str, error=None) -> None:
+    def audit(self, request, principal, status: int, correlation_id: str, error=None, *,
+              revealed_iins=None) -> None:
         record = {
             "at": datetime.now(timezone.utc),
             "method": request.method,
@@ -79,6 +85,8 @@ class Guard(SharedExtension):
             "remote_addr": request.remote_addr,
             "correlation_id": correlation_id,
         }
+        if revealed_iins:  # who read whose full IIN (the servant ids, never the numbers)
+            record["revealed_iins"] = list(revealed_iins)
         try:
             self.db.audit.insert_one(record)
         except Exception:  # the answer must not fail because the audit store is away
@@ -127,6 +135,7 @@ class ApiRoute(HttpRequestHandler):
         self.response_schema = response
         self.extra_responses = responses or {}
         self.tags = tuple(tags)
+        self.personal_data = bool(permission) and permission[0] in PERSONAL_DATA_RESOURCES
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
@@ -154,23 +163,32 @@ class ApiRoute(HttpRequestHandler):
             response = self.response_from_result(result)
         except Exception as exc:
             response = response_from_exception(exc)
-        response.headers[CORRELATION_HEADER] = correlation_id
+        response = self.finish(request, response)
         self._maybe_audit(request, response)
+        return response
+
+    def finish(self, request, response):
+        """Headers every answer of this route gets."""
+        response.headers[CORRELATION_HEADER] = request.correlation_id
+        if self.personal_data:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     def _maybe_audit(self, request, response):
         status = response.status_code
         refused = status in (401, 403)
+        revealed = getattr(request, "revealed_iins", None)
         if self.public and not refused:
             return
-        if refused or request.method in WRITE_METHODS or self.audit_always:
+        if refused or request.method in WRITE_METHODS or self.audit_always or revealed:
             error = None
             if status >= 400:
                 try:
                     error = json.loads(response.get_data(as_text=True)).get("error")
                 except ValueError:
                     error = "error"
-            self.guard.audit(request, request.principal, status, request.correlation_id, error)
+            self.guard.audit(request, request.principal, status, request.correlation_id, error,
+                             revealed_iins=revealed)
 
     def response_from_result(self, result):
         if isinstance(result, Response):

@@ -213,7 +213,8 @@ def rotation_region_filter(principal: Principal) -> set[str] | None:
 
 class Treatment(str, Enum):
     PUBLIC = "public"  # shown to every role that may read the resource (recorded as a decision)
-    MASK = "mask"      # shown as asterisks but for the last four characters
+    MASK = "mask"      # replaced by a fixed run of asterisks: nothing of the value, not its length
+    YEAR = "year"      # a date cut down to its year, under the key ``YEAR_KEYS[key]``
     DROP = "drop"      # removed from the document
 
 
@@ -225,11 +226,19 @@ class FieldRule:
         self.full_view_roles = full_view_roles
 
 
-_IIN_RULE = FieldRule(Treatment.MASK, frozenset({ADMIN, HR_OFFICER}))
+# An IIN is the birth date, a century/sex digit, a serial and a check digit: with the birth date
+# and sex beside it, four kept digits rebuilt most IINs exactly. So a role that may not see the
+# IIN gets none of its digits, no sex and only the birth year (docs/security.md).
+IIN_VIEW_ROLES = frozenset({ADMIN, HR_OFFICER})
+_IIN_RULE = FieldRule(Treatment.MASK, IIN_VIEW_ROLES)
+YEAR_KEYS: Mapping[str, str] = MappingProxyType({"date_of_birth": "birth_year"})
+MASKED_VALUE = "*" * 12
 
 # "*" applies to every resource.
 FIELD_RULES: Mapping[str, Mapping[str, FieldRule]] = MappingProxyType({
-    "*": MappingProxyType({"iin": _IIN_RULE}),
+    "*": MappingProxyType({"iin": _IIN_RULE,
+                           "date_of_birth": FieldRule(Treatment.YEAR, IIN_VIEW_ROLES),
+                           "sex": FieldRule(Treatment.DROP, IIN_VIEW_ROLES)}),
     "projects": MappingProxyType({"bin": FieldRule(Treatment.PUBLIC)}),  # investor BIN is public
     "audit": MappingProxyType({"ip": FieldRule(Treatment.DROP, frozenset({ADMIN}))}),
 })
@@ -244,9 +253,17 @@ def redacted_fields(principal: Principal, resource: str) -> dict[str, Treatment]
 
 
 def mask_value(value: Any) -> str:
+    """Always the same asterisks, whatever the value (its length would tell a valid IIN)."""
+    return MASKED_VALUE
+
+
+def year_of(value: Any) -> int | None:
+    """The year of a date, a datetime or an ISO date string; None for anything else."""
+    year = getattr(value, "year", None)
+    if isinstance(year, int):
+        return year
     text = str(value)
-    keep = 4 if len(text) >= 8 else 0
-    return "*" * (len(text) - keep) + text[len(text) - keep:]
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
 
 
 def redact(principal: Principal, resource: str, doc: Any) -> Any:
@@ -267,6 +284,10 @@ def _redact(node: Any, hidden: Mapping[str, Treatment]) -> Any:
         for key, value in node.items():
             treatment = hidden.get(key)
             if treatment is Treatment.DROP:
+                continue
+            if treatment is Treatment.YEAR:
+                if value is not None:
+                    out[YEAR_KEYS.get(key, f"{key}_year")] = year_of(value)
                 continue
             if treatment is Treatment.MASK and value is not None:
                 out[key] = mask_value(value)

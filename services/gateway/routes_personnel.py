@@ -52,7 +52,8 @@ RotationPage = _page(RotationSchema)
 
 
 class ServantOut(CivilServantSchema):
-    """A civil servant; ``iin`` is masked (last 4 digits kept) for roles not entitled to it."""
+    """A civil servant. For roles not entitled to the IIN it is all asterisks, ``sex`` and
+    ``date_of_birth`` are left out and ``birth_year`` is given instead."""
 
 
 ServantPage = _page(ServantOut)
@@ -153,8 +154,15 @@ class PersonnelRoutes(GatewayBase):
     def _personnel_view(self, principal, body):
         return policy.redact(principal, RESOURCE, body)
 
-    def _servant_view(self, principal, servant: dict) -> dict:
+    def _servant_view(self, request, servant: dict) -> dict:
+        """The servant as ``request.principal`` may see it; a full IIN shown is noted on the
+        request (``revealed_iins``), so that the read is audited (``http.ApiRoute``)."""
+        principal = request.principal
         masked = "iin" in policy.redacted_fields(principal, RESOURCE)
+        if not masked and servant.get("iin"):
+            if not hasattr(request, "revealed_iins"):
+                request.revealed_iins = []
+            request.revealed_iins.append(servant.get("servant_id"))
         return {**policy.redact(principal, RESOURCE, servant), "iin_masked": masked}
 
     def _servant_for(self, principal, servant_id: str, action: str) -> dict:
@@ -228,7 +236,7 @@ class PersonnelRoutes(GatewayBase):
     def personnel_list_servants(self, request):
         regions = policy.region_filter(request.principal, RESOURCE, "read")
         page = self.personnel.list_civil_servants(_args(request), _scope(regions))
-        page["items"] = [self._servant_view(request.principal, s) for s in page["items"]]
+        page["items"] = [self._servant_view(request, s) for s in page["items"]]
         return page
 
     @api("POST", f"{PREFIX}/civil-servants", permission=(RESOURCE, "write"),
@@ -245,12 +253,12 @@ class PersonnelRoutes(GatewayBase):
             raise ValidationFailed("invalid civil servant", {"home_region": ["unknown region code"]})
         policy.authorize(request.principal, RESOURCE, "write", home)
         servant = self.personnel.register_civil_servant(body, request.principal.subject)
-        return 201, self._servant_view(request.principal, servant)
+        return 201, self._servant_view(request, servant)
 
     @api("GET", f"{PREFIX}/civil-servants/<string:servant_id>", permission=(RESOURCE, "read"),
          summary="One civil servant", response=ServantOut, tags=TAGS, responses={403: FORBIDDEN})
     def personnel_get_servant(self, request, servant_id):
-        return self._servant_view(request.principal,
+        return self._servant_view(request,
                                   self._servant_for(request.principal, servant_id, "read"))
 
     @api("PATCH", f"{PREFIX}/civil-servants/<string:servant_id>", permission=(RESOURCE, "write"),
@@ -263,7 +271,7 @@ class PersonnelRoutes(GatewayBase):
         if "home_region" in body:  # moving someone's home is a write in the new region too
             policy.authorize(request.principal, RESOURCE, "write", body["home_region"])
         servant = self.personnel.update_civil_servant(servant_id, body, request.principal.subject)
-        return self._servant_view(request.principal, servant)
+        return self._servant_view(request, servant)
 
     @api("POST", f"{PREFIX}/civil-servants/<string:servant_id>/term-extensions",
          permission=(RESOURCE, "write"),
@@ -274,7 +282,7 @@ class PersonnelRoutes(GatewayBase):
         body = read_json(request)
         self._servant_for(request.principal, servant_id, "write")
         servant = self.personnel.extend_mandatory_term(servant_id, body, request.principal.subject)
-        return self._servant_view(request.principal, servant)
+        return self._servant_view(request, servant)
 
     # -- rotations -----------------------------------------------------------------------------
     @api("GET", f"{PREFIX}/rotations", permission=(RESOURCE, "read"),

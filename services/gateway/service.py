@@ -2,6 +2,7 @@
 
 Routes are grouped by area in mixins; this class assembles them into one nameko service.
 """
+from services.common.startup import SecretsCheck
 from services.gateway.hub_initiative_routes import HubInitiativeRoutes
 from services.gateway.openapi import DocsRoutes
 from services.gateway.routes_admin import AdminRoutes
@@ -15,3 +16,4 @@ from services.gateway.routes_projects import ProjectRoutes
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
                      ProjectRoutes, BudgetsRoutes, PersonnelRoutes):
     name = "gateway"
+    secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)

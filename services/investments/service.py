@@ -1,4 +1,5 @@
 """Investments service: the regional investment project pipeline (entrypoints only)."""
+from services.common.startup import SecretsCheck
 import uuid
 from datetime import datetime
 
@@ -31,6 +32,7 @@ def _money_strings(value):
 
 class InvestmentsService:
     name = "investments"
+    secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
     metrics = Metrics()
     projects = Store(ProjectRepository)
 

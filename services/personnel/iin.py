@@ -112,13 +112,12 @@ def first_valid_iin(birth_date: date, sex: str, serial: int) -> str:
 
 
 def mask_iin(iin: str | None) -> str | None:
-    """Hide everything after the birth date: ``"880101300123"`` → ``"880101******"``.
+    """Hide the whole number: ``"880101300123"`` → ``"************"``.
 
-    The birth date alone does not identify a person; the serial and check digit would. A value
-    that is not a 12-character IIN is masked entirely so no fragment of bad input leaks.
+    Every part of an IIN narrows the search for the rest (the birth date and sex are in its first
+    seven digits, the check digit ties the serial to them), so no part is kept, and the length is
+    fixed so that not even a malformed value's length shows.
     """
     if iin is None:
         return None
-    if len(iin) != IIN_LENGTH:
-        return "*" * len(iin)
-    return iin[:6] + "*" * 6
+    return "*" * IIN_LENGTH

@@ -5,7 +5,7 @@ allowance, typically) has ``period_months`` = 1.
 """
 from decimal import Decimal, InvalidOperation
 
-from services.common.errors import ValidationFailed, raise_if_problems, require
+from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
 from services.personnel.policy import DEFAULT_POLICY, PersonnelPolicy
 
 KZT = Decimal("0.01")
@@ -74,3 +74,14 @@ def validate_incentives(items, policy: PersonnelPolicy = DEFAULT_POLICY) -> list
 def incentive_total_kzt(incentive: dict) -> Decimal:
     """What the incentive costs over its whole period."""
     return (incentive["amount_kzt"] * incentive["period_months"]).quantize(KZT)
+
+
+def check_incentives_total(incentives: list[dict], policy: PersonnelPolicy = DEFAULT_POLICY) -> None:
+    """``RuleViolation(rule="incentives_total")`` when the incentives of one rotation together
+    cost more than ``policy.max_incentives_total_kzt``."""
+    total = sum((incentive_total_kzt(item) for item in incentives), Decimal(0)).quantize(KZT)
+    cap = policy.max_incentives_total_kzt
+    if total > cap:
+        raise RuleViolation(f"incentives of one rotation total at most {cap} KZT", {
+            "rule": "incentives_total", "field": "incentives", "total_kzt": str(total),
+            "max_total_kzt": str(cap.quantize(KZT))})

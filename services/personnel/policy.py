@@ -42,8 +42,12 @@ class PersonnelPolicy:
     incentive_kinds: tuple[str, ...] = INCENTIVE_KINDS
     max_incentive_period_months: int = 36
     max_incentive_amount_kzt: Decimal = Decimal("100000000.00")
+    # all incentives of one rotation together, amount x period (PERSONNEL_MAX_INCENTIVES_TOTAL_KZT)
+    max_incentives_total_kzt: Decimal = Decimal("60000000.00")
 
     def __post_init__(self):
+        if not self.max_incentives_total_kzt > 0:
+            raise ValueError("max_incentives_total_kzt must be positive")
         if not 0 < self.min_term_months <= self.max_term_months:
             raise ValueError("need 0 < min_term_months <= max_term_months")
         if not (0 < self.rotation_due_years <= self.head_extension_limit_years

@@ -13,7 +13,8 @@ from services.common.errors import RuleViolation, ValidationFailed, raise_if_pro
 from services.personnel.dates import add_months
 from services.personnel.documents import Changed, Event, loaded, new_document, require_aware, revised
 from services.personnel.eligibility import eligibility_failures, raise_first
-from services.personnel.incentives import validate_incentive, validate_incentives
+from services.personnel.incentives import (check_incentives_total, validate_incentive,
+                                           validate_incentives)
 from services.personnel.organisations import announce_vacating, occupy, release_reservation, reserve, vacate
 from services.personnel.policy import DEFAULT_POLICY, DIRECTIONS, PersonnelPolicy
 from services.personnel.return_posts import pick_return_post, return_post_problem, return_post_record
@@ -120,6 +121,7 @@ def request_rotation(data: dict, *, rotation_id: str, servant: dict, posts: dict
     raise_if_problems(problems)
     basis = (basis or "").strip() or None
     incentives = validate_incentives(data.get("incentives"), policy)
+    check_incentives_total(incentives, policy)
     if end is None:
         end = add_months(start, months)
 
@@ -211,6 +213,9 @@ def approve_rotation(rotation: dict, *, side: str, by: str, now: datetime,
     if side not in APPROVAL_SIDES:
         raise ValidationFailed("invalid approval", {"side": [f"must be one of {list(APPROVAL_SIDES)}"]})
     next_status(rotation["status"], "approve")
+    if rotation.get("requested_by") == by:
+        raise RuleViolation("the requester of a rotation cannot approve it", {
+            "rule": "requester_cannot_approve", "by": by})
     for approval in rotation["approvals"]:
         if approval["by"] == by:
             raise RuleViolation("the same officer cannot give both approvals", {
@@ -409,6 +414,7 @@ def record_incentive(rotation: dict, incentive: dict, *, by: str, now: datetime,
     require_aware(now)
     next_status(rotation["status"], "record_incentive")
     valid = validate_incentive(incentive, policy)
+    check_incentives_total([*rotation["incentives"], valid], policy)
     new = revised(rotation, now=now)
     new["incentives"].append(valid)
     record(new, "record_incentive", by=by, at=now,

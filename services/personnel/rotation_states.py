@@ -33,7 +33,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "return": {"started": "returning"},
     "complete": {"returning": "completed"},
     "reserve_return_post": {s: s for s in PRE_START_STATUSES},
-    "record_incentive": {s: s for s in (*PRE_START_STATUSES, "started")},
+    # Incentives are part of what both sides approve: none can be added once one side approved.
+    "record_incentive": {"requested": "requested"},
 }
 ACTIONS = tuple(TRANSITIONS)
 

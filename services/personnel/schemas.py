@@ -5,8 +5,8 @@ stay in the domain modules, which see the configured ``PersonnelPolicy``.
 
 IIN in output: ``CivilServantSchema`` dumps the full ``iin``. Whoever shows a servant to someone
 not entitled to the full number (the gateway decides by role) calls ``mask_servant(doc)`` on the
-dumped document, or ``dump_servant(doc, reveal_iin=False)``, which gives ``"880101******"`` and sets
-``iin_masked: true``. Event payloads never contain the IIN at all.
+dumped document, or ``dump_servant(doc, reveal_iin=False)``, which gives ``"************"``, drops
+sex and the birth date (keeping ``birth_year``) and sets ``iin_masked: true``. Event payloads never contain the IIN at all.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -186,8 +186,9 @@ class CivilServantSchema(Schema):
     iin = fields.Str()
     iin_masked = fields.Bool(dump_default=False)
     full_name = fields.Str()
-    date_of_birth = fields.Date()
-    sex = fields.Str()
+    date_of_birth = fields.Date(metadata={"description": "absent when the IIN is masked"})
+    birth_year = fields.Int(metadata={"description": "only when the IIN is masked"})
+    sex = fields.Str(metadata={"description": "absent when the IIN is masked"})
     home_region = fields.Str()
     corps = fields.Str()
     category = fields.Str()
@@ -209,8 +210,12 @@ class CivilServantSchema(Schema):
 
 
 def mask_servant(doc: dict) -> dict:
-    """A copy of a (stored or dumped) servant document with the IIN masked."""
-    masked = dict(doc)
+    """A copy of a (stored or dumped) servant document with nothing the IIN can be rebuilt from:
+    the IIN all asterisks, no sex, the birth date cut down to ``birth_year``."""
+    masked = {k: v for k, v in doc.items() if k not in ("date_of_birth", "sex")}
+    born = doc.get("date_of_birth")
+    if born is not None:
+        masked["birth_year"] = born.year if hasattr(born, "year") else int(str(born)[:4])
     masked["iin"] = mask_iin(doc.get("iin"))
     masked["iin_masked"] = True
     return masked

@@ -330,7 +330,8 @@ class _Builder:
             "incentives": [
                 {"kind": "housing_compensation", "amount_kzt": "180000.00", "period_months": term},
                 {"kind": "relocation_allowance", "amount_kzt": "450000.00", "period_months": 1}],
-        }, rotation_id=rotation_id, servant=servant, posts=self.posts, by=sending, now=_at(day),
+        }, rotation_id=rotation_id, servant=servant, posts=self.posts, by=f"{sending}-clerk",
+            now=_at(day),
             today=day, policy=policy))
         if status in ("requested", "partially_approved", "approved"):
             claimed.add(target["position_id"])

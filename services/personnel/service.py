@@ -3,6 +3,7 @@
 Commands live in ``commands`` (multi-document protocol in ``repository_effects``), reads in
 ``queries``, the periodic scan, inbound changes and the seed loader in ``jobs``.
 """
+from services.common.startup import SecretsCheck
 import logging
 from datetime import date
 
@@ -37,6 +38,7 @@ def _day(value) -> date | None:
 
 class PersonnelService:
     name = "personnel"
+    secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
     metrics = Metrics()
     organisations = Store(OrganisationRepository)
     positions = Store(PositionRepository)

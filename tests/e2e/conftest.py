@@ -83,6 +83,7 @@ def platform():
         "BUDGETS_METRICS_PORT": str(free_port()),
         "PERSONNEL_METRICS_PORT": str(free_port()),
         "PLATFORM_STATE_DIR": os.path.join(ROOT, "var", "e2e", run_id),
+        "PLATFORM_ENV": "local",
         "JWT_SECRET": f"e2e-secret-{uuid.uuid4().hex}",
         "OUTBOX_SWEEP_SECONDS": "0.5",
         "HANDLER_RETRY_DELAYS": "0.5,1",

@@ -71,7 +71,9 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     servant = _register(sending, own)
     assert servant["iin_masked"] is False and len(servant["iin"]) == 12
     seen_by_analyst = _ok(analyst.get(f"{API}/civil-servants/{servant['servant_id']}"))
-    assert seen_by_analyst["iin"] == "********" + servant["iin"][-4:]
+    assert seen_by_analyst["iin"] == "************" and "sex" not in seen_by_analyst
+    assert seen_by_analyst["birth_year"] == int(servant["date_of_birth"][:4])
+    assert "date_of_birth" not in seen_by_analyst
     assert seen_by_analyst["iin_masked"] is True
     _refused(other_region.get(f"{API}/civil-servants/{servant['servant_id']}"), 403)
 

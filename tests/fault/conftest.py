@@ -155,6 +155,7 @@ def fault_platform(fault_infra):
         "BUDGETS_METRICS_PORT": str(free_port()),
         "PERSONNEL_METRICS_PORT": str(free_port()),
         "PLATFORM_STATE_DIR": os.path.join(fault_infra.base, "platform"),
+        "PLATFORM_ENV": "local",
         "JWT_SECRET": f"fault-secret-{uuid.uuid4().hex}",
         "OUTBOX_SWEEP_SECONDS": "1",
         "HANDLER_RETRY_DELAYS": "0.5,1,2",

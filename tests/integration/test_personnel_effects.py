@@ -46,7 +46,7 @@ def test_crash_after_the_rotation_commit_is_finished_by_the_reconciler(personnel
     own = world.post(world.kz35, "D-3")
     target = world.post(world.mne, "C-4")
     servant = world.servant(own)
-    rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35")
+    rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35-clerk")
     rotation_id = rotation["rotation_id"]
 
     stored = personnel.doc("rotations", rotation_id)
@@ -105,7 +105,7 @@ def test_next_command_settles_what_a_crash_left_before_deciding(personnel, world
     own = world.post(world.kz35, "D-3")
     target = world.post(world.mne, "C-4")
     servant = world.servant(own)
-    rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35")
+    rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35-clerk")
     # no reconciler run: the next command on the same servant must see the open rotation
     other = world.post(world.mne, "C-4")
     with pytest.raises(Exception) as refused:
@@ -120,7 +120,7 @@ def test_concurrent_change_of_other_fields_is_merged(personnel, world):
     own = world.post(world.kz35, "D-3")
     target = world.post(world.mne, "C-4")
     servant = world.servant(own, post_start=date(2019, 1, 10))  # due for rotation
-    rotation = _crashing(personnel).request_rotation(_request_body(servant, target), "hr-kz35")
+    rotation = _crashing(personnel).request_rotation(_request_body(servant, target), "hr-kz35-clerk")
     # the due scan wrote the servant in between (the window the pre-commit check cannot close)
     servants = personnel.repo("servants")
     current = servants.find(servant["servant_id"])
@@ -200,7 +200,7 @@ def test_announcements_never_committed_are_dropped_and_lost_ones_recovered(perso
     assert personnel.rpc.reconcile()["dropped"] == 1
 
     # a command committed, died before its effects, and its announcement was lost too
-    rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35")
+    rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35-clerk")
     personnel.db.pending_batches.delete_many({"owner_id": rotation["rotation_id"]})
     repository_effects._recovered.pop(personnel.db.name, None)  # as in a freshly started process
     report = personnel.rpc.reconcile()

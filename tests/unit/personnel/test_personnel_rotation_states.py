@@ -23,9 +23,6 @@ EXPECTED = {
     ("partially_approved", "reserve_return_post"): "partially_approved",
     ("approved", "reserve_return_post"): "approved",
     ("requested", "record_incentive"): "requested",
-    ("partially_approved", "record_incentive"): "partially_approved",
-    ("approved", "record_incentive"): "approved",
-    ("started", "record_incentive"): "started",
 }
 STATUSES = ["requested", "partially_approved", "approved", "started", "returning", "completed",
             "rejected", "cancelled"]

@@ -120,7 +120,9 @@ def test_servant_output_and_masking():
     assert full["iin"] == doc["iin"] and full["iin_masked"] is False
     assert full["career_credits"][0]["earned_on"] == doc["career_credits"][0]["earned_on"].isoformat()
     masked = s.dump_servant(doc, reveal_iin=False)
-    assert masked["iin"] == doc["iin"][:6] + "******" and masked["iin_masked"] is True
+    assert masked["iin"] == "************" and masked["iin_masked"] is True
+    assert "sex" not in masked and "date_of_birth" not in masked
+    assert masked["birth_year"] == doc["date_of_birth"].year
     assert doc["iin"] not in repr(masked)
     assert s.mask_servant(doc)["iin"] == masked["iin"] and doc["iin"] != masked["iin"]  # input untouched
 
