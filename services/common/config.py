@@ -51,6 +51,7 @@ class Settings:
     rotation_due_scan_seconds: float
     personnel_reconcile_seconds: float
     personnel_utc_offset_hours: float
+    metrics_probe_seconds: float = 15.0
 
     def database_name(self, service: str) -> str:
         return f"{self.mongo_db_prefix}_{service}"
@@ -87,4 +88,5 @@ def load_settings() -> Settings:
         rotation_due_scan_seconds=_float("ROTATION_DUE_SCAN_SECONDS", 3600.0),
         personnel_reconcile_seconds=_float("PERSONNEL_RECONCILE_SECONDS", 30.0),
         personnel_utc_offset_hours=_float("PERSONNEL_UTC_OFFSET_HOURS", 5.0),
+        metrics_probe_seconds=_float("METRICS_PROBE_SECONDS", 15.0),
     )

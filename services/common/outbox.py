@@ -182,7 +182,8 @@ class OutboxRelay(SharedExtension):
                 if done and old_enough:
                     self.drop_pointer(db, pointer["_id"])
             backlog = self.backlog(db)
-            metrics.OUTBOX_BACKLOG.labels(self.container.service_name).set(backlog)
+            metrics.record_outbox(self.container.service_name, backlog,
+                                  pointers[0]["created_at"] if pointers else None)
             left += backlog
         return left
 
