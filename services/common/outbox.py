@@ -160,6 +160,8 @@ class OutboxRelay(SharedExtension):
                       envelope["event_id"], envelope["event_type"])
             raise
         metrics.EVENTS_PUBLISHED.labels(source, envelope["event_type"]).inc()
+        log.info("published %s", envelope["event_type"], extra={
+            "correlation_id": envelope.get("correlation_id"), "event_id": envelope["event_id"]})
 
     # -- sweep ---------------------------------------------------------------------------------
     def _sweep_forever(self):
