@@ -49,6 +49,7 @@ EVENTS_HANDLED = Counter(
 DEAD_LETTERS = Counter(
     "platform_dead_letters_total", "Messages moved to the dead-letter queue",
     ["service", "handler", "reason"])
+DEAD_LETTER_REASONS = ("invalid_message", "handler_failed", "undecodable")
 OUTBOX_BACKLOG = Gauge(
     "platform_outbox_backlog", "Outbox pointers not yet fully published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(
@@ -159,6 +160,13 @@ class Metrics(DependencyProvider):
         self.settings = load_settings()
         if self.serve:
             serve_metrics(self.settings.metrics_port(self.container.service_name))
+        # Counters of every event handler start at 0, so the first dead letter is an increase
+        # Prometheus sees (a series born at 1 has no increase) and alerts on.
+        service = self.container.service_name
+        for entrypoint in self.container.entrypoints:
+            if isinstance(entrypoint, Consumer):
+                for reason in DEAD_LETTER_REASONS:
+                    DEAD_LETTERS.labels(service, entrypoint.method_name, reason)
 
     def start(self):
         self._probe = self.container.spawn_managed_thread(self._probe_forever)
@@ -199,8 +207,10 @@ class Metrics(DependencyProvider):
             outcome = "error"
         ENTRYPOINT_CALLS.labels(service, kind, entrypoint, outcome).inc()
         if started is not None:
-            ENTRYPOINT_DURATION.labels(service, kind, entrypoint).observe(
-                time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            ENTRYPOINT_DURATION.labels(service, kind, entrypoint).observe(seconds)
+            # one line per call: what `regionctl logs --correlation-id` follows across services
+            log.info("%s %s %s in %.1f ms", kind, entrypoint, outcome, seconds * 1000)
 
     def worker_teardown(self, worker_ctx):
         self._started.pop(worker_ctx, None)
