@@ -20,6 +20,7 @@
 #   PYTHON              interpreter for the health probes (default <root>/.venv/bin/python, else python3)
 #   FERRETDB_BIN        a FerretDB 1.x binary to use instead of finding or building one
 #   INFRA_AMQP_PORT (5672), INFRA_MGMT_PORT (15672), INFRA_MONGO_PORT (27017),
+#   INFRA_RABBITMQ_PROMETHEUS_PORT (15692, the broker's rabbitmq_prometheus listener),
 #   INFRA_FERRETDB_DEBUG_ADDR (127.0.0.1:8089, "-" disables FerretDB's metrics/debug listener)
 #   INFRA_WAIT_SECONDS  bound on each readiness wait (default 90)
 set -euo pipefail
@@ -34,6 +35,7 @@ BIN_DIR=$VAR/bin
 HOST=127.0.0.1
 AMQP_PORT=${INFRA_AMQP_PORT:-5672}
 MGMT_PORT=${INFRA_MGMT_PORT:-15672}
+RMQ_PROMETHEUS_PORT=${INFRA_RABBITMQ_PROMETHEUS_PORT:-15692}
 MONGO_PORT=${INFRA_MONGO_PORT:-27017}
 FERRETDB_DEBUG_ADDR=${INFRA_FERRETDB_DEBUG_ADDR:-127.0.0.1:8089}
 WAIT_SECONDS=${INFRA_WAIT_SECONDS:-90}
@@ -282,14 +284,17 @@ management.tcp.port = $MGMT_PORT
 # guest/guest may only connect from loopback, which is all this node listens on.
 loopback_users.guest = true
 log.file.level = info
+# rabbitmq_prometheus: /metrics (aggregated) and /metrics/per-object (per queue, e.g. consumer lag)
+prometheus.tcp.ip = $HOST
+prometheus.tcp.port = $RMQ_PROMETHEUS_PORT
 EOF
     if is_root; then
         chown -R rabbitmq:rabbitmq "$RMQ_BASE"
     fi
-    if ! grep -qs rabbitmq_management "$RMQ_BASE/enabled_plugins"; then
-        say "enabling the RabbitMQ management plugin (offline, one time)"
-        rmq_within 60 rabbitmq-plugins enable --offline rabbitmq_management >"$LOG_DIR/rabbitmq-plugins.log" 2>&1 \
-            || { tail_log "$LOG_DIR/rabbitmq-plugins.log" 20; die "rabbitmq-plugins enable rabbitmq_management failed"; }
+    if ! grep -qs rabbitmq_management "$RMQ_BASE/enabled_plugins" || ! grep -qs rabbitmq_prometheus "$RMQ_BASE/enabled_plugins"; then
+        say "enabling the RabbitMQ management and prometheus plugins (offline, one time)"
+        rmq_within 60 rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus >"$LOG_DIR/rabbitmq-plugins.log" 2>&1 \
+            || { tail_log "$LOG_DIR/rabbitmq-plugins.log" 20; die "rabbitmq-plugins enable rabbitmq_management rabbitmq_prometheus failed"; }
     fi
 }
 

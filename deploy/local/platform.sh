@@ -43,6 +43,22 @@ start_one() {
   say "started $svc (pid $!, log $STATE/log/$svc.log)"
 }
 
+# Prometheus file_sd targets of every service replica (deploy/local/monitoring.sh reads it).
+# One replica each; the gateway serves its metrics on its API port.
+write_targets() {
+  local port file="$STATE/prometheus-targets.json" entries=() svc
+  for svc in "${SERVICES[@]}"; do
+    case "$svc" in
+      gateway) port="$PORT" ;;
+      investments) port="${INVESTMENTS_METRICS_PORT:-9101}" ;;
+      budgets) port="${BUDGETS_METRICS_PORT:-9102}" ;;
+      personnel) port="${PERSONNEL_METRICS_PORT:-9103}" ;;
+    esac
+    entries+=("{\"targets\": [\"$HOST:$port\"], \"labels\": {\"service\": \"$svc\", \"replica\": \"1\"}}")
+  done
+  (IFS=,; echo "[${entries[*]}]") >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
 health() { curl -s -o "$STATE/health.json" -w '%{http_code}' "http://$HOST:$PORT/health" 2>/dev/null || true; }
 
 wait_healthy() {
@@ -81,6 +97,7 @@ stop_all() {
 
 case "${1:-}" in
   up)
+    write_targets
     for svc in "${SERVICES[@]}"; do start_one "$svc"; done
     wait_healthy ;;
   down) stop_all ;;
@@ -88,6 +105,7 @@ case "${1:-}" in
     rc=0; for svc in "${SERVICES[@]}"; do if alive "$svc"; then say "$svc up"; else say "$svc down"; rc=1; fi; done
     code="$(health)"; say "/health: $code"; [[ "$code" == 200 ]] || rc=1; exit $rc ;;
   run)
+    write_targets
     for svc in "${SERVICES[@]}"; do start_one "$svc"; done
     trap 'echo; stop_all; exit 0' INT TERM
     wait_healthy || { stop_all; exit 1; }

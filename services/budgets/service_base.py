@@ -21,6 +21,7 @@ from services.budgets.repository_state import (BlockRepository, ForecastReposito
                                                IndicatorsRepository, ReportRepository,
                                                TransfersRepository)
 from services.common.errors import ValidationFailed
+from services.budgets import gauges as budget_gauges
 from services.common.metrics import Metrics
 from services.common.mongo import Store
 
@@ -48,7 +49,7 @@ def load(schema, data, message: str = "invalid input") -> dict:
 
 
 class BudgetsBase:
-    metrics = Metrics()
+    metrics = Metrics(gauges=budget_gauges.refresh)
     lines = Store(RevenueLineRepository)
     imports = Store(ImportRepository)
     import_chunks = Store(ImportChunkRepository)

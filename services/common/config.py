@@ -73,6 +73,7 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.platform_env == LOCAL_ENV
+    metrics_probe_seconds: float = 15.0
 
     def database_name(self, service: str) -> str:
         return f"{self.mongo_db_prefix}_{service}"
@@ -113,6 +114,7 @@ def load_settings() -> Settings:
         personnel_utc_offset_hours=_float("PERSONNEL_UTC_OFFSET_HOURS", 5.0),
         civil_utc_offset_hours=_float("CIVIL_UTC_OFFSET_HOURS",
                                       _float("PERSONNEL_UTC_OFFSET_HOURS", 5.0)),
+        metrics_probe_seconds=_float("METRICS_PROBE_SECONDS", 15.0),
     )
 
 

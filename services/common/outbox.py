@@ -160,6 +160,8 @@ class OutboxRelay(SharedExtension):
                       envelope["event_id"], envelope["event_type"])
             raise
         metrics.EVENTS_PUBLISHED.labels(source, envelope["event_type"]).inc()
+        log.info("published %s", envelope["event_type"], extra={
+            "correlation_id": envelope.get("correlation_id"), "event_id": envelope["event_id"]})
 
     # -- sweep ---------------------------------------------------------------------------------
     def _sweep_forever(self):
@@ -182,7 +184,8 @@ class OutboxRelay(SharedExtension):
                 if done and old_enough:
                     self.drop_pointer(db, pointer["_id"])
             backlog = self.backlog(db)
-            metrics.OUTBOX_BACKLOG.labels(self.container.service_name).set(backlog)
+            metrics.record_outbox(self.container.service_name, backlog,
+                                  pointers[0]["created_at"] if pointers else None)
             left += backlog
         return left
 

@@ -1,5 +1,6 @@
 """Dependencies every gateway route mixin shares (declared once; nameko binds them per service)."""
 from services.common.metrics import Metrics
+from services.gateway import hub_gauges
 from services.common.mongo import Store
 from services.common.rpc import TimedRpc
 from services.gateway.admin_store import ApiKeyStore, AuditRepository
@@ -9,7 +10,8 @@ from services.gateway.journal import JournalRepository
 
 
 class GatewayBase:
-    metrics = Metrics(serve=False)  # the gateway serves /metrics on its API port
+    # the gateway serves /metrics on its API port; hub_gauges: queues and the business picture
+    metrics = Metrics(serve=False, gauges=hub_gauges.refresh)
     journal = Store(JournalRepository)
     hub_models = Store(HubReadModels)          # the hub's per-aggregate read models
     initiatives = Store(InitiativeRepository)  # the Office's work items

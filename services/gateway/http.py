@@ -8,6 +8,7 @@ returns a JSON-serialisable body, ``(status, body)``, or a werkzeug ``Response``
 """
 import json
 import logging
+import time
 import uuid
 from datetime import datetime, timezone
 from functools import partial
@@ -19,6 +20,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from services.common import metrics
 from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.mongo import get_client
@@ -139,6 +141,7 @@ class ApiRoute(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
+        started = time.perf_counter()
         request.shallow = False  # nameko's server builds requests that refuse to read the body
         correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         request.correlation_id = correlation_id
@@ -165,6 +168,8 @@ class ApiRoute(HttpRequestHandler):
             response = response_from_exception(exc)
         response = self.finish(request, response)
         self._maybe_audit(request, response)
+        metrics.record_http(self.container.service_name, self.method, self.url,
+                            response.status_code, time.perf_counter() - started)
         return response
 
     def finish(self, request, response):
