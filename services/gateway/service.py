@@ -2,6 +2,7 @@
 
 Routes are grouped by area in mixins; this class assembles them into one nameko service.
 """
+from services.gateway.console.routes import ConsoleRoutes
 from services.gateway.hub_initiative_routes import HubInitiativeRoutes
 from services.gateway.openapi import DocsRoutes
 from services.gateway.routes_admin import AdminRoutes
@@ -13,5 +14,5 @@ from services.gateway.routes_projects import ProjectRoutes
 
 
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
-                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes):
+                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes, ConsoleRoutes):
     name = "gateway"
