@@ -72,7 +72,7 @@ export async function countryView(container, ctx) {
       return h('tr', { dataset: { region: item.region_code } },
         h('th', { scope: 'row' },
           h('a', { href: `#/region/${item.region_code}` }, label.en),
-          h('span', { class: 'local', lang: 'ru' }, label.ru), h('span', { class: 'local', lang: 'kk' }, label.kk),
+          h('span', { class: 'local' }, h('span', { lang: 'ru' }, label.ru), ' · ', h('span', { lang: 'kk' }, label.kk)),
           (region.agglomerations || []).map((a) => h('span', { class: 'badge aggl', title: t('country.agglomeration') }, `◉ ${a}`))),
         MEASURES.map((m) => {
           const cls = m.gap ? gapClass(m.gap(item)) : (m.alert && m.alert(item) ? 'gap-3' : '');
@@ -98,8 +98,8 @@ export async function countryView(container, ctx) {
         ? `${(p.data && p.data.label) || p.name}: ${p.value === undefined || Number.isNaN(p.value) ? '—' : p.value}`
         : `${t('country.agglomeration')}: ${p.name}`) },
       visualMap: { min: known.length ? Math.min(...known) : 0, max: known.length ? Math.max(...known) : 1,
-                   calculable: true, left: 'left', bottom: 10, inRange: { color: ['#d73027', '#fee08b', '#1a9850'] } },
-      geo: { map: 'kazakhstan', nameProperty: 'code', roam: false, silent: true, itemStyle: { borderColor: '#666' } },
+                   calculable: true, left: 'left', bottom: 10, seriesIndex: 0, inRange: { color: ['#d73027', '#fee08b', '#1a9850'] } },
+      geo: { map: 'kazakhstan', nameProperty: 'code', roam: false, silent: true, top: 10, bottom: 10, itemStyle: { borderColor: '#666' } },
       series: [
         { id: 'measure', type: 'map', map: 'kazakhstan', geoIndex: 0, nameProperty: 'code', data: values },
         { id: 'agglomerations', type: 'scatter', coordinateSystem: 'geo', symbolSize: 12,

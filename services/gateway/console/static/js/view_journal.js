@@ -10,7 +10,7 @@ const SOURCES = ['investments', 'budgets', 'personnel'];
 
 function summary(item) {
   const p = item.payload || {};
-  const keys = ['project_id', 'rotation_id', 'servant_id', 'report_id', 'block_id', 'stage', 'to_stage', 'status', 'fiscal_year', 'reporting_year'];
+  const keys = ['project_id', 'rotation_id', 'servant_id', 'report_id', 'block_id', 'stage', 'to_stage', 'status', 'fiscal_year', 'reporting_year', 'year', 'due_date'];
   return keys.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => `${k}: ${p[k]}`).join(' · ');
 }
 

@@ -103,11 +103,13 @@ export async function regionView(container, ctx, code) {
         t('region.pipeline_other', { suspended: byStage.suspended || 0, cancelled: byStage.cancelled || 0 }),
         ` · ${t('measure.committed')}: ${bn(card.projects.investment_committed_kzt)}`,
         ` · ${t('measure.jobs')}: ${int(card.projects.jobs_created)} / ${int(card.projects.jobs_planned)}`));
+      const counts = STAGES.map((s) => byStage[s] || 0);
       charts.make(el, {
         tooltip: { trigger: 'item', formatter: '{b}: {c}' },
-        series: [{ id: 'pipeline', type: 'funnel', sort: 'none', left: '10%', width: '80%', minSize: '8%', gap: 2,
+        series: [{ id: 'pipeline', type: 'funnel', sort: 'none', left: '10%', width: '80%', gap: 2,
+                   min: 0, max: Math.max(1, ...counts), minSize: '12%', maxSize: '100%',
                    label: { show: true, position: 'inside', formatter: '{b}: {c}' },
-                   data: STAGES.map((s) => ({ name: t(`stage.${s}`), value: byStage[s] || 0, stage: s })) }],
+                   data: STAGES.map((s, i) => ({ name: t(`stage.${s}`), value: counts[i], stage: s })) }],
       });
     });
   }
@@ -158,11 +160,11 @@ export async function regionView(container, ctx, code) {
       const heads = [t('col.servant'), t('col.from'), t('col.to'), t('col.status'), t('col.start'), t('col.end')];
       const dueItems = due.items || [];
       clear(body,
-        h('h4', {}, t('region.rotations_out')), table(heads, list.items.filter((r) => r.from_region === region).map(row), 'rotations-out'),
-        h('h4', {}, t('region.rotations_in')), table(heads, list.items.filter((r) => r.to_region === region).map(row), 'rotations-in'),
+        h('h4', {}, t('region.rotations_out')), table(heads, list.items.filter((r) => r.from_region === region).slice(0, 15).map(row), 'rotations-out'),
+        h('h4', {}, t('region.rotations_in')), table(heads, list.items.filter((r) => r.to_region === region).slice(0, 15).map(row), 'rotations-in'),
         h('h4', {}, t('region.due'), ' ', h('span', { class: 'badge' }, t('region.due_count', { count: dueItems.length }))),
         table([t('col.servant'), t('col.due_date'), t('col.years_in_post')],
-          dueItems.slice(0, 20).map((d) => h('tr', {}, h('td', {}, d.servant_id), h('td', {}, day(d.due_date)), h('td', {}, int(d.years_in_post)))), 'rotations-due'));
+          dueItems.slice(0, 10).map((d) => h('tr', {}, h('td', {}, d.servant_id), h('td', {}, day(d.due_date)), h('td', {}, int(d.years_in_post)))), 'rotations-due'));
     });
   }
 
