@@ -63,7 +63,9 @@ def _dlq(args) -> int:
     return 2
 
 
-SEED_AREAS = ("investments", "personnel", "budgets")
+SEED_AREAS = ("investments", "personnel", "budgets", "hub")
+# the hub's demo data (SRS demo values, initiatives opened by the rules) ships with the console
+SEED_MODULES = {"hub": "services.gateway.console.seed"}
 
 
 def _seed(args) -> int:
@@ -78,7 +80,7 @@ def _seed(args) -> int:
     given = argparse.Namespace(**{k: v for k, v in vars(args).items() if v is not None})
     worst = 0
     for area in areas:
-        cli = importlib.import_module(f"services.{area}.cli")
+        cli = importlib.import_module(SEED_MODULES.get(area, f"services.{area}.cli"))
         if not hasattr(cli, "seed_command"):
             print(f"{area}: no demo data to seed")
             continue

@@ -24,6 +24,7 @@ import sys
 import time
 import zipfile
 from contextlib import contextmanager
+from decimal import Decimal
 
 from services.common import remote_errors  # noqa: F401  (errors come back as their own types)
 from services.common.config import load_settings
@@ -155,3 +156,99 @@ def import_command(args) -> int:
         return 1
     print_summary(status)
     return 0 if status["state"] == "completed" else 1
+
+
+# -- demo data (``regionctl seed``) ---------------------------------------------------------------
+SEED_BATCH_LINES = 5000
+LINE_FIELDS = ("region_code", "budget_level", "district", "fiscal_year", "period", "ebk_code",
+               "phase", "amount_kzt")
+DEMO_SEED = 2025
+DEMO_YEARS = (2025, 2026)
+# Regions whose 2025 annual report the demo has already generated (the others are left to the
+# reporting calendar: overdue since 1 April 2026, which the hub's checks turn into initiatives).
+DEMO_REPORTED_REGIONS = ("KZ-11", "KZ-15", "KZ-35", "KZ-39", "KZ-47", "KZ-55", "KZ-59", "KZ-71",
+                         "KZ-75", "KZ-79")
+
+
+def to_wire(value):
+    """A seed document as RPC JSON: money as decimal strings (what the schemas load)."""
+    if isinstance(value, dict):
+        return {k: to_wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_wire(v) for v in value]
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def demo_executed_through(today) -> dict[int, int]:
+    """Months of execution the demo has per year as of ``today``: every month already closed."""
+    return {year: (12 if year < today.year else max(1, today.month - 1) if year == today.year
+                   else 0) for year in DEMO_YEARS}
+
+
+def seed_budgets(rpc, *, seed: int, today, out=sys.stdout) -> dict:
+    """Load the demo revenue lines, transfers, blocks, forecasts and reports through ``rpc``.
+
+    Safe to re-run: line batches carry stable ids (a replayed batch is a no-op), transfers and
+    forecasts are set values, a block that exists is left as it is, moves have ids.
+    """
+    from services.budgets import seed as demo
+    from services.common.errors import DuplicateKey
+    through = demo_executed_through(today)
+    started = time.monotonic()
+    for record in demo.seed_transfers(DEMO_YEARS):
+        rpc.set_transfers(to_wire(record))
+    batch, batches, lines = [], 0, 0
+
+    def send():
+        nonlocal batch, batches
+        rpc.record_lines({"batch_id": f"demo-{seed}-{batches}", "lines": to_wire(batch)},
+                         created_by="seed")
+        batches += 1
+        batch = []
+
+    for line in demo.seed_revenue_lines(seed, DEMO_YEARS, through):
+        batch.append({k: line[k] for k in LINE_FIELDS})
+        lines += 1
+        if len(batch) >= SEED_BATCH_LINES:
+            send()
+    if batch:
+        send()
+    print(f"budgets: {lines} revenue lines in {batches} batches, "
+          f"{len(DEMO_YEARS) * 20} transfer records ({time.monotonic() - started:.1f}s)", file=out)
+    created = 0
+    for plan in demo.seed_blocks(seed, DEMO_YEARS, through):
+        try:
+            block = rpc.create_block(plan["block"])
+        except DuplicateKey:
+            continue  # already seeded: its spending is not booked twice
+        created += 1
+        for line_id, amount in plan["executions"]:
+            rpc.record_block_execution({"block_id": block["block_id"], "line_id": line_id,
+                                        "amount_kzt": amount})
+        for move in plan["moves"]:
+            rpc.move_block_funds({"block_id": block["block_id"], **move})
+    for region_code, year, amount in demo.seed_forecast_bases():
+        rpc.set_forecast_base(region_code, year, amount)
+    for region_code in DEMO_REPORTED_REGIONS:
+        rpc.generate_annual_report(region_code, 2025)
+    print(f"budgets: {created} block budgets created, forecasts to 2030, "
+          f"{len(DEMO_REPORTED_REGIONS)} annual reports for 2025 "
+          f"({time.monotonic() - started:.1f}s)", file=out)
+    return {"lines": lines, "blocks": created}
+
+
+def seed_command(args) -> int:
+    """Entry point for ``regionctl seed`` (budgets part)."""
+    from datetime import datetime, timezone
+    from nameko.standalone.rpc import ServiceRpcProxy
+    config = {"AMQP_URI": load_settings().amqp_uri, "serializer": "json"}
+    today = getattr(args, "today", None) or datetime.now(timezone.utc).date()
+    seed = getattr(args, "seed", None) or DEMO_SEED
+    try:
+        with ServiceRpcProxy("budgets", config,
+                             timeout=getattr(args, "timeout", None) or 600) as rpc:
+            seed_budgets(rpc, seed=seed, today=today)
+    except PlatformError as exc:
+        print(f"budgets seed refused: {exc.message} {json.dumps(exc.details)}", file=sys.stderr)
+        return 1
+    return 0

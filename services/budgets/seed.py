@@ -9,9 +9,14 @@ The same ``seed`` always produces the same lines.
 
 Each region gets: its oblast (or city) budget, two district-level budgets and two rural districts
 (regions only); plans (``planned`` and ``approved``, yearly ``Y``) and monthly executions
-(all of 2025, 2026 through ``executed_through[2026]``). Transfers from the oblast to districts and
-from districts to rural districts are booked too (codes 4023xx / 4024xx), which the indicators
-leave out when consolidating a region.
+(all of 2025, 2026 through ``executed_through[2026]``), and the approved plan spread over the
+twelve months too, so plan and execution can be compared month by month. Transfers from the oblast
+to districts and from districts to rural districts are booked too (codes 4023xx / 4024xx), which
+the indicators leave out when consolidating a region. Every transfer code comes from
+``transfer_codes(year)``: the one place to change when the classification of a year moves them.
+
+Beside the lines: block budgets with allocations, spending and moves between lines
+(``seed_blocks``), and baseline revenue forecasts up to 2030 (``seed_forecast_bases``).
 """
 import random
 from decimal import Decimal
@@ -138,12 +143,33 @@ def _budgets(code: str) -> list[tuple[str, str | None, str]]:
             + [("rural_district", r, "rural_district") for r in rural])
 
 
+def transfer_codes(year: int) -> dict[str, str]:
+    """EBK codes of the transfers a budget receives in ``year`` (from the classification data file).
+
+    Keys: ``republican_subvention``, ``republican_earmarked_current``,
+    ``republican_earmarked_development`` (top level), ``oblast_subvention`` (district level),
+    ``district_transfer`` (rural districts). A fiscal year whose classification files transfers
+    under other codes gets its own mapping here, and nothing else in the seed changes.
+    """
+    return {"republican_subvention": "402203", "republican_earmarked_current": "402201",
+            "republican_earmarked_development": "402202", "oblast_subvention": "402303",
+            "district_transfer": "402403"}
+
+
+def _even_months(annual: Decimal) -> list[Decimal]:
+    """``annual`` in twelve equal monthly parts (the last takes the rounding) summing to it."""
+    part = money(annual / 12)
+    return [part] * 11 + [money(annual - part * 11)]
+
+
 def _lines_for(rng, region_code, level, district, year, code, approved, executed_months):
     base = {"region_code": region_code, "budget_level": level, "district": district,
             "fiscal_year": year, "ebk_code": code}
     planned = money(approved * Decimal(rng.randint(95, 100)) / 100)
     yield {**base, "period": "Y", "phase": "planned", "amount_kzt": planned}
     yield {**base, "period": "Y", "phase": "approved", "amount_kzt": approved}
+    for month, amount in zip(MONTH_CODES, _even_months(approved)):
+        yield {**base, "period": month, "phase": "approved", "amount_kzt": amount}
     executed = money(approved * Decimal(rng.randint(93, 106)) / 100)
     for month, amount in zip(MONTH_CODES, _monthly(rng, executed, executed_months)):
         yield {**base, "period": month, "phase": "executed", "amount_kzt": amount}
@@ -174,14 +200,18 @@ def seed_revenue_lines(seed: int = 2025, years=(2025, 2026), executed_through=No
                 codes = dict(MIX[mix_key])
                 # Transfers received: from the republican budget at the top level, from the
                 # oblast / district budget below it (intra-regional, left out by consolidation).
+                codes_of_year = transfer_codes(year)
                 if mix_key == "top":
-                    received = {"402203": record["subventions_kzt"],
-                                "402201": record["earmarked_kzt"] * Decimal("0.6"),
-                                "402202": record["earmarked_kzt"] * Decimal("0.4")}
+                    received = {
+                        codes_of_year["republican_subvention"]: record["subventions_kzt"],
+                        codes_of_year["republican_earmarked_current"]:
+                            record["earmarked_kzt"] * Decimal("0.6"),
+                        codes_of_year["republican_earmarked_development"]:
+                            record["earmarked_kzt"] * Decimal("0.4")}
                 elif mix_key == "district":
-                    received = {"402303": budget_own * Decimal("0.8")}
+                    received = {codes_of_year["oblast_subvention"]: budget_own * Decimal("0.8")}
                 else:
-                    received = {"402403": budget_own * Decimal("1.5")}
+                    received = {codes_of_year["district_transfer"]: budget_own * Decimal("1.5")}
                 for code, share in codes.items():
                     approved = money(budget_own * Decimal(share))
                     for line in _lines_for(rng, region_code, level, district, year, code,
@@ -199,3 +229,67 @@ def seed_dataset(seed: int = 2025, years=(2025, 2026), executed_through=None) ->
     """Everything the demo needs at once: ``{"lines": [...], "transfers": [...]}``."""
     return {"lines": list(seed_revenue_lines(seed, years, executed_through)),
             "transfers": seed_transfers(years)}
+
+
+# Block budgets: one per region and year for each of these spending bodies, as a share of the
+# region's own revenue, split over lines. Each block spends part of its lines and moves money
+# from a line that will not use it to one that needs more.
+BLOCK_BODIES = (
+    ("Department of Housing and Utilities", "0.020",
+     (("water", "Rural water supply"), ("heat", "Heat networks"), ("roads", "Village streets"))),
+    ("Department of Education", "0.012",
+     (("schools", "School repairs"), ("kindergartens", "Kindergarten places"),
+      ("transport", "School transport"))),
+)
+
+
+def seed_blocks(seed: int = 2025, years=(2025, 2026), executed_through=None) -> list[dict]:
+    """Block budgets with what happens to them: ``[{"block", "executions", "moves"}]``.
+
+    ``block`` is a create-block request; ``executions`` are (line_id, amount) bookings and
+    ``moves`` are move requests with a stable ``move_id`` (a re-run does not move twice).
+    """
+    executed_through = executed_through or {2025: 12, 2026: 6}
+    rng = random.Random(f"blocks-{seed}")
+    own_weights = _weights(0)
+    plans = []
+    for year in years:
+        spent_share = Decimal(executed_through.get(year, 12)) / 12
+        for region_code in REGIONS:
+            own = NATIONAL_2026["own"] * YEAR_FACTOR[year]["own"] * own_weights[region_code]
+            for body, share, lines in BLOCK_BODIES:
+                limit = money(own * Decimal(share))
+                weights = [Decimal(rng.randint(20, 40)) for _ in lines]
+                allocated = [money(limit * Decimal("0.9") * w / sum(weights)) for w in weights]
+                block_lines = [{"line_id": line_id, "name": name, "allocated_kzt": str(a)}
+                               for (line_id, name), a in zip(lines, allocated)]
+                executions = []
+                for (line_id, _), amount in zip(lines, allocated):
+                    rate = Decimal(rng.randint(45, 95)) / 100
+                    executions.append((line_id, money(amount * rate * spent_share
+                                                      * Decimal("0.9"))))
+                move_amount = money(allocated[0] * Decimal("0.05"))
+                moves = [{"from_line": lines[0][0], "to_line": lines[1][0],
+                          "amount_kzt": str(move_amount),
+                          "move_id": f"demo-{region_code}-{year}-{lines[0][0]}"}]
+                plans.append({"block": {"spending_body": body, "region_code": region_code,
+                                        "fiscal_year": year, "limit_kzt": str(limit),
+                                        "targets": [{"indicator": f"{lines[0][1]}: objects",
+                                                     "target_value": str(rng.randint(3, 30))}],
+                                        "lines": block_lines},
+                              "executions": [(line_id, str(a)) for line_id, a in executions],
+                              "moves": moves})
+    return plans
+
+
+def seed_forecast_bases(first_year: int = 2027, last_year: int = 2030) -> list[tuple]:
+    """(region, year, amount) baseline local revenue forecasts: 2026 own revenue grown 6% a year
+    (commissioned projects add to these once they are commissioned)."""
+    own_weights = _weights(0)
+    bases = []
+    for region_code in REGIONS:
+        own = NATIONAL_2026["own"] * own_weights[region_code]
+        for year in range(first_year, last_year + 1):
+            bases.append((region_code, year,
+                          str(money(own * Decimal("1.06") ** (year - 2026)))))
+    return bases

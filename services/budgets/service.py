@@ -11,10 +11,12 @@ from services.common.rpc import rpc
 from services.budgets.service_blocks import BlockEntrypoints
 from services.budgets.service_fiscal import FiscalEntrypoints
 from services.budgets.service_lines import RevenueLineEntrypoints
+from services.budgets.service_months import MonthlyEntrypoints
 from services.common.health import health_report
 
 
-class BudgetsService(RevenueLineEntrypoints, FiscalEntrypoints, BlockEntrypoints):
+class BudgetsService(RevenueLineEntrypoints, FiscalEntrypoints, BlockEntrypoints,
+                     MonthlyEntrypoints):
     name = "budgets"
     secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
 

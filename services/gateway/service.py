@@ -3,6 +3,7 @@
 Routes are grouped by area in mixins; this class assembles them into one nameko service.
 """
 from services.common.startup import SecretsCheck
+from services.gateway.console.routes import ConsoleRoutes
 from services.gateway.hub_initiative_routes import HubInitiativeRoutes
 from services.gateway.openapi import DocsRoutes
 from services.gateway.routes_admin import AdminRoutes
@@ -14,6 +15,6 @@ from services.gateway.routes_projects import ProjectRoutes
 
 
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
-                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes):
+                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes, ConsoleRoutes):
     name = "gateway"
     secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
