@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-platform-attempts"
 OUTAGES_HEADER = "x-platform-outages"
-OUTAGE_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ServiceUnavailable)
+# A lost write race (the store kept refusing a stale update) is as transient as an outage.
+OUTAGE_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ServiceUnavailable, StaleVersion)
 
 
 class SafeQueueConsumer(QueueConsumer):

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
+from services.common.guarded import guard
 from services.common.mongo import get_client
 from services.gateway import auth, policy
 from services.gateway.errors import (PayloadTooLarge, RateLimited, json_response,
@@ -40,7 +41,7 @@ class Guard(SharedExtension):
     def setup(self):
         settings = load_settings()
         self.settings = settings
-        self.db = get_client()[settings.database_name("gateway")]
+        self.db = guard(get_client()[settings.database_name("gateway")])
         self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
                                    burst=settings.rate_limit_burst)
 
