@@ -25,7 +25,7 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from services.common import metrics, topology
 from services.common.config import load_settings
-from services.common.errors import ServiceUnavailable, ValidationFailed
+from services.common.errors import ServiceUnavailable, StaleVersion, ValidationFailed
 from services.common.events import parse_event
 
 log = logging.getLogger(__name__)
