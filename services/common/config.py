@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 SERVICES = ("investments", "budgets", "personnel", "gateway")
 
-DEFAULT_METRICS_PORTS = {"investments": 9101, "budgets": 9102, "personnel": 9103}
+# Replica r of a service serves on its base + 100 * (r - 1) (PLATFORM_REPLICA, see metrics_port).
+DEFAULT_METRICS_PORTS = {"gateway": 9100, "investments": 9101, "budgets": 9102, "personnel": 9103}
+REPLICA_PORT_STRIDE = 100
 
 
 def _env(name: str, default: str) -> str:
@@ -51,12 +53,14 @@ class Settings:
     rotation_due_scan_seconds: float
     personnel_reconcile_seconds: float
     personnel_utc_offset_hours: float
+    replica: int  # 1-based number of this process among its service's replicas
 
     def database_name(self, service: str) -> str:
         return f"{self.mongo_db_prefix}_{service}"
 
     def metrics_port(self, service: str) -> int:
-        return _int(f"{service.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(service, 0))
+        base = _int(f"{service.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(service, 0))
+        return base + REPLICA_PORT_STRIDE * (self.replica - 1) if base > 0 else base
 
 
 def load_settings() -> Settings:
@@ -87,4 +91,5 @@ def load_settings() -> Settings:
         rotation_due_scan_seconds=_float("ROTATION_DUE_SCAN_SECONDS", 3600.0),
         personnel_reconcile_seconds=_float("PERSONNEL_RECONCILE_SECONDS", 30.0),
         personnel_utc_offset_hours=_float("PERSONNEL_UTC_OFFSET_HOURS", 5.0),
+        replica=max(1, _int("PLATFORM_REPLICA", 1)),
     )

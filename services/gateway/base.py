@@ -9,7 +9,8 @@ from services.gateway.journal import JournalRepository
 
 
 class GatewayBase:
-    metrics = Metrics(serve=False)  # the gateway serves /metrics on its API port
+    # /metrics on the API port, and on GATEWAY_METRICS_PORT (+100 per replica) for Prometheus
+    metrics = Metrics()
     journal = Store(JournalRepository)
     hub_models = Store(HubReadModels)          # the hub's per-aggregate read models
     initiatives = Store(InitiativeRepository)  # the Office's work items

@@ -57,7 +57,7 @@ class Guard(SharedExtension):
                               {"reason": "missing_credentials"})
 
     def _find_api_key(self, key_id: str):
-        return self.db.api_keys.find_one({"key_id": key_id}, {"_id": 0})
+        return self.db.api_keys.find_one({"key_id": key_id}, {"_id": 0, "_rev": 0})
 
     def check_rate(self, principal: auth.Principal) -> None:
         allowed, retry_after = self.limiter.check(principal.rate_limit_key)
