@@ -61,6 +61,7 @@ def platform_env(monkeypatch, rabbit_config, db_prefix):
     monkeypatch.setenv("OUTBOX_SWEEP_SECONDS", "0.2")
     monkeypatch.setenv("HANDLER_RETRY_DELAYS", "0.2,0.4")
     monkeypatch.setenv("HANDLER_MAX_ATTEMPTS", "3")
+    monkeypatch.setenv("GATEWAY_METRICS_PORT", "0")  # in-process gateways: /metrics on the API port
     return {"AMQP_URI": rabbit_config["AMQP_URI"], "MONGO_DB_PREFIX": db_prefix}
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local infrastructure for the platform without Docker or systemd: RabbitMQ with the management
-# plugin, and FerretDB (MongoDB wire protocol, SQLite backend). Everything listens on 127.0.0.1;
+# plugin, and FerretDB (MongoDB wire protocol) on a project-local PostgreSQL cluster (or SQLite). Everything listens on 127.0.0.1;
 # all state lives under <project root>/var/.
 #
 # usage: deploy/local/infra.sh up | down | status | env | build-ferretdb | rabbitmqctl ARGS...
@@ -12,6 +12,8 @@
 #   env             `export` lines for AMQP_URI, MONGO_URI, RABBIT_API_URI
 #                   (use: eval "$(deploy/local/infra.sh env)")
 #   build-ferretdb  build var/bin/ferretdb now (`up` does it when no working binary exists)
+#   postgresql-up / postgresql-down   only the PostgreSQL cluster (the fault suite starts its own
+#                   cluster on other ports this way, with INFRA_PG_PORT and INFRA_PG_DIR)
 #   rabbitmqctl     run rabbitmqctl against the local node, e.g. `infra.sh rabbitmqctl list_queues`
 #
 # Environment (all optional):
@@ -22,6 +24,9 @@
 #   INFRA_AMQP_PORT (5672), INFRA_MGMT_PORT (15672), INFRA_MONGO_PORT (27017),
 #   INFRA_RABBITMQ_PROMETHEUS_PORT (15692, the broker's rabbitmq_prometheus listener),
 #   INFRA_FERRETDB_DEBUG_ADDR (127.0.0.1:8089, "-" disables FerretDB's metrics/debug listener)
+#   STORE_BACKEND       FerretDB's backend: postgresql (default; a project-local PostgreSQL 15
+#                       cluster with the guard of deploy/local/store_guard.sql) or sqlite
+#   INFRA_PG_PORT (5433), INFRA_PG_DIR (<root>/var/postgresql), INFRA_PG_BIN (/usr/lib/postgresql/15/bin)
 #   INFRA_WAIT_SECONDS  bound on each readiness wait (default 90)
 set -euo pipefail
 
@@ -65,6 +70,13 @@ FERRETDB_STATE_DIR=$VAR/ferretdb-state
 FERRETDB_PID_FILE=$RUN_DIR/ferretdb.pid
 FERRETDB_LOG=$LOG_DIR/ferretdb.log
 FERRETDB_BUILD_LOG=$LOG_DIR/ferretdb-build.log
+
+# The store's backend: FerretDB on a project-local PostgreSQL cluster (default), or on SQLite files.
+STORE_BACKEND=${STORE_BACKEND:-postgresql}
+PG_MAJOR=15
+PG_BIN=${INFRA_PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
+PG_PORT=${INFRA_PG_PORT:-5433}
+PG_DATABASE=ferretdb
 LOG_ROTATE_BYTES=$((10 * 1024 * 1024))
 
 say() { printf '[infra] %s\n' "$*"; }
@@ -424,6 +436,213 @@ rabbitmq_down() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# PostgreSQL (the store's backend: FerretDB keeps its data in a project-local cluster)
+
+ensure_postgresql_installed() {
+    [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl && -x $PG_BIN/psql ]] && return 0
+    local apt_log=$LOG_DIR/apt-postgresql.log
+    is_root || die "PostgreSQL $PG_MAJOR is not installed ($PG_BIN): run as root once (apt-get install postgresql-$PG_MAJOR), set STORE_BACKEND=sqlite, or set MONGO_URI to a running server"
+    command -v apt-get >/dev/null 2>&1 \
+        || die "PostgreSQL $PG_MAJOR is not installed and this is not a Debian/Ubuntu system: install it so that $PG_BIN holds initdb/pg_ctl/psql, or set STORE_BACKEND=sqlite"
+    say "postgresql-$PG_MAJOR is not installed: installing it with apt-get (one time; log $apt_log)"
+    if ! apt-get update >"$apt_log" 2>&1; then
+        tail_log "$apt_log" 20
+        die "apt-get update failed (network or apt sources?): cannot install postgresql-$PG_MAJOR"
+    fi
+    # The package's own cluster (5432, started by its service scripts) is not ours and stays as it is.
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "postgresql-$PG_MAJOR" >>"$apt_log" 2>&1; then
+        tail_log "$apt_log" 20
+        die "apt-get install postgresql-$PG_MAJOR failed: install it by hand, or set STORE_BACKEND=sqlite"
+    fi
+    [[ -x $PG_BIN/initdb ]] || die "postgresql-$PG_MAJOR was installed but $PG_BIN/initdb is missing"
+    say "installed $(dpkg-query -W -f='postgresql ${Version}' "postgresql-$PG_MAJOR" 2>/dev/null || echo "postgresql-$PG_MAJOR")"
+}
+
+# Where the cluster lives and which user runs it (PostgreSQL refuses to run as root).
+setup_postgresql() {
+    ensure_postgresql_installed
+    PG_BASE=${INFRA_PG_DIR:-$VAR/postgresql}
+    if is_root; then
+        id postgres >/dev/null 2>&1 || die "user 'postgres' is missing: reinstall the postgresql-common package"
+        PG_USER=postgres
+        mkdir -p "$PG_BASE"
+        chown postgres: "$PG_BASE"
+        if ! runuser -u postgres -- test -w "$PG_BASE" 2>/dev/null; then
+            # The project lives where the postgres user cannot reach (e.g. under /root).
+            PG_BASE=/var/lib/postgresql/local-infra-$(printf '%s:%s' "$ROOT" "$PG_PORT" | cksum | cut -d' ' -f1)
+            mkdir -p "$PG_BASE"
+            chown postgres: "$PG_BASE"
+            say "the postgres user cannot write under $VAR: keeping the PostgreSQL cluster in $PG_BASE"
+        fi
+    else
+        PG_USER=$(id -un)
+        mkdir -p "$PG_BASE"
+    fi
+    PG_DATA=$PG_BASE/data
+    PG_SOCKET_DIR=$PG_BASE/run
+    PG_LOG=$PG_BASE/postgresql.log
+    pg_as_owner mkdir -p "$PG_SOCKET_DIR"
+}
+
+pg_as_owner() {  # command args...: run as the cluster's user, without the lock descriptor
+    if is_root; then
+        (cd "$PG_BASE" && runuser -u "$PG_USER" -- "$@" 9>&-)
+    else
+        (cd "$PG_BASE" && "$@" 9>&-)
+    fi
+}
+
+pg_psql() {  # database args...
+    local database=$1
+    shift
+    PGCONNECT_TIMEOUT=5 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PG_PORT" -U postgres -d "$database" "$@" 9>&-
+}
+
+postgresql_answers() {
+    "$PG_BIN/pg_isready" -q -h "$HOST" -p "$PG_PORT" -t 2 9>&- 2>/dev/null
+}
+
+# The postmaster of our cluster, if any: postmaster.pid's first line, when that process is a
+# postgres running on our data directory (the pid file left by a kill -9 may name a reused pid).
+postgresql_pid() {
+    local pid
+    pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null | tr -dc '0-9')
+    if pid_alive "$pid" && [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") == *"-D $PG_DATA "* ]]; then
+        echo "$pid"
+    fi
+}
+
+# The settings the platform depends on, rewritten on every `up`. Durable: fsync, synchronous commit
+# and full page writes are on (PostgreSQL's defaults, stated so nobody turns them off here).
+write_postgresql_config() {
+    pg_as_owner tee "$PG_DATA/platform.conf" >/dev/null <<EOF
+# Written by deploy/local/infra.sh on every \`up\`: change the script, not this file.
+listen_addresses = '$HOST'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCKET_DIR'
+# FerretDB names the filtered field as a query parameter: only a plan built with the values matches
+# the expression indexes of deploy/local/store_guard.sql.
+plan_cache_mode = force_custom_plan
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+max_connections = 300
+shared_buffers = 128MB
+log_min_messages = warning
+EOF
+    grep -qs "^include_if_exists = 'platform.conf'" "$PG_DATA/postgresql.conf" \
+        || printf "\ninclude_if_exists = 'platform.conf'\n" | pg_as_owner tee -a "$PG_DATA/postgresql.conf" >/dev/null
+}
+
+# A data directory from an initdb that was killed half-way has no global/pg_control: set it aside.
+init_postgresql_cluster() {
+    if [[ -s $PG_DATA/PG_VERSION && -s $PG_DATA/global/pg_control ]]; then
+        [[ $(cat "$PG_DATA/PG_VERSION") == "$PG_MAJOR" ]] \
+            || die "$PG_DATA holds a PostgreSQL $(cat "$PG_DATA/PG_VERSION") cluster, not $PG_MAJOR: move it away (pg_upgrade it, or dump and restore)"
+        return 0
+    fi
+    if [[ -e $PG_DATA ]]; then
+        local aside
+        aside=$PG_DATA.incomplete-$(date -u +%Y%m%dT%H%M%SZ)
+        warn "$PG_DATA is not a complete cluster (an interrupted initdb?): moving it to $aside"
+        mv "$PG_DATA" "$aside"
+    fi
+    say "creating the PostgreSQL cluster in $PG_DATA (one time)"
+    # trust: the cluster listens on 127.0.0.1 and its own socket only, like the broker's guest user.
+    pg_as_owner "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+        --auth-local=trust --auth-host=trust >"$PG_BASE/initdb.log" 2>&1 \
+        || { tail_log "$PG_BASE/initdb.log" 20; die "initdb failed (log $PG_BASE/initdb.log)"; }
+}
+
+wait_for_postgresql() {  # seconds
+    local deadline=$((SECONDS + $1))
+    while ((SECONDS < deadline)); do
+        postgresql_answers && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# FerretDB's database and the guard (store_guard.sql), on every `up`: a cluster made by an older
+# version of this script gets them too.
+install_store_guard() {
+    if ! pg_psql postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'" | grep -q 1; then
+        pg_psql postgres -c "CREATE DATABASE \"$PG_DATABASE\"" >/dev/null || die "could not create database $PG_DATABASE"
+    fi
+    pg_psql "$PG_DATABASE" -f "$SCRIPT_DIR/store_guard.sql" >"$LOG_DIR/store-guard.log" 2>&1 \
+        || { tail_log "$LOG_DIR/store-guard.log" 20; die "installing deploy/local/store_guard.sql failed"; }
+}
+
+# A postmaster killed with -9 leaves postmaster.pid behind; PostgreSQL refuses to start while its
+# orphaned backends still hold the shared memory, and they exit on their own within moments.
+clear_stale_postmaster_pid() {
+    [[ -e $PG_DATA/postmaster.pid && -z $(postgresql_pid) ]] || return 0
+    local shm_key deadline=$((SECONDS + 20))
+    shm_key=$(sed -n 7p "$PG_DATA/postmaster.pid" 2>/dev/null | awk '{print $1}')
+    say "removing the stale postmaster.pid of a killed run"
+    while [[ -n $shm_key ]] && command -v ipcs >/dev/null 2>&1 \
+        && ipcs -m 2>/dev/null | awk -v key="$shm_key" '$1 == sprintf("0x%08x", key) && $6 > 0' | grep -q . \
+        && ((SECONDS < deadline)); do
+        sleep 0.5
+    done
+    rm -f "$PG_DATA/postmaster.pid"
+}
+
+postgresql_up() {
+    setup_postgresql
+    if postgresql_answers; then
+        [[ -n $(postgresql_pid) ]] || say "a PostgreSQL server this script did not start answers on $HOST:$PG_PORT: using it"
+        install_store_guard
+        return 0
+    fi
+    local pid started=$SECONDS
+    pid=$(postgresql_pid)
+    if [[ -n $pid ]]; then
+        say "PostgreSQL (pid $pid) exists but does not answer yet (crash recovery?): giving it ${LEFTOVER_GRACE_SECONDS}s"
+        if wait_for_postgresql "$LEFTOVER_GRACE_SECONDS"; then
+            install_store_guard
+            return 0
+        fi
+        say "stopping the unresponsive leftover PostgreSQL (pid $pid)"
+        pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -t 20 -w stop >>"$LOG_DIR/pg_ctl.log" 2>&1 || true
+        stop_pid "$pid" "PostgreSQL" 15
+    fi
+    if port_open "$PG_PORT"; then
+        die "port $HOST:$PG_PORT is taken by a program that does not answer as PostgreSQL ($(port_owner "$PG_PORT")): stop it, or choose another port with INFRA_PG_PORT"
+    fi
+    init_postgresql_cluster
+    clear_stale_postmaster_pid
+    write_postgresql_config
+    rotate_log "$PG_LOG"
+    say "starting PostgreSQL $PG_MAJOR (cluster $PG_DATA, $HOST:$PG_PORT)"
+    # pg_ctl -w returns once the server accepts connections (crash recovery included).
+    if ! pg_as_owner setsid "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$WAIT_SECONDS" start \
+        </dev/null >>"$LOG_DIR/pg_ctl.log" 2>&1; then
+        tail_log "$PG_LOG" 30
+        die "PostgreSQL did not start on $HOST:$PG_PORT within ${WAIT_SECONDS}s (log $PG_LOG)"
+    fi
+    wait_for_postgresql "$WAIT_SECONDS" || die "PostgreSQL started but does not answer on $HOST:$PG_PORT (log $PG_LOG)"
+    install_store_guard
+    say "PostgreSQL up in $((SECONDS - started))s (pid $(postgresql_pid))"
+}
+
+postgresql_down() {
+    [[ -x $PG_BIN/pg_ctl ]] || { say "PostgreSQL is not installed: nothing to stop"; return 0; }
+    setup_postgresql
+    local pid
+    pid=$(postgresql_pid)
+    if [[ -z $pid ]]; then
+        say "PostgreSQL already stopped"
+        return 0
+    fi
+    say "stopping PostgreSQL (pid $pid)"
+    pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -t 30 -w stop >>"$LOG_DIR/pg_ctl.log" 2>&1 \
+        || warn "pg_ctl stop did not finish: stopping pid $pid by signal"
+    stop_pid "$pid" "PostgreSQL" 20
+    say "PostgreSQL stopped"
+}
+
+# ---------------------------------------------------------------------------------------------------
 # FerretDB
 
 ferretdb_usable() {  # binary: a FerretDB 1.x that starts (a bare `go install` build panics at start)
@@ -518,15 +737,34 @@ resolve_ferretdb() {
     FERRETDB=$BIN_DIR/ferretdb
 }
 
-# Our FerretDB process, if any: from the pid file, else by our data directory on its command line.
+# Our FerretDB process, if any: from the pid file, else by its listen address and our state
+# directory on its command line (the same for either backend).
 ferretdb_pid() {
-    local pid
+    local pid mark="--listen-addr=$HOST:$MONGO_PORT --state-dir=$FERRETDB_STATE_DIR "
     pid=$(read_pid_file "$FERRETDB_PID_FILE")
-    if pid_alive "$pid" && [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") == *"--sqlite-url=file:$FERRETDB_DATA_DIR/ "* ]]; then
+    if pid_alive "$pid" && [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") == *"$mark"* ]]; then
         echo "$pid"
         return 0
     fi
-    pgrep -f -- "--sqlite-url=file:$FERRETDB_DATA_DIR/ " 2>/dev/null | head -n 1 || true
+    pgrep -f -- "$mark" 2>/dev/null | head -n 1 || true
+}
+
+# FerretDB's backend arguments: the PostgreSQL cluster (started first), or SQLite files.
+ferretdb_backend_args() {
+    case $STORE_BACKEND in
+        postgresql)
+            FERRETDB_BACKEND_ARGS=(--handler=postgresql "--postgresql-url=$(local_postgresql_url)")
+            FERRETDB_BACKEND_NOTE="PostgreSQL $HOST:$PG_PORT/$PG_DATABASE" ;;
+        sqlite)
+            mkdir -p "$FERRETDB_DATA_DIR"
+            FERRETDB_BACKEND_ARGS=(--handler=sqlite "--sqlite-url=file:$FERRETDB_DATA_DIR/")
+            FERRETDB_BACKEND_NOTE="SQLite data $FERRETDB_DATA_DIR" ;;
+        *) die "STORE_BACKEND=$STORE_BACKEND: use postgresql (the default) or sqlite" ;;
+    esac
+}
+
+local_postgresql_url() {
+    printf 'postgres://postgres@%s:%s/%s?pool_max_conns=50' "$HOST" "$PG_PORT" "$PG_DATABASE"
 }
 
 wait_for_ferretdb() {  # seconds
@@ -547,6 +785,9 @@ ferretdb_up() {
         return 0
     fi
     if probe mongo "$LOCAL_MONGO_URI"; then
+        if [[ $STORE_BACKEND == postgresql && -n $(ferretdb_pid) ]]; then
+            postgresql_up  # ours: its cluster answers too and has the current guard
+        fi
         say "a MongoDB-wire server already answers on $HOST:$MONGO_PORT: starting nothing"
         return 0
     fi
@@ -573,16 +814,20 @@ ferretdb_up() {
         warn "FerretDB's debug/metrics address $debug_addr is taken ($(port_owner "${debug_addr##*:}")): starting without it"
         debug_addr=-
     fi
-    mkdir -p "$FERRETDB_DATA_DIR" "$FERRETDB_STATE_DIR"
+    if [[ $STORE_BACKEND == postgresql ]]; then
+        postgresql_up
+    fi
+    ferretdb_backend_args
+    mkdir -p "$FERRETDB_STATE_DIR"
     rotate_log "$FERRETDB_LOG"
     printf '=== %s infra.sh up: %s\n' "$(date -u +%FT%TZ)" "$FERRETDB" >>"$FERRETDB_LOG"
-    say "starting FerretDB ($FERRETDB, SQLite data $FERRETDB_DATA_DIR, $HOST:$MONGO_PORT)"
+    say "starting FerretDB ($FERRETDB, $FERRETDB_BACKEND_NOTE, $HOST:$MONGO_PORT)"
     # setsid: its own session, so it outlives this script and the terminal that ran it.
+    # --listen-addr and --state-dir first and together: ferretdb_pid finds the process by them.
     DO_NOT_TRACK=1 setsid "$FERRETDB" \
-        --handler=sqlite \
-        --sqlite-url="file:$FERRETDB_DATA_DIR/" \
         --listen-addr="$HOST:$MONGO_PORT" \
         --state-dir="$FERRETDB_STATE_DIR" \
+        "${FERRETDB_BACKEND_ARGS[@]}" \
         --debug-addr="$debug_addr" \
         --telemetry=disable \
         --log-level=warn \
@@ -641,6 +886,7 @@ cmd_up() {
 cmd_down() {
     take_lock
     ferretdb_down
+    postgresql_down
     rabbitmq_down
 }
 
@@ -656,6 +902,14 @@ cmd_status() {
         say "rabbitmq down  $(masked "$EFF_AMQP_URI")$api_note"
         rc=1
     fi
+    if [[ -z ${MONGO_URI:-} && $STORE_BACKEND == postgresql ]]; then
+        if postgresql_answers; then
+            say "postgres up    $HOST:$PG_PORT/$PG_DATABASE (FerretDB's backend)"
+        else
+            say "postgres down  $HOST:$PG_PORT/$PG_DATABASE (FerretDB's backend)"
+            rc=1
+        fi
+    fi
     if probe mongo "$EFF_MONGO_URI"; then
         say "mongodb  up    $(masked "$EFF_MONGO_URI")"
     else
@@ -670,6 +924,10 @@ cmd_env() {
     printf "export AMQP_URI='%s'\n" "$EFF_AMQP_URI"
     printf "export MONGO_URI='%s'\n" "$EFF_MONGO_URI"
     printf "export RABBIT_API_URI='%s'\n" "$EFF_RABBIT_API_URI"
+    if [[ -z ${MONGO_URI:-} && $STORE_BACKEND == postgresql ]]; then
+        # the local FerretDB's PostgreSQL cluster (the store tests read its EXPLAIN plans)
+        printf "export STORE_POSTGRES_URI='postgresql://postgres@%s:%s/%s'\n" "$HOST" "$PG_PORT" "$PG_DATABASE"
+    fi
 }
 
 cmd_rabbitmqctl() {
@@ -692,6 +950,8 @@ main() {
         status) cmd_status ;;
         env) cmd_env ;;
         build-ferretdb) take_lock && build_ferretdb ;;
+        postgresql-up) take_lock && postgresql_up ;;
+        postgresql-down) take_lock && postgresql_down ;;
         rabbitmqctl) cmd_rabbitmqctl "$@" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;

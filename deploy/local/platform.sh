@@ -6,6 +6,15 @@
 #   platform.sh status
 # State (pid files, logs) lives in $PLATFORM_STATE_DIR (default <root>/var/platform), so a test
 # run can keep its own platform beside a developer's.
+#
+# Replicas: REPLICAS=N (default 1) runs N processes of every service, REPLICAS_<SERVICE>=N (e.g.
+# REPLICAS_GATEWAY=3) overrides it for one. Replica r gets PLATFORM_REPLICA=r, its pid file and log
+# are <service>.pid/.log for r = 1 and <service>-<r>.pid/.log after; it serves its metrics on the
+# service's base port + 100*(r-1) (GATEWAY_METRICS_PORT 9100, INVESTMENTS_METRICS_PORT 9101,
+# BUDGETS_METRICS_PORT 9102, PERSONNEL_METRICS_PORT 9103), and `up`/`run` write them to
+# $PLATFORM_STATE_DIR/prometheus-targets.json (Prometheus file_sd). Gateway replicas share the HTTP
+# port (the web server's socket has SO_REUSEPORT: the kernel spreads connections between them).
+# `up` converges: replicas beyond the count are stopped.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,42 +30,90 @@ WAIT_SECONDS="${PLATFORM_WAIT_SECONDS:-90}"
 # Local development: the services accept the development secret and the loopback guest account
 # only with PLATFORM_ENV=local (services/common/config.py); a deployment leaves it unset.
 export PLATFORM_ENV="${PLATFORM_ENV:-local}"
+declare -A METRICS_BASE=([gateway]="${GATEWAY_METRICS_PORT:-9100}"
+                         [investments]="${INVESTMENTS_METRICS_PORT:-9101}"
+                         [budgets]="${BUDGETS_METRICS_PORT:-9102}"
+                         [personnel]="${PERSONNEL_METRICS_PORT:-9103}")
 
 say() { echo "[platform] $*"; }
 mkdir -p "$STATE/run" "$STATE/log"
 
-alive() {  # alive <service>: its recorded pid runs a nameko process
+replicas_of() {  # replicas_of <service>: REPLICAS_<SERVICE>, else REPLICAS, else 1
+  local var="REPLICAS_${1^^}" n
+  n="${!var:-${REPLICAS:-1}}"
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "[platform] $var/REPLICAS must be a whole number >= 1, not '$n'" >&2; exit 2; }
+  echo "$n"
+}
+
+instance() { if (( $2 == 1 )); then echo "$1"; else echo "$1-$2"; fi; }  # <service> <replica>
+
+# Every instance this platform should run, "service replica" per line.
+wanted() {
+  local svc r
+  for svc in "${SERVICES[@]}"; do
+    for (( r = 1; r <= $(replicas_of "$svc"); r++ )); do echo "$svc $r"; done
+  done
+}
+
+# Every instance with a pid file (a previous `up` may have run more replicas), "service replica".
+recorded() {
+  local f name svc r
+  for f in "$STATE"/run/*.pid; do
+    [[ -e "$f" ]] || continue
+    name="$(basename "$f" .pid)"
+    svc="${name%%-*}"; r="${name#"$svc"}"; r="${r#-}"
+    [[ -n "${SERVICE_CLASS[$svc]:-}" ]] || continue
+    echo "$svc ${r:-1}"
+  done
+}
+
+alive() {  # alive <instance>: its recorded pid runs a nameko process
   local pidfile="$STATE/run/$1.pid" pid
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null || true)"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q nameko "/proc/$pid/cmdline" 2>/dev/null
 }
 
-start_one() {
-  local svc="$1"
-  if alive "$svc"; then say "$svc already running (pid $(cat "$STATE/run/$svc.pid"))"; return; fi
-  rm -f "$STATE/run/$svc.pid"  # stale pid from a killed run
+start_one() {  # <service> <replica>
+  local svc="$1" r="${2:-1}" name
+  name="$(instance "$svc" "$r")"
+  if alive "$name"; then say "$name already running (pid $(cat "$STATE/run/$name.pid"))"; return; fi
+  rm -f "$STATE/run/$name.pid"  # stale pid from a killed run
   cd "$ROOT"
-  setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" "services.$svc.service:${SERVICE_CLASS[$svc]}" \
-    >>"$STATE/log/$svc.log" 2>&1 < /dev/null &
-  echo $! > "$STATE/run/$svc.pid"
-  say "started $svc (pid $!, log $STATE/log/$svc.log)"
+  PLATFORM_REPLICA="$r" setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" \
+    "services.$svc.service:${SERVICE_CLASS[$svc]}" >>"$STATE/log/$name.log" 2>&1 < /dev/null &
+  echo $! > "$STATE/run/$name.pid"
+  say "started $name (pid $!, log $STATE/log/$name.log)"
 }
 
-# Prometheus file_sd targets of every service replica (deploy/local/monitoring.sh reads it).
-# One replica each; the gateway serves its metrics on its API port.
+start_all() {
+  local svc r name
+  while read -r svc r; do start_one "$svc" "$r"; done < <(wanted)
+  # replicas beyond the count (a previous, larger REPLICAS) are stopped
+  while read -r svc r; do
+    (( r > $(replicas_of "$svc") )) || continue
+    name="$(instance "$svc" "$r")"
+    stop_instances "$name"
+  done < <(recorded)
+  write_targets
+}
+
+# Prometheus file_sd targets: one entry per running instance that serves metrics.
 write_targets() {
-  local port file="$STATE/prometheus-targets.json" entries=() svc
-  for svc in "${SERVICES[@]}"; do
-    case "$svc" in
-      gateway) port="$PORT" ;;
-      investments) port="${INVESTMENTS_METRICS_PORT:-9101}" ;;
-      budgets) port="${BUDGETS_METRICS_PORT:-9102}" ;;
-      personnel) port="${PERSONNEL_METRICS_PORT:-9103}" ;;
-    esac
-    entries+=("{\"targets\": [\"$HOST:$port\"], \"labels\": {\"service\": \"$svc\", \"replica\": \"1\"}}")
-  done
-  (IFS=,; echo "[${entries[*]}]") >"$file.tmp" && mv "$file.tmp" "$file"
+  local svc r port first=1 tmp="$STATE/prometheus-targets.json.tmp"
+  {
+    printf '['
+    while read -r svc r; do
+      port="${METRICS_BASE[$svc]}"
+      (( port > 0 )) || continue
+      (( first )) || printf ','
+      first=0
+      printf '\n  {"targets": ["127.0.0.1:%s"], "labels": {"service": "%s", "replica": "%s"}}' \
+        "$((port + 100 * (r - 1)))" "$svc" "$r"
+    done < <(wanted)
+    printf '\n]\n'
+  } > "$tmp"
+  mv -f "$tmp" "$STATE/prometheus-targets.json"
 }
 
 health() { curl -s -o "$STATE/health.json" -w '%{http_code}' "http://$HOST:$PORT/health" 2>/dev/null || true; }
@@ -66,47 +123,58 @@ wait_healthy() {
   while (( SECONDS < deadline )); do
     code="$(health)"
     [[ "$code" == 200 ]] && { say "healthy: http://$HOST:$PORT/health"; return 0; }
-    for svc in "${SERVICES[@]}"; do
-      if ! alive "$svc"; then
-        say "$svc exited during start; last lines of its log:"; tail -n 40 "$STATE/log/$svc.log" >&2
+    local svc r name
+    while read -r svc r; do
+      name="$(instance "$svc" "$r")"
+      if ! alive "$name"; then
+        say "$name exited during start; last lines of its log:"; tail -n 40 "$STATE/log/$name.log" >&2
         return 1
       fi
-    done
+    done < <(wanted)
     sleep 1
   done
   say "not healthy after ${WAIT_SECONDS}s; /health said: $(cat "$STATE/health.json" 2>/dev/null)"
-  for svc in "${SERVICES[@]}"; do
-    echo "----- $svc (last 20 lines)" >&2; tail -n 20 "$STATE/log/$svc.log" >&2 || true
-  done
+  while read -r svc r; do
+    name="$(instance "$svc" "$r")"
+    echo "----- $name (last 20 lines)" >&2; tail -n 20 "$STATE/log/$name.log" >&2 || true
+  done < <(wanted)
   return 1
 }
 
-stop_all() {
-  local pids=() svc pid
-  for svc in "${SERVICES[@]}"; do
-    if alive "$svc"; then pid="$(cat "$STATE/run/$svc.pid")"; kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+stop_instances() {  # <instance>...: TERM, then KILL after 10 s; their pid files go
+  local pids=() name pid
+  for name in "$@"; do
+    if alive "$name"; then pid="$(cat "$STATE/run/$name.pid")"; kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
   done
   for _ in $(seq 1 40); do
     local any=0; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && any=1; done
     (( any == 0 )) && break; sleep 0.25
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -f "$STATE"/run/*.pid
+  for name in "$@"; do rm -f "$STATE/run/$name.pid"; [[ -z "$name" ]] || say "stopped $name"; done
+}
+
+stop_all() {
+  local svc r names=()
+  while read -r svc r; do names+=("$(instance "$svc" "$r")"); done < <(recorded)
+  stop_instances "${names[@]}"
   say "stopped"
 }
 
 case "${1:-}" in
   up)
-    write_targets
-    for svc in "${SERVICES[@]}"; do start_one "$svc"; done
+    start_all
     wait_healthy ;;
   down) stop_all ;;
   status)
-    rc=0; for svc in "${SERVICES[@]}"; do if alive "$svc"; then say "$svc up"; else say "$svc down"; rc=1; fi; done
+    rc=0
+    while read -r svc r; do
+      name="$(instance "$svc" "$r")"
+      if alive "$name"; then say "$name up (pid $(cat "$STATE/run/$name.pid"))"; else say "$name down"; rc=1; fi
+    done < <(wanted)
     code="$(health)"; say "/health: $code"; [[ "$code" == 200 ]] || rc=1; exit $rc ;;
   run)
-    write_targets
-    for svc in "${SERVICES[@]}"; do start_one "$svc"; done
+    start_all
     trap 'echo; stop_all; exit 0' INT TERM
     wait_healthy || { stop_all; exit 1; }
     say "platform running; Ctrl-C stops it"

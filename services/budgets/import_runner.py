@@ -20,6 +20,7 @@ from services.budgets.repository_imports import (ImportChunkRepository, ImportRe
 from services.budgets.repository_state import IndicatorsRepository, TransfersRepository
 from services.common.config import load_settings
 from services.common.consuming import OUTAGE_ERRORS
+from services.common.guarded import guard
 from services.common.mongo import get_client, utcnow
 from services.common.outbox import OutboxRelay
 
@@ -41,7 +42,7 @@ class ImportRunner(DependencyProvider):
 
     def setup(self):
         settings = load_settings()
-        self.db = get_client()[settings.database_name(self.container.service_name)]
+        self.db = guard(get_client()[settings.database_name(self.container.service_name)])
 
     def start(self):
         self._running = True

@@ -42,7 +42,8 @@ class DocumentCodec:
 
     def decode(self, value, key: str = ""):
         if isinstance(value, dict):
-            return {k: self.decode(v, k) for k, v in value.items()}
+            # a document's storage revision (services.common.guarded) is not domain data
+            return {k: self.decode(v, k) for k, v in value.items() if key or k != "_rev"}
         if isinstance(value, list):
             return [self.decode(v, key) for v in value]
         if key.endswith(MONEY_SUFFIX) and isinstance(value, int) and not isinstance(value, bool):

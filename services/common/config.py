@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 
 SERVICES = ("investments", "budgets", "personnel", "gateway")
 
-DEFAULT_METRICS_PORTS = {"investments": 9101, "budgets": 9102, "personnel": 9103}
+# Replica r of a service serves on its base + 100 * (r - 1) (PLATFORM_REPLICA, see metrics_port).
+DEFAULT_METRICS_PORTS = {"gateway": 9100, "investments": 9101, "budgets": 9102, "personnel": 9103}
+REPLICA_PORT_STRIDE = 100
 
 
 # Only explicit local development (``PLATFORM_ENV=local``, which `make run/up/test` set) may run on
@@ -68,6 +70,7 @@ class Settings:
     personnel_reconcile_seconds: float
     personnel_utc_offset_hours: float
     civil_utc_offset_hours: float  # the platform's civil calendar (services.common.clock)
+    replica: int  # 1-based number of this process among its service's replicas
     platform_env: str = LOCAL_ENV
 
     @property
@@ -79,7 +82,8 @@ class Settings:
         return f"{self.mongo_db_prefix}_{service}"
 
     def metrics_port(self, service: str) -> int:
-        return _int(f"{service.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(service, 0))
+        base = _int(f"{service.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(service, 0))
+        return base + REPLICA_PORT_STRIDE * (self.replica - 1) if base > 0 else base
 
 
 def load_settings() -> Settings:
@@ -115,6 +119,7 @@ def load_settings() -> Settings:
         civil_utc_offset_hours=_float("CIVIL_UTC_OFFSET_HOURS",
                                       _float("PERSONNEL_UTC_OFFSET_HOURS", 5.0)),
         metrics_probe_seconds=_float("METRICS_PROBE_SECONDS", 15.0),
+        replica=max(1, _int("PLATFORM_REPLICA", 1)),
     )
 
 

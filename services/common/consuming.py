@@ -25,14 +25,15 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from services.common import metrics, topology
 from services.common.config import load_settings
-from services.common.errors import ServiceUnavailable, ValidationFailed
+from services.common.errors import ServiceUnavailable, StaleVersion, ValidationFailed
 from services.common.events import parse_event
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-platform-attempts"
 OUTAGES_HEADER = "x-platform-outages"
-OUTAGE_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ServiceUnavailable)
+# A lost write race (the store kept refusing a stale update) is as transient as an outage.
+OUTAGE_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ServiceUnavailable, StaleVersion)
 
 
 class SafeQueueConsumer(QueueConsumer):

@@ -3,7 +3,9 @@
 ``Store(RepositoryClass)`` is the nameko DependencyProvider; repositories subclass ``Repository``,
 the only place a service touches pymongo. Writes that carry events go through ``save_new`` /
 ``save_versioned``, which store the events in the document's own ``_outbox`` array in the same
-single-document write as the state change (see ``services.common.outbox``).
+single-document write as the state change (see ``services.common.outbox``). Every update through a
+repository's ``db`` / ``collection`` carries the storage revision and is retried when the store
+refuses it as stale (``services.common.guarded``), so concurrent processes never lose an update.
 """
 import logging
 import threading
@@ -21,6 +23,7 @@ from services.common.config import load_settings
 from services.common.errors import DuplicateKey, NotFound, StaleVersion
 from services.common.events import build_event
 from services.common.faults import CRASH_AFTER_WRITE, maybe_crash
+from services.common.guarded import REVISION_FIELD, guard
 from services.common.outbox import OUTBOX_FIELD, POINTERS, OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -58,8 +61,8 @@ class Repository:
     id_field: str | None = None
 
     def __init__(self, db, relay: OutboxRelay | None = None, correlation_id: str | None = None):
-        self.db = db
-        self.collection = db[self.collection_name]
+        self.db = guard(db)
+        self.collection = self.db[self.collection_name]
         self.relay = relay
         self.correlation_id = correlation_id
 
@@ -77,7 +80,8 @@ class Repository:
         return stored
 
     def from_store(self, stored: dict) -> dict:
-        doc = self.codec.decode({k: v for k, v in stored.items() if k != OUTBOX_FIELD})
+        doc = self.codec.decode({k: v for k, v in stored.items()
+                                 if k not in (OUTBOX_FIELD, REVISION_FIELD)})
         if self.id_field and "_id" in doc:
             doc[self.id_field] = doc.pop("_id")
         return doc
@@ -146,7 +150,7 @@ class Repository:
         doc_id = stored["_id"]
 
         def write(envelopes):
-            update = {"$set": {k: v for k, v in stored.items() if k != "_id"}}
+            update = {"$set": {k: v for k, v in stored.items() if k not in ("_id", REVISION_FIELD)}}
             if envelopes:
                 update["$push"] = {OUTBOX_FIELD: {"$each": envelopes}}
             try:
@@ -200,7 +204,7 @@ class Store(DependencyProvider):
 
     def setup(self):
         settings = load_settings()
-        self.db = get_client()[settings.database_name(self.container.service_name)]
+        self.db = guard(get_client()[settings.database_name(self.container.service_name)])
         self.relay.register_collection(self.db, self.repository_cls.collection_name)
         deadline = time.monotonic() + 60
         while True:  # the store may still be starting: wait a bounded time, then fail loudly

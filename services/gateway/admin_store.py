@@ -31,7 +31,7 @@ class ApiKeyStore(Repository):
             raise DuplicateKey("an API key with this id exists", {"fields": ["key_id"]})
 
     def find(self, key_id: str) -> dict | None:
-        return self.collection.find_one({"key_id": key_id}, {"_id": 0})
+        return self.collection.find_one({"key_id": key_id}, {"_id": 0, "_rev": 0})
 
     def revoke(self, key_id: str, revoked_at: datetime) -> dict | None:
         record = self.find(key_id)
@@ -47,7 +47,7 @@ class ApiKeyStore(Repository):
                   offset: int = 0) -> tuple[list[dict], int]:
         flt = {} if include_revoked else {"revoked_at": None}
         total = self.collection.count_documents(flt)
-        cursor = (self.collection.find(flt, {"_id": 0})
+        cursor = (self.collection.find(flt, {"_id": 0, "_rev": 0})
                   .sort([("created_at", DESCENDING), ("key_id", 1)])
                   .skip(offset).limit(min(limit, MAX_PAGE)))
         return list(cursor), total
@@ -85,7 +85,7 @@ class AuditRepository(Repository):
         if since or until:
             flt["at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
         total = self.collection.count_documents(flt)
-        cursor = (self.collection.find(flt, {"_id": 0}).sort([("at", DESCENDING)])
+        cursor = (self.collection.find(flt, {"_id": 0, "_rev": 0}).sort([("at", DESCENDING)])
                   .skip(offset).limit(min(limit, MAX_PAGE)))
         return [audit_view(doc) for doc in cursor], total
 

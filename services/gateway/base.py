@@ -10,8 +10,9 @@ from services.gateway.journal import JournalRepository
 
 
 class GatewayBase:
-    # the gateway serves /metrics on its API port; hub_gauges: queues and the business picture
-    metrics = Metrics(serve=False, gauges=hub_gauges.refresh)
+    # /metrics on the API port, and on GATEWAY_METRICS_PORT (+100 per replica) for Prometheus;
+    # hub_gauges: queues and the business picture, on the probe timer
+    metrics = Metrics(gauges=hub_gauges.refresh)
     journal = Store(JournalRepository)
     hub_models = Store(HubReadModels)          # the hub's per-aggregate read models
     initiatives = Store(InitiativeRepository)  # the Office's work items

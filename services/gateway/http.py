@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from services.common import metrics
 from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
+from services.common.guarded import guard
 from services.common.mongo import get_client
 from services.gateway import auth, policy
 from services.gateway.errors import (PayloadTooLarge, RateLimited, json_response,
@@ -47,7 +48,7 @@ class Guard(SharedExtension):
         # a short secret fails here, at start, even in local development (not on the first call)
         auth.check_token_secret(settings.jwt_secret)
         self.settings = settings
-        self.db = get_client()[settings.database_name("gateway")]
+        self.db = guard(get_client()[settings.database_name("gateway")])
         self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
                                    burst=settings.rate_limit_burst)
 
@@ -63,7 +64,7 @@ class Guard(SharedExtension):
                               {"reason": "missing_credentials"})
 
     def _find_api_key(self, key_id: str):
-        return self.db.api_keys.find_one({"key_id": key_id}, {"_id": 0})
+        return self.db.api_keys.find_one({"key_id": key_id}, {"_id": 0, "_rev": 0})
 
     def check_rate(self, principal: auth.Principal) -> None:
         allowed, retry_after = self.limiter.check(principal.rate_limit_key)

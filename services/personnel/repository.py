@@ -108,7 +108,7 @@ class OrganisationRepository(PersonnelRepository):
 
     # the parameters a seed was generated with, so a re-run regenerates the very same documents
     def seed_run(self) -> dict | None:
-        return self.db[self.SEED_RUNS].find_one({"_id": "personnel"}, {"_id": 0})
+        return self.db[self.SEED_RUNS].find_one({"_id": "personnel"}, {"_id": 0, "_rev": 0})
 
     def record_seed_run(self, meta: dict) -> dict:
         self.db[self.SEED_RUNS].update_one({"_id": "personnel"}, {"$setOnInsert": meta},

@@ -79,6 +79,7 @@ def platform():
         "AMQP_URI": f"{amqp_base}/{vhost}",
         "MONGO_DB_PREFIX": f"e2e_{run_id}",
         "GATEWAY_PORT": str(port),
+        "GATEWAY_METRICS_PORT": str(free_port()),
         "INVESTMENTS_METRICS_PORT": str(free_port()),
         "BUDGETS_METRICS_PORT": str(free_port()),
         "PERSONNEL_METRICS_PORT": str(free_port()),

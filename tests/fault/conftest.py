@@ -50,6 +50,7 @@ def fault_env(fault_infra, request):
         "PLATFORM_FAULT_HOOK": "",
         # never the developer's ports
         "GATEWAY_PORT": str(free_port()),
+        "GATEWAY_METRICS_PORT": str(free_port()),
         "INVESTMENTS_METRICS_PORT": str(free_port()),
         "BUDGETS_METRICS_PORT": str(free_port()),
         "PERSONNEL_METRICS_PORT": str(free_port()),
@@ -151,6 +152,7 @@ def fault_platform(fault_infra):
         "MONGO_URI": fault_infra.mongo_uri,
         "MONGO_DB_PREFIX": f"fault_{name}",
         "GATEWAY_PORT": str(port),
+        "GATEWAY_METRICS_PORT": str(free_port()),
         "INVESTMENTS_METRICS_PORT": str(free_port()),
         "BUDGETS_METRICS_PORT": str(free_port()),
         "PERSONNEL_METRICS_PORT": str(free_port()),

@@ -23,7 +23,7 @@ def test_refused_move_is_409_with_figures_emits_the_event_and_changes_nothing(
     assert created["block_id"] == BLOCK_ID and created["unallocated_kzt"] == "100.00"
     rpc(budgets, "record_block_execution", {"block_id": BLOCK_ID, "line_id": "schools",
                                             "amount_kzt": "500.00"})
-    before = budgets_db.blocks.find_one({"_id": BLOCK_ID}, {"_outbox": 0})
+    before = budgets_db.blocks.find_one({"_id": BLOCK_ID}, {"_outbox": 0, "_rev": 0})
 
     with pytest.raises(RuleViolation) as exc:
         rpc(budgets, "move_block_funds", {"block_id": BLOCK_ID, "from_line": "schools",
@@ -36,7 +36,7 @@ def test_refused_move_is_409_with_figures_emits_the_event_and_changes_nothing(
     assert len(rejected) == 1
     assert rejected[0]["payload"]["details"]["available_kzt"] == "100.00"
     assert rejected[0]["region_code"] == "KZ-59"
-    after = budgets_db.blocks.find_one({"_id": BLOCK_ID}, {"_outbox": 0})
+    after = budgets_db.blocks.find_one({"_id": BLOCK_ID}, {"_outbox": 0, "_rev": 0})
     assert after == before  # same version, same lines: only the event was stored
     events.drain(timeout=0.5)
     assert [e["event_type"] for e in events.seen] == ["block_move_rejected"]

@@ -144,7 +144,7 @@ def test_a_job_left_by_a_dead_runner_is_resumed_from_its_checkpoint(budgets, bud
         "state": "processing", "phase": "writing", "chunks_received": 1, "chunks_total": 1,
         "claim": "dead-runner", "lease_until": past, "attempts": 1, "resume_after_row": 4,
         "rows_processed": 3, "lines_inserted": 3, "pairs": ["KZ-61|2025"],
-        "region_codes": ["KZ-61"], "fiscal_years": [2025]}})
+        "region_codes": ["KZ-61"], "fiscal_years": [2025]}, "$inc": {"_rev": 1}})
 
     def finished():
         status = rpc(budgets, "import_status", import_id)

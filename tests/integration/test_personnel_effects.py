@@ -196,7 +196,7 @@ def test_announcements_never_committed_are_dropped_and_lost_ones_recovered(perso
         world.request(servant, target, return_position_id=own["position_id"])
     assert personnel.rpc.reconcile()["dropped"] == 0  # within the grace period
     personnel.db.pending_batches.update_one({"_id": ghost["_id"]}, {"$set": {
-        "created_at": datetime.now(timezone.utc) - timedelta(minutes=5)}})
+        "created_at": datetime.now(timezone.utc) - timedelta(minutes=5)}, "$inc": {"_rev": 1}})
     assert personnel.rpc.reconcile()["dropped"] == 1
 
     # a command committed, died before its effects, and its announcement was lost too

@@ -21,3 +21,15 @@ def test_environment_overrides(monkeypatch):
     assert settings.database_name("budgets") == "ops_budgets"
     assert settings.gateway_port == 8100 and settings.metrics_port("budgets") == 9999
     assert settings.rpc_timeout_seconds == 1.5
+
+
+def test_each_replica_serves_metrics_on_its_own_port(monkeypatch):
+    for name in ("GATEWAY_METRICS_PORT", "BUDGETS_METRICS_PORT", "PLATFORM_REPLICA"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings().replica == 1
+    assert load_settings().metrics_port("gateway") == 9100
+    monkeypatch.setenv("PLATFORM_REPLICA", "3")
+    settings = load_settings()
+    assert settings.metrics_port("gateway") == 9300 and settings.metrics_port("budgets") == 9302
+    monkeypatch.setenv("BUDGETS_METRICS_PORT", "0")  # no listener stays no listener
+    assert load_settings().metrics_port("budgets") == 0
