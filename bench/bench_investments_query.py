@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from services.common.config import load_settings
 from services.common.mongo import get_client
 from services.investments import domain
-from services.investments.cli import plan_for
+from services.investments.seed_loading import plan_for
 from services.investments.repository import NO_OUTBOX, ProjectRepository, make_cursor
 from services.investments.seed import advance, generate_projects
 
