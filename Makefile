@@ -54,7 +54,8 @@ test-fault: infra
 	@$(PY) -m pytest tests/fault -q -ra
 
 bench: infra
-	@$(PY) -m bench
+	@bash bench/tools.sh
+	@$(PY) -m bench $(if $(QUICK),--quick)
 
 seed: up
 	@$(VENV)/bin/regionctl seed
