@@ -56,7 +56,8 @@ test-fault: infra
 	@$(PY) -m pytest tests/fault -q -ra
 
 bench: infra
-	@$(PY) -m bench
+	@bash bench/tools.sh
+	@$(PY) -m bench $(if $(QUICK),--quick)
 
 seed: up
 	@$(VENV)/bin/regionctl seed

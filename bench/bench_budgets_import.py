@@ -23,6 +23,7 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
@@ -160,6 +161,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_budgets_import")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--chunk-chars", type=int, default=1_000_000)
+    parser.add_argument("--json", default="", help="also write the figures to this file")
     args = parser.parse_args(argv)
 
     def log(message):
@@ -189,6 +191,13 @@ def main(argv=None) -> int:
     print(f"  ratio import/raw: {ratio:.2f}x  (goal >= 0.50: {verdict})")
     print(f"  peak RSS: {peak:.0f} MB for the process, {import_peak:.0f} MB sampled during the "
           f"import  (goal < 300 MB: {'met' if peak < 300 else 'MISSED'})")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"rows": args.rows, "import_seconds": import_seconds,
+                       "raw_seconds": raw_seconds, "import_rate": import_rate,
+                       "raw_rate": raw_rate, "peak_rss_mb": peak, "import_peak_mb": import_peak,
+                       "ok": ok, "status": {k: status.get(k) for k in
+                                            ("state", "lines_inserted", "rows_rejected")}}, out)
     return 0 if ok else 1
 
 

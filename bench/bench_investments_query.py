@@ -16,6 +16,7 @@ For reference, the same deep page by skip/limit (offset paging) is timed too.
 Prints median and p95 per operation and the ratio service/raw of the medians.
 """
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from services.common.config import load_settings
 from services.common.mongo import get_client
 from services.investments import domain
-from services.investments.cli import plan_for
+from services.investments.seed_loading import plan_for
 from services.investments.repository import NO_OUTBOX, ProjectRepository, make_cursor
 from services.investments.seed import advance, generate_projects
 
@@ -176,10 +177,14 @@ def main(argv=None) -> int:
     parser.add_argument("--page-size", type=int, default=50)
     parser.add_argument("--deep-page", type=int, default=20,
                         help="which page counts as deep (capped at the last page)")
+    parser.add_argument("--json", default="", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.projects < 1 or args.repeat < 1:
         parser.error("--projects and --repeat must be at least 1")
-    run(args)
+    report = run(args)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"projects": args.projects, **report}, out)
     return 0
 
 

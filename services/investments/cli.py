@@ -13,7 +13,6 @@ Wired into ``regionctl seed``::
     parser = sub.add_parser("seed"); add_seed_arguments(parser); parser.set_defaults(func=seed_command)
 """
 import argparse
-import random
 import sys
 import time
 from collections import Counter
@@ -26,8 +25,8 @@ from services.common import remote_errors  # noqa: F401  (errors come back as th
 from services.common.config import load_settings
 from services.common.errors import DuplicateKey, PlatformError
 from services.investments.config import DEFAULT_CONFIG
-from services.investments.reference import CANCELLED, SUSPENDED
 from services.investments.seed import demo_steps, generate_projects, stage_path
+from services.investments.seed_loading import MAX_BATCH, plan_for  # noqa: F401  (re-exported)
 from services.investments.values import local_today
 
 DEFAULT_PROJECTS = 600
@@ -35,12 +34,6 @@ DEFAULT_SEED = 2025
 SEED_ACTOR = "seed"
 IN_FLIGHT = 20  # projects worked on concurrently (the service runs 10 workers by default)
 RPC_TIMEOUT_SECONDS = 60
-# Where the demo projects end up: a pipeline heavy at implementation, with a tail of finished,
-# suspended and cancelled projects.
-STAGE_MIX = (("proposed", 14), ("appraised", 11), ("approved", 10), ("financed", 10),
-             ("under_implementation", 25), ("commissioned", 13), ("evaluated", 7),
-             (SUSPENDED, 5), (CANCELLED, 5))
-INTERRUPTIBLE = ("proposed", "appraised", "approved", "financed", "under_implementation")
 
 
 def add_seed_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -49,13 +42,6 @@ def add_seed_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help="random seed; the same seed gives the same projects")
     return parser
-
-
-def plan_for(index: int, seed: int) -> tuple[str, str]:
-    """(target stage, stage it is interrupted at) of demo project ``index``: deterministic."""
-    rng = random.Random(f"investments-seed-{seed}-{index}")
-    target = rng.choices([s for s, _ in STAGE_MIX], [w for _, w in STAGE_MIX])[0]
-    return target, rng.choice(INTERRUPTIBLE)
 
 
 def remaining_steps(steps: list, current_stage: str, target: str,
@@ -71,13 +57,38 @@ def remaining_steps(steps: list, current_stage: str, target: str,
     return steps[position + 1:]
 
 
+BULK_BATCH = 100  # projects per load_seed call
+
+
 def seed_projects(rpc, n: int, seed: int, *, today=None, log=print) -> Counter:
-    """Load ``n`` demo projects through ``rpc`` (a ClusterRpcProxy); returns what happened."""
+    """Load ``n`` demo projects through ``rpc`` (a ClusterRpcProxy); returns what happened.
+
+    The service makes and stores them in bulk (``load_seed``, see seed_loading); projects whose
+    external_ref was registered before (an earlier seed through commands, or by hand) are moved
+    on to their demo stage with commands, as before."""
     today = today or local_today(datetime.now(timezone.utc), DEFAULT_CONFIG)
-    payloads = generate_projects(n, seed=seed)
     outcome: Counter = Counter()
-    for start in range(0, n, IN_FLIGHT):
-        batch = range(start, min(start + IN_FLIGHT, n))
+    before = []
+    replies = [rpc.investments.load_seed.call_async(
+        {"seed": seed, "total": n, "start": start, "count": min(BULK_BATCH, n - start)})
+        for start in range(0, n, BULK_BATCH)]
+    for reply in replies:
+        report = reply.result()
+        outcome["registered"] += report["stored"]
+        outcome["already_registered"] += report["existing"]
+        outcome["events"] += report["events"]
+        outcome["advanced"] += report["stored"]
+        before.extend(report["registered_before"])
+    if before:
+        log(f"  {len(before)} projects registered before: moving them on with commands")
+        _seed_by_commands(rpc, seed, n, sorted(before), today, outcome, log)
+    return outcome
+
+
+def _seed_by_commands(rpc, seed: int, n: int, indexes: list, today, outcome: Counter, log):
+    payloads = generate_projects(n, seed=seed)
+    for start in range(0, len(indexes), IN_FLIGHT):
+        batch = indexes[start:start + IN_FLIGHT]
         projects = _register_batch(rpc, payloads, batch, outcome, log)
         work = {}
         for i, project in projects.items():
@@ -91,9 +102,6 @@ def seed_projects(rpc, n: int, seed: int, *, today=None, log=print) -> Counter:
             elif todo:
                 work[i] = (project, todo)
         _advance_batch(rpc, payloads, work, outcome, log)
-        if (start // IN_FLIGHT) % 10 == 9:
-            log(f"  ... {batch.stop}/{n}")
-    return outcome
 
 
 def _register_batch(rpc, payloads, batch, outcome: Counter, log) -> dict:
@@ -161,7 +169,7 @@ def seed_command(args) -> int:
                          timeout=RPC_TIMEOUT_SECONDS) as rpc:
         outcome = seed_projects(rpc, n, seed)
     print(f"investments: {outcome['registered']} registered, {outcome['already_registered']} "
-          f"already there, {outcome['advanced']} moved to their demo stage, "
+          f"already there, {outcome['events']} events, {outcome['advanced']} at their demo stage, "
           f"{outcome['left_as_found']} left as found, {outcome['failed']} failed "
           f"({time.monotonic() - started:.1f}s)")
     return 1 if outcome["failed"] else 0

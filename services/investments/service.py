@@ -14,6 +14,7 @@ from services.common.regions import is_region
 from services.investments import domain, events  # noqa: F401  (events registers the schemas)
 from services.investments.repository import ProjectRepository
 from services.investments.schemas import dump_project
+from services.investments.seed_loading import SeedBatchRepository, load_batch, plan_for
 
 EXPORT_FORMATS = ("csv", "iati")
 
@@ -35,6 +36,7 @@ class InvestmentsService:
     secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
     metrics = Metrics()
     projects = Store(ProjectRepository)
+    seed_batches = Store(SeedBatchRepository)  # outbox carriers of the demo seed's events
 
     @rpc
     def health(self):
@@ -82,6 +84,12 @@ class InvestmentsService:
         project = self.projects.get(project_id)
         new, facts = domain.report_progress(project, data, now=_now(), by=by)
         return dump_project(self.projects.save_versioned(new, project["version"], facts))
+
+    @rpc
+    def load_seed(self, request):
+        """A batch of demo projects made by the domain and stored in bulk (regionctl seed)."""
+        return load_batch(self.projects, self.seed_batches, request, now=_now(),
+                          plans=lambda index: plan_for(index, request["seed"]))
 
     @rpc
     def region_summary(self, region_code):

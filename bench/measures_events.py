@@ -1,0 +1,196 @@
+"""The event path: outbox → broker → the hub's read model persisted, against raw kombu.
+
+Platform side, throughput: N project documents, each with its ``project_registered`` envelope
+pending in its ``_outbox`` and its outbox pointer, are written in bulk into the investments
+database of the running bench platform (the durable state every write leaves before its flush).
+The investments relay publishes them (confirmed), the gateway hub consumes each, writes
+``hub_projects`` and acknowledges. Timed from the bulk write to the last read model persisted.
+
+Platform side, latency: registrations at a fixed moderate rate through the gateway (vegeta,
+open loop); each project's end-to-end latency runs from the moment its request was due to the
+moment its read model is first seen in ``hub_projects`` (polled every POLL_SECONDS, so the
+figures carry up to that much extra).
+
+Raw baseline: a kombu producer with publisher confirms publishes N persistent messages to a
+durable queue of the bench's vhost; a kombu consumer acknowledges each after a pymongo
+``insert_one`` into a collection of the bench's database. Throughput from the first publish to
+the last insert; latency at the same fixed rate, from the scheduled send to the insert.
+"""
+import base64
+import json
+import subprocess
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+from kombu import Connection, Consumer, Exchange, Queue, Producer
+
+from bench import load
+from bench.report import Result
+
+POLL_SECONDS = 0.02
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _outbox_documents(n: int, run_id: str, repo):
+    from services.common.events import build_event
+    from services.investments import domain
+    from services.investments.seed import generate_projects
+    now = datetime.now(timezone.utc)
+    docs, pointers = [], []
+    for i, payload in enumerate(generate_projects(n, seed=11)):
+        payload["external_ref"] = f"BENCH-EV-{run_id}-{i}"
+        project, facts = domain.register_project(payload, project_id=f"bench-ev-{run_id}-{i:06d}",
+                                                 now=now, by="bench")
+        stored = repo.to_store(project)
+        stored["_outbox"] = [build_event(t, p, region_code=p.get("region_code"))
+                             for t, p in facts]
+        docs.append(stored)
+        pointers.append({"_id": str(uuid.uuid4()), "collection": "projects",
+                         "doc_id": stored["_id"], "created_at": now})
+    return docs, pointers
+
+
+def platform_throughput(platform, n: int) -> dict:
+    from services.common.mongo import get_client
+    client = get_client()
+    investments = client[f"{platform.prefix}_investments"]
+    hub = client[f"{platform.prefix}_gateway"]["hub_projects"]
+    from services.investments.repository import ProjectRepository
+    docs, pointers = _outbox_documents(n, platform.run_id, ProjectRepository(investments))
+    ids = {d["_id"] for d in docs}
+    before = hub.count_documents({})
+    began = time.perf_counter()
+    investments["projects"].insert_many(docs, ordered=False)
+    investments["outbox_pointers"].insert_many(pointers, ordered=False)
+    deadline = began + 600
+    while hub.count_documents({}) - before < n and time.perf_counter() < deadline:
+        time.sleep(POLL_SECONDS)
+    seconds = time.perf_counter() - began
+    seen = sum(1 for d in hub.find({}, {"_id": 1}) if d["_id"] in ids)
+    return {"events": n, "persisted": seen, "seconds": seconds, "rate": seen / seconds}
+
+
+def platform_latency(platform, rate: int, seconds: int) -> dict:
+    from services.common.mongo import get_client
+    from bench.suite import project_body
+    hub = get_client()[f"{platform.prefix}_gateway"]["hub_projects"]
+    vegeta = load.ensure_vegeta()
+    headers = {"Authorization": [f"Bearer {platform.token('admin')}"],
+               "Content-Type": ["application/json"]}
+    count = rate * seconds
+    targets = []
+    for i in range(count):
+        body = project_body(f"BENCH-LAT-{platform.run_id}-{i}")
+        targets.append(json.dumps({"method": "POST", "url": platform.base_url + "/api/v1/projects",
+                                   "header": headers,
+                                   "body": base64.b64encode(json.dumps(body).encode()).decode()}))
+    first_seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            now = time.time()
+            for doc in hub.find({}, {"_id": 1}):
+                first_seen.setdefault(doc["_id"], now)
+            time.sleep(POLL_SECONDS)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    attack = subprocess.run([vegeta, "attack", "-format=json", f"-rate={rate}/1s",
+                             f"-duration={seconds}s", "-timeout=30s"],
+                            input="\n".join(targets).encode(), capture_output=True, check=True)
+    encoded = subprocess.run([vegeta, "encode", "--to=json"], input=attack.stdout,
+                             capture_output=True, check=True)
+    results = [json.loads(line) for line in encoded.stdout.decode().splitlines() if line]
+    wanted = {}
+    for item in results:
+        if item["code"] == 201:
+            project_id = json.loads(base64.b64decode(item["body"]))["id"]
+            started = datetime.fromisoformat(item["timestamp"]).timestamp()
+            wanted[project_id] = started
+    deadline = time.time() + 60
+    while time.time() < deadline and not set(wanted) <= set(first_seen):
+        time.sleep(0.1)
+    stop.set()
+    poller.join()
+    latencies = [(first_seen[i] - t) * 1000 for i, t in wanted.items() if i in first_seen]
+    return {"sent": len(results), "accepted": len(wanted), "persisted": len(latencies),
+            "rate": rate, "p50_ms": _percentile(latencies, 0.5),
+            "p99_ms": _percentile(latencies, 0.99)}
+
+
+def raw_path(platform, n: int, rate: int | None = None) -> dict:
+    """Confirmed publish → ack-consume → insert_one; rate None publishes as fast as confirms go."""
+    from services.common.mongo import get_client
+    collection = get_client()[f"{platform.prefix}_bench"][f"raw_events_{uuid.uuid4().hex[:6]}"]
+    exchange = Exchange("bench.raw.path", type="topic", durable=True)
+    queue = Queue(f"bench.raw.path.{uuid.uuid4().hex[:6]}", exchange, routing_key="#",
+                  durable=True)
+    sent: dict[str, float] = {}
+    stored: dict[str, float] = {}
+    with Connection(platform.amqp_uri, transport_options={"confirm_publish": True}) as publishing, \
+            Connection(platform.amqp_uri) as consuming:
+        queue(publishing.default_channel).declare()
+
+        def on_message(body, message):
+            collection.insert_one({"_id": body["event_id"], **body})
+            stored[body["event_id"]] = time.time()
+            message.ack()
+
+        done = threading.Event()
+
+        def consume():
+            with Consumer(consuming, [queue], callbacks=[on_message], prefetch_count=50):
+                while len(stored) < n and not done.is_set():
+                    try:
+                        consuming.drain_events(timeout=1)
+                    except TimeoutError:
+                        pass
+
+        worker = threading.Thread(target=consume, daemon=True)
+        worker.start()
+        producer = Producer(publishing.default_channel, serializer="json")
+        began = time.time()
+        for i in range(n):
+            due = began + i / rate if rate else time.time()
+            if rate:
+                time.sleep(max(0.0, due - time.time()))
+            event_id = str(uuid.uuid4())
+            sent[event_id] = due
+            producer.publish({"event_id": event_id, "event_type": "project_registered",
+                              "payload": {"i": i}}, exchange=exchange, routing_key="x",
+                             delivery_mode=2, mandatory=True)
+        worker.join(120)
+        done.set()
+        finished = max(stored.values()) if stored else time.time()
+        queue(publishing.default_channel).delete()
+    latencies = [(stored[k] - t) * 1000 for k, t in sent.items() if k in stored]
+    collection.drop()
+    return {"events": n, "persisted": len(stored), "seconds": finished - began,
+            "rate": len(stored) / (finished - began), "p50_ms": _percentile(latencies, 0.5),
+            "p99_ms": _percentile(latencies, 0.99)}
+
+
+def measure(platform, quick: bool) -> list[Result]:
+    n = 300 if quick else 3000
+    rate, seconds = 10, (10 if quick else 30)
+    raw = raw_path(platform, n)
+    path = platform_throughput(platform, n)
+    raw_paced = raw_path(platform, rate * seconds, rate=rate)
+    paced = platform_latency(platform, rate, seconds)
+    return [
+        Result("event path: outbox -> broker -> hub read model", path["rate"], "events/s",
+               baseline=raw["rate"], min_ratio=0.5, figures={"platform": path, "raw": raw}),
+        Result(f"event path: end-to-end p50 at {rate} events/s", paced["p50_ms"], "ms",
+               baseline=raw_paced["p50_ms"], figures={"platform": paced, "raw": raw_paced}),
+        Result(f"event path: end-to-end p99 at {rate} events/s", paced["p99_ms"], "ms",
+               baseline=raw_paced["p99_ms"], figures={"platform": paced, "raw": raw_paced}),
+    ]
