@@ -10,8 +10,9 @@ from services.gateway.routes_hub import HubRoutes
 from services.gateway.routes_personnel import PersonnelRoutes
 from services.gateway.routes_platform import PlatformRoutes
 from services.gateway.routes_projects import ProjectRoutes
+from services.gateway.routes_settlements import SettlementRoutes
 
 
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
-                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes):
+                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes, SettlementRoutes):
     name = "gateway"
