@@ -24,7 +24,7 @@ from services.common.config import load_settings
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("investments", "budgets", "personnel")
+SOURCES = ("investments", "budgets", "personnel", "gateway")  # gateway: the hub's own facts
 INBOUND_EXCHANGE = "ministry.inbound"  # external ministry systems publish here (see AsyncAPI doc)
 REQUEUE_EXCHANGE = "platform.requeue"
 DEAD_LETTER_EXCHANGE = "platform.dead-letters"

@@ -6,6 +6,9 @@ from services.common.rpc import TimedRpc
 from services.gateway.admin_store import ApiKeyStore, AuditRepository
 from services.gateway.hub_initiatives import InitiativeRepository
 from services.gateway.hub_projections import HubReadModels
+from services.gateway.hub_settlements_repository import (SettlementImportRepository,
+                                                        SettlementRepository,
+                                                        SrsAssessmentRepository)
 from services.gateway.journal import JournalRepository
 
 
@@ -18,6 +21,9 @@ class GatewayBase:
     initiatives = Store(InitiativeRepository)  # the Office's work items
     api_keys = Store(ApiKeyStore)              # machine clients' credentials (hashes only)
     audit_log = Store(AuditRepository)         # what http.Guard recorded
+    settlements = Store(SettlementRepository)  # the KATO settlement register
+    settlement_imports = Store(SettlementImportRepository)
+    srs_assessments = Store(SrsAssessmentRepository)  # SRS per settlement and year
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")

@@ -162,6 +162,11 @@ class HubReadModels(Repository):
         doc = self.db[PROJECTS].find_one({"_id": project_id})
         return self.codec.decode(doc) if doc else None
 
+    def projects_of_region(self, region_code: str) -> list[dict]:
+        """The region's projects with the settlement gaps they name (for the SRS gap lists)."""
+        return self._find(PROJECTS, {"region_code": region_code},
+                          {"project_id": 1, "title": 1, "stage": 1, "srs_gaps": 1})
+
     def started_rotation_for(self, servant_id: str, position_id: str,
                              post_start: date) -> dict | None:
         """A rotation that took the servant out of this post (started on or after post_start)."""

@@ -96,6 +96,8 @@ MATRIX: Mapping[tuple[str, str], Mapping[str, Scope]] = MappingProxyType({
     ("hub.initiatives", "write"): _row(admin=ALL, office_coordinator=ALL),
     ("hub.alerts", "write"): _row(admin=ALL, office_coordinator=ALL),
     ("hub.srs", "write"): _row(admin=ALL, office_coordinator=ALL),
+    # The settlement register: importing the Bureau's classifier is national work.
+    ("hub.settlements", "import"): _row(admin=ALL, office_coordinator=ALL),
     # Oversight and operations.
     ("audit", "read"): _row(admin=ALL, ministry_analyst=ALL),
     ("api_keys", "admin"): _row(admin=ALL),

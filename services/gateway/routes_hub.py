@@ -19,6 +19,7 @@ from services.gateway.hub_schemas import (CalendarQuery, CalendarSchema, Scoreca
                                           ScorecardSchema, SrsRecordSchema,
                                           SrsRecordWithHistorySchema, SrsValuesSchema)
 from services.gateway.hub_settings import load_hub_config
+from services.gateway.routes_settlements import settlement_srs_by_region
 from services.gateway.schemas import JournalPageSchema, JournalQuery, load_body, load_query
 
 TAGS = ("hub",)
@@ -76,8 +77,11 @@ class HubRoutes(GatewayBase):
     def _scorecard_facts(self, codes, today):
         facts = self.hub_models.region_facts(codes, today)
         counts = self.initiatives.counts_by_region(codes)
+        derived = settlement_srs_by_region(self.settlements, self.srs_assessments, codes, today)
         for code, region_facts in facts.items():
             region_facts.initiatives_by_status = counts.get(code, {})
+            # once a region's settlements are assessed, its SRS figures are their roll-up
+            region_facts.srs = derived.get(code) or region_facts.srs
         return facts
 
     @api("GET", "/api/v1/hub/scorecards", permission=("hub", "read"), tags=TAGS,

@@ -16,7 +16,7 @@ class PageQuery(Schema):
 
 class JournalQuery(PageQuery):
     region = fields.Str(validate=validate.OneOf(REGION_CODES))
-    source = fields.Str(validate=validate.OneOf(("investments", "budgets", "personnel")))
+    source = fields.Str(validate=validate.OneOf(("investments", "budgets", "personnel", "gateway")))
     type = fields.Str(validate=validate.Regexp(r"^[a-z_]{3,64}$"))
     correlation_id = fields.Str(validate=validate.Length(max=100))
     since = fields.AwareDateTime(format="iso", default_timezone=None)

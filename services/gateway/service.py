@@ -12,9 +12,11 @@ from services.gateway.routes_hub import HubRoutes
 from services.gateway.routes_personnel import PersonnelRoutes
 from services.gateway.routes_platform import PlatformRoutes
 from services.gateway.routes_projects import ProjectRoutes
+from services.gateway.routes_settlements import SettlementRoutes
 
 
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
-                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes, ConsoleRoutes):
+                     ProjectRoutes, BudgetsRoutes, PersonnelRoutes, ConsoleRoutes,
+                     SettlementRoutes):
     name = "gateway"
     secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)

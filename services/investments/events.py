@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from services.common.events import event_schema
 from services.common.regions import AGGLOMERATIONS, REGION_CODES
+from services.common.srs import KATO_PATTERN, SRS_STANDARDS
 from services.investments.reference import COUNTRY_CODES, CURRENCIES, PROJECT_TYPES, SECTORS, STAGES
 
 SOURCE = "investments"
@@ -58,6 +59,11 @@ class PriorityBasisPayload(Schema):
     threshold_kzt = Money(required=True, allow_none=True)
 
 
+class SrsGapPayload(Schema):
+    kato = fields.Str(required=True, validate=validate.Regexp(KATO_PATTERN))
+    standard = fields.Str(required=True, validate=validate.OneOf(SRS_STANDARDS))
+
+
 class ProjectSnapshot(Schema):
     project_id = fields.Str(required=True)
     external_ref = fields.Str(required=True)
@@ -83,6 +89,9 @@ class ProjectSnapshot(Schema):
     actual_commissioning = WireDate(required=True, allow_none=True)
     version = fields.Int(required=True, validate=validate.Range(min=1))
     updated_at = WireDateTime(required=True)
+    # optional, so a consumer of the first contract version reads these events unchanged
+    srs_gaps = fields.List(fields.Nested(SrsGapPayload), load_default=list, metadata={
+        "description": "settlements (KATO) and the SRS standard whose gap the project closes"})
 
 
 class InvestorPayload(Schema):

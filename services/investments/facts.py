@@ -43,6 +43,7 @@ def snapshot(project: dict) -> dict:
         "actual_commissioning": iso(project["actual_commissioning"]),
         "version": project["version"],
         "updated_at": iso(project["updated_at"]),
+        "srs_gaps": [dict(g) for g in project.get("srs_gaps") or []],
     }
 
 

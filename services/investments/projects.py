@@ -5,11 +5,13 @@ A project is a plain dict, the document as stored: money ``Decimal`` (0.01 KZT),
 dates as ISO strings (what ``schemas`` loads or what a JSON client sends); it is normalised here.
 """
 import copy
+import re
 from datetime import datetime
 
 from services.common.errors import (
     RuleViolation, StaleVersion, ValidationFailed, raise_if_problems, require)
 from services.common.regions import AGGLOMERATIONS, REGIONS, agglomeration_in_region
+from services.common.srs import KATO_PATTERN, SRS_STANDARDS, kato_region
 from services.investments import facts
 from services.investments.config import DEFAULT_CONFIG
 from services.investments.priority import assess_priority, mci_year_for
@@ -27,7 +29,7 @@ CREATE_REQUIRED = ("external_ref", "title", "region_code", "sector", "project_ty
                    "total_cost", "jobs_planned")
 CREATE_DEFAULTS = {"description": "", "district": "", "agglomeration": None,
                    "financing_sources": [], "planned_start": None, "planned_commissioning": None,
-                   "expected_annual_local_revenue_kzt": ZERO}
+                   "expected_annual_local_revenue_kzt": ZERO, "srs_gaps": []}
 CREATE_FIELDS = frozenset(CREATE_REQUIRED) | frozenset(CREATE_DEFAULTS)
 UPDATABLE_FIELDS = (CREATE_FIELDS - {"external_ref", "region_code"}) | {"actual_start",
                                                                        "actual_commissioning"}
@@ -119,6 +121,32 @@ def _parse_financing(raw, problems: dict, config) -> list | None:
     return None if len(problems) != before else sources
 
 
+MAX_SRS_GAPS = 50
+_KATO = re.compile(KATO_PATTERN)
+
+
+def _parse_srs_gaps(raw, problems: dict) -> list | None:
+    """The settlements (KATO codes) and the SRS standard whose gap the project closes."""
+    if not isinstance(raw, list) or len(raw) > MAX_SRS_GAPS:
+        require(False, "srs_gaps", f"must be a list of at most {MAX_SRS_GAPS} "
+                "{kato, standard} objects", problems)
+        return None
+    before, gaps = len(problems), []
+    for i, item in enumerate(raw):
+        path = f"srs_gaps.{i}"
+        if not isinstance(item, dict) or set(item) != {"kato", "standard"}:
+            require(False, path, "must be an object with kato and standard", problems)
+            continue
+        require(isinstance(item["kato"], str) and bool(_KATO.match(item["kato"])),
+                f"{path}.kato", "must be a 9-digit KATO code", problems)
+        require(item["standard"] in SRS_STANDARDS, f"{path}.standard",
+                f"one of {', '.join(SRS_STANDARDS)}", problems)
+        gap = {"kato": item["kato"], "standard": item["standard"]}
+        require(gap not in gaps, path, "named twice", problems)
+        gaps.append(gap)
+    return None if len(problems) != before else gaps
+
+
 def _parse_field(key: str, raw, problems: dict, config):
     if raw is None and key in NULLABLE_FIELDS:
         return None
@@ -148,6 +176,8 @@ def _parse_field(key: str, raw, problems: dict, config):
         return parse_choice(raw, key, problems, PROJECT_TYPES)
     if key == "investor":
         return _parse_investor(raw, problems, config)
+    if key == "srs_gaps":
+        return _parse_srs_gaps(raw, problems)
     if key == "total_cost":
         return _parse_total_cost(raw, problems, config)
     if key == "financing_sources":
@@ -186,6 +216,10 @@ def check_consistency(doc: dict, problems: dict, config, *, today=None) -> None:
     region, agglomeration = doc.get("region_code"), doc.get("agglomeration")
     if region and agglomeration and not agglomeration_in_region(agglomeration, region):
         require(False, "agglomeration", f"not part of region {region}", problems)
+    for i, gap in enumerate(doc.get("srs_gaps") or []):
+        if region and kato_region(gap["kato"]) != region:
+            require(False, f"srs_gaps.{i}.kato", f"not a settlement of region {region}",
+                    problems)
     for start, end in (("planned_start", "planned_commissioning"),
                        ("actual_start", "actual_commissioning")):
         if doc.get(start) and doc.get(end) and doc[end] < doc[start]:

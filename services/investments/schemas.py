@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.errors import ValidationFailed
 from services.common.regions import AGGLOMERATIONS, REGION_CODES, agglomeration_in_region
+from services.common.srs import KATO_PATTERN, SRS_STANDARDS
 from services.investments.config import DEFAULT_CONFIG as _C
 from services.investments.pipeline import allowed_next_stages
 from services.investments.reference import (
@@ -156,6 +157,11 @@ class FinancingSourceIn(Schema):
     amount_kzt = MoneyIn(required=True, positive=True)
 
 
+class SrsGapIn(Schema):
+    kato = fields.Str(required=True, validate=validate.Regexp(KATO_PATTERN))
+    standard = fields.Str(required=True, validate=validate.OneOf(SRS_STANDARDS))
+
+
 def _jobs(**kwargs):
     return fields.Int(strict=True, validate=validate.Range(min=0, max=_C.max_jobs), **kwargs)
 
@@ -176,6 +182,9 @@ class _ProjectFields(Schema):
     planned_start = fields.Date(allow_none=True)
     planned_commissioning = fields.Date(allow_none=True)
     expected_annual_local_revenue_kzt = MoneyIn()
+    srs_gaps = fields.List(fields.Nested(SrsGapIn), validate=validate.Length(max=50),
+                           metadata={"description": "settlements (KATO) and the SRS standard "
+                                                    "whose gap the project closes"})
 
     @validates_schema
     def planned_dates_in_order(self, data, **kwargs):
@@ -322,6 +331,7 @@ class ProjectOut(Schema):
     region_code = fields.Str()
     district = fields.Str()
     agglomeration = fields.Str(allow_none=True)
+    srs_gaps = fields.List(fields.Nested(SrsGapIn))
     sector = fields.Str()
     project_type = fields.Str()
     investor = fields.Nested(InvestorOut)

@@ -23,6 +23,7 @@ PERMISSIONS = [
     ("personnel", "read"), ("personnel", "write"), ("personnel", "approve"),
     ("hub", "read"), ("hub.initiatives", "write"), ("hub.alerts", "write"), ("hub.srs", "write"),
     ("audit", "read"), ("api_keys", "admin"), ("dead_letters", "replay"),
+    ("hub.settlements", "import"),
 ]
 
 # What each role is expected to hold: "any" = every region, "own" = its own region only (every
@@ -38,6 +39,7 @@ EXPECTED_GRANTS = {
         ("regions", "read"): "any", ("projects", "read"): "any", ("budgets", "read"): "any",
         ("hub", "read"): "any", ("hub.initiatives", "write"): "any",
         ("hub.alerts", "write"): "any", ("hub.srs", "write"): "any",
+        ("hub.settlements", "import"): "any",
     },
     "regional_officer": {
         ("regions", "read"): "any",
