@@ -3,6 +3,11 @@
 nameko's ``event_handler`` acks and drops a message whose handler raised. ``subscribe`` instead
 - validates the envelope and payload before the handler runs; an invalid message goes straight to
   the dead-letter queue with the validation errors as its reason (retrying cannot fix it);
+- trusts an envelope only as far as the broker vouches for it: its ``source`` must be the exchange
+  it was published to (``<source>.events``, which only that service's broker user may write), or on
+  ``ministry.inbound`` the first word of its routing key (each ministry user may publish only its
+  own keys), and its ``region_code`` must be the payload's region. A mismatch is dead-lettered
+  (``untrusted_source`` / ``region_mismatch``) and counted;
 - acks only after the handler returned, i.e. after its write;
 - on a handler error republishes the message (with confirms) to a delay queue, and after
   ``HANDLER_MAX_ATTEMPTS`` to the dead-letter queue with the error, handler and attempt count;
@@ -26,11 +31,19 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from services.common import metrics, topology
 from services.common.config import load_settings
 from services.common.errors import ServiceUnavailable, StaleVersion, ValidationFailed
-from services.common.events import parse_event
+from services.common.events import EVENT_TYPES, parse_event
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-platform-attempts"
+# Where a message was first published. A retried or replayed message arrives through
+# platform.requeue, which only platform users may write, so these headers (set on the way out by
+# the consumer) stand in for the delivery's own exchange and routing key then.
+PUBLISHED_EXCHANGE_HEADER = "x-platform-exchange"
+PUBLISHED_ROUTING_KEY_HEADER = "x-platform-routing-key"
+# The payload field that names the envelope's region: personnel facts are about a servant, whose
+# home region is the envelope's region_code (services.personnel.domain.event_region).
+PAYLOAD_REGION_FIELDS = ("region_code", "home_region")
 OUTAGES_HEADER = "x-platform-outages"
 # A lost write race (the store kept refusing a stale update) is as transient as an outage.
 OUTAGE_ERRORS = (ConnectionFailure, ServerSelectionTimeoutError, ServiceUnavailable, StaleVersion)
@@ -97,14 +110,56 @@ class Subscribe(Consumer):
         if self.validate:
             try:
                 body = parse_event(body)
-                if self.accepted is not None and (body["source"], body["event_type"]) not in self.accepted:
-                    raise ValidationFailed("this queue does not take that event", {"event_type": [
-                        f"{body['source']}.{body['event_type']} is not bound to {self.queue.name}"]})
             except ValidationFailed as exc:
                 self.dead_letter(message, reason="invalid_message", error=exc.message,
                                   details=exc.details, attempts=0)
                 return
+            for reason, problem in (("invalid_message", self._binding_problem(body)),
+                                    ("untrusted_source", self._source_problem(body, message)),
+                                    ("region_mismatch", _region_problem(body))):
+                if problem is not None:
+                    self.dead_letter(message, reason=reason, error=problem[0], details=problem[1],
+                                      attempts=0)
+                    return
         super().handle_message(body, message)
+
+    def published_at(self, message) -> tuple[str | None, str | None]:
+        """(exchange, routing key) the message was first published to."""
+        info = message.delivery_info or {}
+        exchange, key = info.get("exchange"), info.get("routing_key")
+        if exchange != topology.REQUEUE_EXCHANGE:
+            return exchange, key
+        headers = message.headers or {}
+        exchange = headers.get(PUBLISHED_EXCHANGE_HEADER)
+        key = headers.get(PUBLISHED_ROUTING_KEY_HEADER)
+        if exchange is None:  # dead-lettered before these headers existed: one binding says it
+            exchanges = {ex for ex, _ in self.subscription.bindings}
+            exchange = exchanges.pop() if len(exchanges) == 1 else None
+        return exchange, key
+
+    def _binding_problem(self, envelope):
+        # a producer publishing with the wrong key: refuse what the bindings do not name
+        if self.accepted is None or (envelope["source"], envelope["event_type"]) in self.accepted:
+            return None
+        return ("this queue does not take that event", {"event_type": [
+            f"{envelope['source']}.{envelope['event_type']} is not bound to {self.queue.name}"]})
+
+    def _source_problem(self, envelope, message):
+        """Why the envelope's ``source`` is not the one its exchange vouches for, or None."""
+        exchange, key = self.published_at(message)
+        source = envelope["source"]
+        if exchange == topology.INBOUND_EXCHANGE:
+            vouched = (key or "").split(".")[0] or None
+        elif exchange and exchange.endswith(".events"):
+            vouched = exchange.removesuffix(".events")
+        else:
+            vouched = None
+        registered = EVENT_TYPES[envelope["event_type"]].source
+        if vouched == source == registered:
+            return None
+        return ("the envelope's source is not the publisher the broker vouches for",
+                {"source": [f"{source!r} arrived on exchange {exchange!r} with routing key "
+                            f"{key!r}; {envelope['event_type']} is published by {registered!r}"]})
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         try:
@@ -141,6 +196,7 @@ class Subscribe(Consumer):
         self._retry(message, headers, attempts, outages, delay, exc)
 
     def _retry(self, message, headers, attempts, outages, delay, exc):
+        headers.update(self._origin_headers(message))
         headers.update({ATTEMPTS_HEADER: attempts, OUTAGES_HEADER: outages,
                         "x-platform-last-error": f"{type(exc).__name__}: {exc}"[:500]})
         self._republish(message, topology.retry_exchange(delay), self.queue.name, headers)
@@ -149,6 +205,10 @@ class Subscribe(Consumer):
         log.warning("%s.%s failed (%s); retry in %ss (attempt %s, outage %s)",
                     self.container.service_name, self.method_name, exc, delay, attempts, outages)
         self.queue_consumer.ack_message(message)
+
+    def _origin_headers(self, message) -> dict:
+        exchange, key = self.published_at(message)
+        return {PUBLISHED_EXCHANGE_HEADER: exchange or "", PUBLISHED_ROUTING_KEY_HEADER: key or ""}
 
     def _republish(self, message, exchange, routing_key, headers):
         """Publish the message's original bytes (confirmed) to ``exchange``."""
@@ -160,6 +220,7 @@ class Subscribe(Consumer):
 
     def dead_letter(self, message, *, reason, error, details, attempts):
         headers = dict(message.headers or {})
+        headers.update(self._origin_headers(message))
         headers.update({
             "x-platform-dead-letter-id": str(uuid.uuid4()),
             "x-platform-reason": reason,
@@ -176,6 +237,19 @@ class Subscribe(Consumer):
                                       "dead_lettered").inc()
         log.error("dead-lettered a message from %s: %s (%s)", self.queue.name, reason, error)
         self.queue_consumer.ack_message(message)
+
+
+def _region_problem(envelope):
+    """Why the envelope's ``region_code`` is not its payload's region, or None."""
+    payload = envelope["wire_payload"]
+    for field in PAYLOAD_REGION_FIELDS:
+        if field in payload:
+            if payload[field] == envelope["region_code"]:
+                return None
+            return ("the envelope's region_code is not the payload's",
+                    {"region_code": [f"envelope {envelope['region_code']!r}, payload {field} "
+                                     f"{payload[field]!r}"]})
+    return None
 
 
 def _jsonable(value):

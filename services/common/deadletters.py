@@ -72,14 +72,16 @@ def replay(amqp_uri: str, ids: set[str] | None) -> int:
         queue = headers.get("x-platform-queue")
         if not queue:
             return False
-        headers = {k: v for k, v in headers.items() if not k.startswith("x-platform-")}
+        # where it was first published stays: the consumer checks the envelope's source by it
+        kept = ("x-platform-exchange", "x-platform-routing-key")
+        headers = {k: v for k, v in headers.items() if not k.startswith("x-platform-") or k in kept}
         headers["x-platform-replayed"] = True
         producer = conn.Producer(channel=conn.channel())
         producer.channel.confirm_select()
         producer.publish(message.body, exchange=requeue, routing_key=queue, headers=headers,
                          content_type=message.content_type or "application/json",
                          content_encoding=message.content_encoding or "utf-8",
-                         delivery_mode=2, declare=[requeue])
+                         delivery_mode=2)
         producer.channel.close()
         replayed += 1
         return True
