@@ -27,6 +27,7 @@ import csv
 from datetime import date, datetime
 from itertools import groupby
 
+from services.common.csv_cells import safe_row
 from services.budgets.domain import PHASES, natural_key
 from services.budgets.ebk import EbkClassification, EbkEditions, default_editions
 from services.budgets.money import money_str
@@ -91,11 +92,17 @@ def ofdp_rows(lines, classification: EbkClassification | EbkEditions | None = No
 def write_ofdp_csv(lines, out, classification: EbkClassification | EbkEditions | None = None, *,
                    presorted: bool = False) -> int:
     """Write the CSV resource to the text stream ``out``; returns the number of data rows."""
+    return write_rows(ofdp_rows(lines, classification, presorted=presorted), out)
+
+
+def write_rows(rows, out) -> int:
+    """Write the header and ``rows`` (dicts keyed by :data:`CSV_COLUMNS`), every cell through
+    ``safe_cell`` (names of the classification are text a spreadsheet must not evaluate)."""
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     count = 0
-    for row in ofdp_rows(lines, classification, presorted=presorted):
-        writer.writerow(row)
+    for row in rows:
+        writer.writerow(safe_row(row))
         count += 1
     return count
 

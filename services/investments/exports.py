@@ -12,6 +12,7 @@ IATI codes used (IATI Standard 2.03 codelists):
 ``recipient-region`` carries the ISO 3166-2:KZ region under vocabulary 99; strict IATI keeps
 recipient regions for supranational areas, so ``recipient-country`` KZ is given as well.
 """
+from services.common.csv_cells import safe_cell
 from services.common.regions import AGGLOMERATIONS, REGIONS
 from services.investments.config import DEFAULT_CONFIG
 from services.investments.reference import PROJECT_TYPES, SECTORS
@@ -33,19 +34,6 @@ CSV_COLUMNS = (
 )
 # Free-text columns: a cell starting with one of these would run as a formula in a spreadsheet.
 _TEXT_COLUMNS = {"external_ref", "title", "district", "investor_name"}
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
 
 
 def csv_row(project: dict) -> list[str]:
@@ -74,7 +62,7 @@ def csv_row(project: dict) -> list[str]:
         "created_at": iso(project["created_at"]), "updated_at": iso(project["updated_at"]),
         "version": project["version"],
     }
-    return [_safe_text(_cell(values[c])) if c in _TEXT_COLUMNS else _cell(values[c])
+    return [safe_cell(values[c], numbers_ok=c not in _TEXT_COLUMNS)
             for c in CSV_COLUMNS]
 
 
