@@ -52,5 +52,15 @@ def test_seeded_indicators_look_like_the_country():
     assert all(Decimal("0.9") < r["execution_rate"] < Decimal("1.1") for r in results.values())
     own_2026 = sum(ln["amount_kzt"] for ln in data["lines"]
                    if ln["fiscal_year"] == 2026 and ln["phase"] == "approved"
-                   and ln["ebk_category"] != 4)
+                   and ln["period"] == "Y" and ln["ebk_category"] != 4)
     assert abs(own_2026 - NATIONAL_2026["own"]) / NATIONAL_2026["own"] < Decimal("0.01")
+
+
+def test_monthly_plan_adds_up_to_the_approved_year():
+    lines = [ln for ln in seed_dataset()["lines"] if ln["phase"] == "approved"]
+    yearly, monthly = defaultdict(Decimal), defaultdict(Decimal)
+    for ln in lines:
+        key = (ln["region_code"], ln["budget_level"], ln["district"], ln["fiscal_year"],
+               ln["ebk_code"])
+        (yearly if ln["period"] == "Y" else monthly)[key] += ln["amount_kzt"]
+    assert yearly and yearly == monthly
