@@ -80,6 +80,10 @@ class IndicatorsRecalculatedPayload(Schema):
     plan_kzt = Money(required=True, allow_none=True)
     execution_rate = Ratio(required=True, allow_none=True)
     population = fields.Int(required=True, allow_none=True)
+    # exact (Bureau of National Statistics) or estimated (platform): per-resident figures carry it
+    population_quality = fields.Str(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(("exact", "estimated")))
+    population_as_of = fields.Str(load_default=None, allow_none=True)
     revenue_per_resident_kzt = Money(required=True, allow_none=True)
     subvention_per_resident_kzt = Money(required=True, allow_none=True)
     subventions_kzt = Money(required=True, allow_none=True)

@@ -11,7 +11,10 @@ rural-district budgets):
 * own-revenue share = own ÷ total; transfer dependency = transfers ÷ total;
 * execution against plan = executed total ÷ plan total, the plan being the ``approved`` phase when
   the region has any approved line for the year, else ``planned``;
-* revenue per resident = total revenue ÷ population (population table passed in);
+* revenue per resident = total revenue ÷ population (the table at 1 January of the fiscal year,
+  :mod:`services.common.population`); ``population_quality`` says whether the figure divided by is
+  the Bureau's (``exact``) or the platform's estimate (``estimated``), and every reader of a
+  per-resident figure shows that flag with it;
 * donor / recipient status from the year's transfer record: ``recipient`` when subventions exceed
   withdrawals, ``donor`` when withdrawals are paid and no subvention is received, ``neutral``
   otherwise, ``unknown`` without a transfer record.
@@ -48,7 +51,8 @@ STATUSES = ("recipient", "donor", "neutral", "unknown")
 # Fields compared to decide whether a recalculation changed anything (computed_at excluded).
 _COMPARED = ("own_revenue_kzt", "total_revenue_kzt", "transfers_received_kzt", "own_revenue_share",
              "transfer_dependency", "plan_kzt", "plan_phase", "plan_basis", "execution_rate",
-             "population", "revenue_per_resident_kzt", "subvention_per_resident_kzt",
+             "population", "population_quality", "population_as_of",
+             "revenue_per_resident_kzt", "subvention_per_resident_kzt",
              "subventions_kzt", "withdrawals_kzt", "earmarked_kzt", "status", "by_category")
 
 
@@ -194,7 +198,11 @@ class IndicatorAccumulator:
             if not self._full_year:
                 self._plan_annual.add(series, period.kind, amount, mask)
 
-    def result(self, *, transfers: dict | None, population: int | None) -> dict:
+    def result(self, *, transfers: dict | None, population: int | dict | None) -> dict:
+        """``population``: residents, or a figure ``{population, population_quality,
+        population_as_of, ...}`` (:meth:`PopulationTable.figure`) whose flag is carried along."""
+        figure = population if isinstance(population, dict) else None
+        population = figure["population"] if figure else population
         categories = self.classification.info.categories
         executed = {c: ZERO for c in sorted(categories)}
         for code, amount in self._to_date.chosen("executed"):
@@ -235,6 +243,8 @@ class IndicatorAccumulator:
             "plan_kzt": plan_amount,
             "execution_rate": ratio(total, plan_amount, places) if plan_amount else None,
             "population": population,
+            "population_quality": figure.get("population_quality") if figure else None,
+            "population_as_of": figure.get("population_as_of") if figure else None,
             "revenue_per_resident_kzt": money(total / population) if population else None,
             "subvention_per_resident_kzt": (money(subventions / population)
                                             if population and subventions is not None else None),
@@ -246,7 +256,7 @@ class IndicatorAccumulator:
 
 
 def compute_indicators(region_code: str, fiscal_year: int, lines, *, transfers: dict | None,
-                       population: int | None, as_of: str = YEAR_CODE,
+                       population: int | dict | None, as_of: str = YEAR_CODE,
                        config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG) -> dict:
     """The indicator document of ``region_code`` for ``fiscal_year`` as of period ``as_of``.
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from services.budgets.indicators import (DEFAULT_INDICATOR_CONFIG, IndicatorAccumulator,
                                          IndicatorConfig, compare_indicators)
 from services.budgets.periods import YEAR_CODE
-from services.budgets.reference import default_population
+from services.common.population import population_for_year
 from services.common.codec import tiyn_to_money
 from services.common.errors import DuplicateKey, StaleVersion
 
@@ -35,7 +35,7 @@ class Stores:
 def _result(pair, accumulator: IndicatorAccumulator, stores: Stores) -> dict:
     region_code, year = pair
     return accumulator.result(transfers=stores.transfers.find(region_code, year),
-                              population=default_population().get(region_code))
+                              population=population_for_year(year).figure(region_code))
 
 
 def compute_as_of(stores: Stores, region_code: str, fiscal_year: int, as_of: str,

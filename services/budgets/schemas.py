@@ -186,6 +186,8 @@ class IndicatorsOutSchema(Schema):
     plan_kzt = MoneyField(allow_none=True)
     execution_rate = fields.Decimal(as_string=True, allow_none=True)
     population = fields.Int(allow_none=True)
+    population_quality = fields.Str(allow_none=True)  # exact | estimated: read per-resident with it
+    population_as_of = fields.Str(allow_none=True)
     revenue_per_resident_kzt = MoneyField(allow_none=True)
     subvention_per_resident_kzt = MoneyField(allow_none=True)
     subventions_kzt = MoneyField(allow_none=True)

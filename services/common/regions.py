@@ -1,9 +1,15 @@
 """Reference data every service validates against: Kazakhstan's 20 regions and 5 agglomerations.
 
 Codes are ISO 3166-2:KZ as in force since November 2022 (the two digits are the first two digits of
-the region's KATO code). Agglomerations follow the decree of 19 June 2023.
+the region's KATO code). Agglomerations and their member territories follow the decree of
+19 June 2023; they are data (``data/agglomerations.json``), each member with its source and how
+far it was checked.
 """
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AGGLOMERATIONS_FILE = Path(__file__).with_name("data") / "agglomerations.json"
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,16 @@ class Agglomeration:
     level: int  # 1: Astana, Almaty, Shymkent; 2: Aktobe, Karaganda
     region_codes: tuple[str, ...]  # regions whose territory the agglomeration covers
     members: tuple[str, ...]  # core city and districts / towns around it
+    member_details: tuple[dict, ...] = field(default=(), compare=False)  # kind, region, source
+
+
+@dataclass(frozen=True)
+class AgglomerationMember:
+    name: str
+    kind: str
+    region_code: str
+    source: str
+    quality: str
 
 
 _REGIONS = [
@@ -48,23 +64,29 @@ _REGIONS = [
 
 # An agglomeration spans the core city and the districts of the surrounding region, so a project
 # in, say, Talgar district (Almaty region, KZ-19) belongs to the Almaty agglomeration too.
-_AGGLOMERATIONS = [
-    Agglomeration("almaty", "Almaty agglomeration", 1, ("KZ-75", "KZ-19"),
-                  ("Almaty", "Konaev", "Yesik", "Enbekshikazakh district", "Ili district",
-                   "Karasai district", "Talgar district")),
-    Agglomeration("astana", "Astana agglomeration", 1, ("KZ-71", "KZ-11"),
-                  ("Astana", "Kosshy", "Arshaly district", "Tselinograd district",
-                   "Shortandy district")),
-    Agglomeration("shymkent", "Shymkent agglomeration", 1, ("KZ-79", "KZ-61"),
-                  ("Shymkent", "Baidibek district", "Kazygurt district", "Ordabasy district",
-                   "Sairam district", "Tolebi district", "Tulkubas district")),
-    Agglomeration("aktobe", "Aktobe agglomeration", 2, ("KZ-15",),
-                  ("Aktobe", "Alga district", "Kargaly district", "Martuk district",
-                   "Khromtau district")),
-    Agglomeration("karaganda", "Karaganda agglomeration", 2, ("KZ-35",),
-                  ("Karaganda", "Temirtau", "Saran", "Shakhtinsk", "Abay district",
-                   "Bukhar-Zhyrau district", "Osakarovka district")),
-]
+def load_agglomerations(path: Path | str = AGGLOMERATIONS_FILE) -> list[Agglomeration]:
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    sources = document["sources"]
+    found = []
+    for entry in document["agglomerations"]:
+        members = []
+        for member in entry["members"]:
+            if member["region_code"] not in entry["region_codes"]:
+                raise ValueError(f"{entry['code']}: member {member['name']} lies outside its regions")
+            if member["source"] not in sources:
+                raise ValueError(f"{entry['code']}: member {member['name']} names an unknown source")
+            members.append(AgglomerationMember(**{k: member[k] for k in (
+                "name", "kind", "region_code", "source", "quality")}))
+        found.append(Agglomeration(
+            entry["code"], entry["name"], entry["level"], tuple(entry["region_codes"]),
+            tuple(m.name for m in members),
+            tuple({"name": m.name, "kind": m.kind, "region_code": m.region_code,
+                   "source": sources[m.source], "quality": m.quality} for m in members)))
+    return found
+
+
+_AGGLOMERATIONS = load_agglomerations()
 
 REGIONS: dict[str, Region] = {r.code: r for r in _REGIONS}
 AGGLOMERATIONS: dict[str, Agglomeration] = {a.code: a for a in _AGGLOMERATIONS}

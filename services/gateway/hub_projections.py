@@ -81,7 +81,9 @@ class HubReadModels(Repository):
         fields = {name: payload.get(name) for name in (
             "region_code", "fiscal_year", "as_of_period", "own_revenue_kzt",
             "transfers_received_kzt", "total_revenue_kzt", "own_revenue_share",
-            "transfer_dependency", "execution_rate", "status")}
+            "transfer_dependency", "execution_rate", "status", "population",
+            "population_quality", "population_as_of", "revenue_per_resident_kzt",
+            "subvention_per_resident_kzt")}
         return self._conditional_upsert(INDICATORS, key, "ord", order_key(occurred_at, event_id),
                                         {**fields, "event_id": event_id})
 

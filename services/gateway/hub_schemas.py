@@ -88,6 +88,12 @@ class ScorecardFiscalSchema(Schema):
     own_revenue_share = _ratio()
     transfer_dependency = _ratio()
     status = fields.Str(allow_none=True)
+    population = fields.Int(allow_none=True)
+    population_quality = fields.Str(allow_none=True, validate=validate.OneOf(("exact", "estimated")),
+                                    metadata={"description": "quality of the population the "
+                                              "per-resident figures divide by"})
+    revenue_per_resident_kzt = _money(allow_none=True)
+    subvention_per_resident_kzt = _money(allow_none=True)
     forecast_kzt = fields.Dict(keys=fields.Str(), values=_money(),
                                metadata={"description": "revenue forecast by year"})
     autonomy_alert = fields.Nested(AutonomyAlertSchema, allow_none=True)

@@ -12,7 +12,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Iterable, Mapping
 
 from services.common.clock import civil_date
+from services.common.population import PopulationTable, population_for_year
 from services.gateway.hub_documents import PRE_START, UNDER_WAY
+from services.gateway.hub_rollup import Weighted, weighted_share
 from services.gateway.hub_rules import (ACTIVE_STATUSES, DEFAULT_CONFIG, PIPELINE_STAGES, HubConfig,
                                         region_name)
 
@@ -109,6 +111,13 @@ def fiscal_figures(facts: RegionFacts) -> dict:
         "own_revenue_share": _decimal(latest.get("own_revenue_share")) if latest else None,
         "transfer_dependency": _decimal(latest.get("transfer_dependency")) if latest else None,
         "status": latest.get("status") if latest else None,
+        # per-resident figures always come with the quality of the population they divide by
+        "population": latest.get("population") if latest else None,
+        "population_quality": latest.get("population_quality") if latest else None,
+        "revenue_per_resident_kzt": (_optional_money(latest.get("revenue_per_resident_kzt"))
+                                     if latest else None),
+        "subvention_per_resident_kzt": (_optional_money(latest.get("subvention_per_resident_kzt"))
+                                        if latest else None),
         "forecast_kzt": ({year: _money(v) for year, v in sorted(forecast["totals_kzt"].items())}
                          if forecast else {}),
         "autonomy_alert": ({"fiscal_year": alert["fiscal_year"],
@@ -117,6 +126,10 @@ def fiscal_figures(facts: RegionFacts) -> dict:
                             "threshold": _decimal(alert["threshold"]),
                             "occurred_at": alert.get("occurred_at")} if alert else None),
     }
+
+
+def _optional_money(value) -> Decimal | None:
+    return None if value is None else _money(value)
 
 
 def _decimal(value) -> Decimal | None:
@@ -174,11 +187,46 @@ def region_scorecard(facts: RegionFacts, today: date, config: HubConfig = DEFAUL
     })
 
 
+def _srs_population(facts: RegionFacts, population: PopulationTable | None) -> PopulationTable:
+    if population is not None:
+        return population
+    as_of = facts.srs.get("as_of") if facts.srs else None
+    return population_for_year(_as_date(as_of).year if as_of else 2025)
+
+
+def srs_rollup(all_facts: list[RegionFacts], config: HubConfig = DEFAULT_CONFIG,
+               population: PopulationTable | None = None) -> dict:
+    """Each 2030 SRS target over the regions given, weighted by residents (the population table
+    at 1 January of the year the region's values refer to, unless ``population`` is given)."""
+    srs = {}
+    for target in config.srs_targets:
+        items = []
+        for facts in all_facts:
+            value = facts.srs.get(target.indicator) if facts.srs else None
+            table = _srs_population(facts, population)
+            items.append(Weighted(facts.region_code, _decimal(value), table.get(facts.region_code),
+                                  table.quality(facts.region_code)))
+        share = weighted_share(items)
+        srs[target.indicator] = {
+            "regions_recorded": share["units_counted"],
+            "weighted_pct": None if share["value"] is None else str(share["value"]),
+            "weighting": "population",
+            "population_weighted": share["weight_total"],
+            "population_quality": share["population_quality"],
+            "regions_without_population": share["units_without_weight"],
+            "target_pct": str(target.target_pct),
+            "comparison": target.comparison,
+            "met": target.met(share["value"]),
+        }
+    return srs
+
+
 def rollup(all_facts: list[RegionFacts], today: date, national: bool,
-           config: HubConfig = DEFAULT_CONFIG) -> dict:
+           config: HubConfig = DEFAULT_CONFIG, population: PopulationTable | None = None) -> dict:
     """Totals over the regions given: sums of counts and money; fiscal shares recomputed from the
-    summed revenue of the latest fiscal year any region reported (never averaged); SRS values
-    as the unweighted mean of the regions that recorded them."""
+    summed revenue of the latest fiscal year any region reported (never averaged); revenue per
+    resident from the summed revenue and residents, flagged estimated when any figure is; SRS
+    values weighted by residents (:func:`srs_rollup`), never a plain mean of regions."""
     projects = project_figures([p for f in all_facts for p in f.projects], config)
     mobility = {key: 0 for key in ("rotations_out", "rotations_in", "completed_cycles",
                                    "requests_pending", "due_now")}
@@ -196,21 +244,14 @@ def rollup(all_facts: list[RegionFacts], today: date, national: bool,
         fiscal = {"fiscal_year": year, "regions_reporting": len(rows), "own_revenue_kzt": own,
                   "transfers_received_kzt": transfers, "total_revenue_kzt": total,
                   "own_revenue_share": own / total if total else None,
-                  "transfer_dependency": transfers / total if total else None}
+                  "transfer_dependency": transfers / total if total else None,
+                  **_per_resident(rows)}
     forecast: dict[str, Decimal] = {}
     for facts in all_facts:
         for year, value in (facts.forecast or {}).get("totals_kzt", {}).items():
             forecast[year] = forecast.get(year, ZERO) + _money(value)
     fiscal["forecast_kzt"] = dict(sorted(forecast.items()))
-    srs = {}
-    for target in config.srs_targets:
-        values = [_decimal(f.srs.get(target.indicator)) for f in all_facts
-                  if f.srs and f.srs.get(target.indicator) is not None]
-        mean = (sum(values, ZERO) / len(values)).quantize(Decimal("0.1")) if values else None
-        srs[target.indicator] = {"regions_recorded": len(values),
-                                 "mean_pct": None if mean is None else str(mean),
-                                 "target_pct": str(target.target_pct),
-                                 "comparison": target.comparison}
+    srs = srs_rollup(all_facts, config, population)
     initiatives: dict[str, int] = {}
     for facts in all_facts:
         for status, count in facts.initiatives_by_status.items():
@@ -223,6 +264,19 @@ def rollup(all_facts: list[RegionFacts], today: date, national: bool,
                         "by_status": initiatives},
         "as_of": today,
     })
+
+
+def _per_resident(rows: list[Mapping]) -> dict:
+    """Revenue per resident over regions that all report a population (else None)."""
+    residents = [d.get("population") for d in rows]
+    if not rows or any(not r for r in residents):
+        return {"population": None, "population_quality": None, "revenue_per_resident_kzt": None}
+    population = sum(residents)
+    quality = ("exact" if all(d.get("population_quality") == "exact" for d in rows)
+               else "estimated")
+    total = sum((_money(d["total_revenue_kzt"]) for d in rows), ZERO)
+    return {"population": population, "population_quality": quality,
+            "revenue_per_resident_kzt": total / population}
 
 
 def _jsonable(value, key: str = ""):

@@ -93,6 +93,11 @@ def test_fy2026_lines_are_checked_and_counted_by_the_fy2026_classification(http)
             figures["total_revenue_kzt"]) == ("300.00", "700.00", "1000.00")
     assert figures["transfer_dependency"] == "0.7000"
     assert figures["by_category"]["5"] == "700.00"
+    # no Bureau table at 1 January 2026 is shipped: the per-resident figure says it is estimated
+    assert figures["population_quality"] == "estimated" and figures["population_as_of"] == "2026-01-01"
+    assert figures["revenue_per_resident_kzt"] is not None
+    assert officer.get("/api/v1/budgets/regions/KZ-61/indicators/2025").json()[
+        "population_quality"] == "exact"
 
 
 def test_unknown_region_in_the_path_is_400(http):

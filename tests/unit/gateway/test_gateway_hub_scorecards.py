@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from services.common.population import PopulationTable
+from services.gateway.hub_rollup import Weighted, weighted_share
 from services.gateway.hub_rules import HubConfig
 from services.gateway.hub_scorecards import (RegionFacts, fiscal_figures, mobility_figures,
                                              project_figures, region_scorecard, rollup,
@@ -145,8 +147,13 @@ def test_rollup_recomputes_shares_from_summed_revenue_of_the_latest_year():
     assert fiscal["forecast_kzt"] == {"2027": "3.50", "2028": "4.00"}
     assert total["projects"]["investment_committed_kzt"] == "15.00"
     assert total["mobility"]["rotations_out"] == 1
-    assert total["srs_2030"]["cities_pct"] == {"regions_recorded": 2, "mean_pct": "92.5",
-                                               "target_pct": "96", "comparison": "at_least"}
+    # weighted by residents at 1 January 2025: (90 * 606,000 + 95 * 790,000) / 1,396,000 = 92.8
+    # (the plain mean would be 92.5); both figures are the platform's estimates, and say so
+    assert total["srs_2030"]["cities_pct"] == {
+        "regions_recorded": 2, "weighted_pct": "92.8", "weighting": "population",
+        "population_weighted": 1_396_000, "population_quality": "estimated",
+        "regions_without_population": [], "target_pct": "96", "comparison": "at_least",
+        "met": False}
     assert total["srs_2030"]["rural_pct"]["regions_recorded"] == 1
     assert total["scope"] == "regions" and total["region_codes"] == ["KZ-10", "KZ-11", "KZ-15"]
 
@@ -156,3 +163,47 @@ def test_rollup_without_any_data():
     assert total["scope"] == "national"
     assert total["fiscal"] == {"fiscal_year": None, "regions_reporting": 0, "forecast_kzt": {}}
     assert total["projects"]["total"] == 0
+
+
+def test_national_srs_is_weighted_by_population_not_a_plain_mean():
+    almaty = RegionFacts("KZ-75", srs={"cities_pct": "92.1", "as_of": date(2025, 12, 31)})
+    ulytau = RegionFacts("KZ-62", srs={"cities_pct": "59.0", "as_of": date(2025, 12, 31)})
+    figure = rollup([almaty, ulytau], TODAY, national=True)["srs_2030"]["cities_pct"]
+    # (92.1 * 2,292,333 + 59.0 * 221,000) / 2,513,333 = 89.19..., where the mean would be 75.6
+    assert figure["weighted_pct"] == "89.2"
+    assert figure["population_weighted"] == 2_292_333 + 221_000
+    assert figure["population_quality"] == "estimated"  # Ulytau's figure is an estimate
+
+
+def test_weights_of_exact_figures_give_an_exact_answer_and_missing_weights_are_listed():
+    table = PopulationTable(date(2026, 1, 1), "test", {"KZ-10": 300, "KZ-11": 100},
+                            {"KZ-10": "exact", "KZ-11": "exact"})
+    a = RegionFacts("KZ-10", srs={"rural_pct": "60"})
+    b = RegionFacts("KZ-11", srs={"rural_pct": "80"})
+    c = RegionFacts("KZ-15", srs={"rural_pct": "10"})  # no population in the table given
+    figure = rollup([a, b, c], TODAY, national=False, population=table)["srs_2030"]["rural_pct"]
+    assert figure["weighted_pct"] == "65.0" and figure["population_quality"] == "exact"
+    assert figure["regions_without_population"] == ["KZ-15"] and figure["regions_recorded"] == 2
+
+
+def test_weighted_share_is_reusable_for_any_unit():
+    share = weighted_share([Weighted("village-1", Decimal("100"), 900, "exact"),
+                            Weighted("village-2", Decimal("0"), 100, "estimated"),
+                            Weighted("village-3", None, 5000, "exact")])
+    assert share == {"value": Decimal("90.0"), "units_counted": 2, "units_without_weight": [],
+                     "weight_total": 1000, "population_quality": "estimated"}
+    assert weighted_share([])["value"] is None
+
+
+def test_per_resident_figures_carry_the_population_quality():
+    doc = dict(ind(2026, "300", "100"), population=1000, population_quality="estimated",
+               revenue_per_resident_kzt="0.40", subvention_per_resident_kzt=None)
+    card = region_scorecard(RegionFacts("KZ-10", indicators=[doc]), TODAY)
+    assert (card["fiscal"]["revenue_per_resident_kzt"], card["fiscal"]["population_quality"]) == (
+        "0.40", "estimated")
+    total = rollup([RegionFacts("KZ-10", indicators=[doc]),
+                    RegionFacts("KZ-11", indicators=[dict(doc, population=3000,
+                                                          population_quality="exact")])],
+                   TODAY, national=False)["fiscal"]
+    assert (total["population"], total["population_quality"]) == (4000, "estimated")
+    assert total["revenue_per_resident_kzt"] == "0.20"  # (400 + 400) / 4000
