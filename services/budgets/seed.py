@@ -22,6 +22,7 @@ import random
 from decimal import Decimal
 
 from services.budgets.domain import validate_revenue_line
+from services.budgets.ebk import transfer_code
 from services.budgets.money import money
 from services.budgets.periods import MONTH_CODES
 from services.common.regions import REGIONS
@@ -151,9 +152,12 @@ def transfer_codes(year: int) -> dict[str, str]:
     ``district_transfer`` (rural districts). A fiscal year whose classification files transfers
     under other codes gets its own mapping here, and nothing else in the seed changes.
     """
-    return {"republican_subvention": "402203", "republican_earmarked_current": "402201",
-            "republican_earmarked_development": "402202", "oblast_subvention": "402303",
-            "district_transfer": "402403"}
+    return {"republican_subvention": transfer_code(year, "republican", "subvention"),
+            "republican_earmarked_current": transfer_code(year, "republican", "earmarked_current"),
+            "republican_earmarked_development": transfer_code(year, "republican",
+                                                              "earmarked_development"),
+            "oblast_subvention": transfer_code(year, "oblast", "subvention"),
+            "district_transfer": transfer_code(year, "district", "subvention")}
 
 
 def _even_months(annual: Decimal) -> list[Decimal]:

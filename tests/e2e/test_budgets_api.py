@@ -42,7 +42,7 @@ def _journal(analyst, event_type: str, region: str) -> list[dict]:
 def test_officer_records_lines_and_reads_indicators_of_their_region(officer, other_officer,
                                                                      analyst):
     lines = [line(region=REGION, year=2027, code="101202", amount="400.00"),
-             line(region=REGION, year=2027, code="402103", amount="600.00"),
+             line(region=REGION, year=2027, code="502103", amount="600.00"),
              line(region=REGION, year=2027, code="101202", phase="approved", amount="500.00")]
     recorded = officer.post("/api/v1/budgets/revenues", json={"lines": lines})
     assert recorded.status_code == 200, recorded.text

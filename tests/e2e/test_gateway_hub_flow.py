@@ -95,7 +95,7 @@ def test_budget_events_move_the_fiscal_scorecard_and_open_the_autonomy_initiativ
     officer = platform.api("regional_officer", region, subject="officer-ulytau")
     recorded = officer.post("/api/v1/budgets/revenues", json={"lines": [
         line(region=region, year=year, code="101202", amount="180.00"),
-        line(region=region, year=year, code="402103", amount="820.00")]})
+        line(region=region, year=year, code="502103", amount="820.00")]})
     assert recorded.status_code == 200, recorded.text
 
     card = wait_until(lambda: (lambda c: c if c["fiscal"]["fiscal_year"] == year else None)(
@@ -116,7 +116,7 @@ def test_budget_events_move_the_fiscal_scorecard_and_open_the_autonomy_initiativ
     assert set(opened["event_ids"]) <= {e["event_id"] for e in journal}
     # a corrected line keeps the share below: indicators move, no second initiative
     corrected = officer.post("/api/v1/budgets/revenues", json={"lines": [
-        line(region=region, year=year, code="402103", amount="900.00")]})
+        line(region=region, year=year, code="502103", amount="900.00")]})
     assert corrected.status_code == 200, corrected.text
     wait_until(lambda: scorecard(platform, region)["fiscal"]["total_revenue_kzt"] == "1080.00",
                timeout=30, message="recalculated indicators")
@@ -190,7 +190,8 @@ def test_rotation_due_rule_fires_once_and_the_started_rotation_resolves_it(platf
     wait_until(lambda: scorecard(platform, region)["mobility"]["due_now"] >= 1, timeout=30,
                message="due rotation in the scorecard")
     ok(admin.post(f"{PERSONNEL}/due-rotations/scan", json={}))  # scanning again opens nothing
-    rotation = _created(hr.post(f"{PERSONNEL}/rotations", json={
+    clerk = platform.api("hr_officer", region, subject="hr-jetisu-clerk")  # the requester never approves
+    rotation = _created(clerk.post(f"{PERSONNEL}/rotations", json={
         "servant_id": servant["servant_id"], "target_position_id": target["position_id"],
         "planned_start": (TODAY + timedelta(days=10)).isoformat(), "term_months": 12,
         "return_position_id": own["position_id"]}))

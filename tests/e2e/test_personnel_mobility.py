@@ -63,6 +63,7 @@ def _register(officer, position, *, post_start="2021-03-01") -> dict:
 
 def test_secondment_to_a_ministry_and_back(platform, bodies):
     sending = platform.api("hr_officer", REGION, subject="hr-ulytau")
+    clerk = platform.api("hr_officer", REGION, subject="hr-ulytau-clerk")  # requests, never approves
     central = platform.api("hr_officer", None, subject="hr-mne")
     other_region = platform.api("hr_officer", "KZ-10", subject="hr-abai")
     analyst = platform.api("ministry_analyst")
@@ -77,7 +78,7 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     assert seen_by_analyst["iin_masked"] is True
     _refused(other_region.get(f"{API}/civil-servants/{servant['servant_id']}"), 403)
 
-    rotation = _created(sending.post(f"{API}/rotations", json={
+    rotation = _created(clerk.post(f"{API}/rotations", json={
         "servant_id": servant["servant_id"], "target_position_id": target["position_id"],
         "planned_start": _day(30), "term_months": 24, "basis": "mobility programme",
         "return_position_id": own["position_id"]}))
@@ -166,9 +167,10 @@ def test_bad_input_is_400_naming_the_field_and_rules_are_409(platform, bodies):
 
 def test_admin_approves_as_receiving_side_and_due_rotations_are_listed(platform, bodies):
     sending = platform.api("hr_officer", REGION, subject="hr-ulytau-2")
+    clerk = platform.api("hr_officer", REGION, subject="hr-ulytau-2-clerk")
     admin = platform.api("admin", subject="admin-1")
     servant = _register(sending, bodies["post"](bodies["akimat"], "D-3"), post_start="2018-02-01")
-    rotation = _created(sending.post(f"{API}/rotations", json={
+    rotation = _created(clerk.post(f"{API}/rotations", json={
         "servant_id": servant["servant_id"],
         "target_position_id": bodies["post"](bodies["ministry"], "C-4")["position_id"],
         "planned_start": _day(10), "term_months": 12}))

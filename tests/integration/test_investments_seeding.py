@@ -73,7 +73,7 @@ def test_seed_loads_a_demo_pipeline_and_a_rerun_changes_nothing(service, store, 
     versions = {p["_id"]: p["version"] for p in projects}
     assert cli.seed_command(Namespace(projects=N, seed=SEED)) == 0
     second_output = capsys.readouterr().out
-    assert f"0 registered, {N} already there, 0 moved" in second_output
+    assert f"0 registered, {N} already there, 0 events" in second_output
     assert {p["_id"]: p["version"] for p in store.projects.find({}, {"version": 1})} == versions
 
 

@@ -46,18 +46,31 @@ def _versioned_writer(uri, db_name, worker, rounds, out):
     out.put(("versioned", acked, refused))
 
 
+def _until_written(write):
+    """Run ``write`` again after StaleVersion, as the platform's callers do (a handler or the
+    relay retries; a command answers 409 and its client retries); returns the refusals seen."""
+    refused = 0
+    while True:
+        try:
+            write()
+            return refused
+        except StaleVersion:
+            refused += 1
+
+
 def _counter(uri, db_name, rounds, out):
     db = guard(_client(uri)[db_name])
-    for _ in range(rounds):
-        db.counters.update_one({"_id": "c"}, {"$inc": {"n": 1}}, upsert=True)
-    out.put(("counter", rounds, 0))
+    refused = sum(_until_written(lambda: db.counters.update_one(
+        {"_id": "c"}, {"$inc": {"n": 1}}, upsert=True)) for _ in range(rounds))
+    out.put(("counter", rounds, refused))
 
 
 def _pusher(uri, db_name, worker, rounds, out):
     db = guard(_client(uri)[db_name])
-    for i in range(rounds):
-        db.outboxes.update_one({"_id": "o"}, {"$push": {"_outbox": {"event_id": f"{worker}:{i}"}}})
-    out.put(("pushed", rounds, 0))
+    refused = sum(_until_written(lambda i=i: db.outboxes.update_one(
+        {"_id": "o"}, {"$push": {"_outbox": {"event_id": f"{worker}:{i}"}}}))
+        for i in range(rounds))
+    out.put(("pushed", rounds, refused))
 
 
 def _puller(uri, db_name, expected, deadline, out):
