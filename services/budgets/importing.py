@@ -25,60 +25,18 @@ from collections.abc import Callable, Iterable, Iterator
 from services.budgets.domain import DEFAULT_LINE_RULES, LineRules, check_revenue_line
 from services.budgets.ebk import EbkClassification, EbkEditions, default_editions
 from services.budgets.ofdp import measure_phases
+from services.common.csv_rows import (RowErrors, cell, is_row_error, read_header, reader,  # noqa: F401
+                                      records)
 from services.common.errors import ValidationFailed
 
 CSV_HEADER = ("region_code", "budget_level", "district", "fiscal_year", "period", "ebk_code",
               "phase", "amount_kzt")
 
 
-class RowErrors(dict):
-    """``{field: [reasons]}`` for one rejected row (a dict, told apart from a line by its type)."""
-
-
-def is_row_error(result) -> bool:
-    return isinstance(result, RowErrors)
-
-
-def _reader(text_lines: Iterable[str]):
-    # csv needs lines that keep their endings only for quoted newlines; both forms work here.
-    return csv.reader(text_lines, strict=True)
-
-
-def _header(reader, required: Iterable[str]) -> dict[str, int]:
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ValidationFailed("empty file", {"header": ["the file has no header line"]})
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    missing = [name for name in required if name not in names]
-    if missing:
-        raise ValidationFailed("bad header", {"header": [f"missing columns: {', '.join(missing)}"]})
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValidationFailed("bad header", {"header": [f"duplicate columns: {', '.join(duplicates)}"]})
-    return {name: i for i, name in enumerate(names)}
-
-
-def _records(reader, width: int) -> Iterator[tuple[int, list[str] | RowErrors]]:
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, RowErrors({"_row": [f"unreadable CSV: {exc}"]})
-            continue
-        if not record or all(not cell.strip() for cell in record):
-            continue  # blank line
-        if len(record) != width:
-            yield reader.line_num, RowErrors({"_row": [f"expected {width} fields, got {len(record)}"]})
-            continue
-        yield reader.line_num, record
-
-
-def _cell(record: list[str], index: int) -> str | None:
-    value = record[index].strip()
-    return value or None
+_reader = reader
+_header = read_header
+_records = records
+_cell = cell
 
 
 def parse_revenue_csv(text_lines: Iterable[str], *, rules: LineRules = DEFAULT_LINE_RULES,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.budgets.importing import RowErrors, is_row_error
+from services.common.csv_rows import RowErrors, error_entries, file_error, is_row_error, text_lines  # noqa: F401
 from services.budgets.ofdp import measure_phases
 from services.common.errors import ValidationFailed, raise_if_problems, require
 from services.common.regions import REGIONS
@@ -105,27 +105,6 @@ def check_chunk(seq, text, config: ImportConfig = DEFAULT_IMPORT_CONFIG) -> None
     raise_if_problems(problems, "invalid chunk")
 
 
-def text_lines(chunks: Iterable[str], max_line_chars: int = DEFAULT_IMPORT_CONFIG.max_line_chars
-               ) -> Iterator[str]:
-    """Lines (with their ``\\n``) of the text the chunks make up, read one chunk at a time."""
-    carry = ""
-    for chunk in chunks:
-        text = carry + chunk
-        cut = text.rfind("\n")
-        if cut < 0:
-            carry = text
-            if len(carry) > max_line_chars:  # no line end in sight: hand it on, it is bad anyway
-                yield carry
-                carry = ""
-            continue
-        pieces = text[:cut].split("\n")
-        for piece in pieces:
-            yield piece + "\n"
-        carry = text[cut + 1:]
-    if carry:
-        yield carry
-
-
 def scoped(results, regions) -> Iterator[tuple[int, dict]]:
     """Parser results with lines of regions outside ``regions`` turned into row errors."""
     if regions is None:
@@ -160,18 +139,6 @@ def rows(results) -> Iterator[tuple[int, list[dict], dict]]:
             lines.append(result)
     if current is not None:
         yield current, ([] if problems else lines), problems
-
-
-def error_entries(row: int, problems: dict) -> list[dict]:
-    return [{"row": row, "field": field, "reason": reason}
-            for field, reasons in problems.items() for reason in reasons]
-
-
-def file_error(exc: ValidationFailed) -> list[dict]:
-    """Row-1 entries for a file that cannot be read at all (bad header, bad package)."""
-    return [{"row": 1, "field": field, "reason": reason}
-            for field, reasons in exc.details.items()
-            for reason in (reasons if isinstance(reasons, list) else [str(reasons)])]
 
 
 STATUS_FIELDS = ("import_id", "format", "mode", "state", "phase", "scope_regions", "created_by",

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 # Consumers validate on receipt against the producer's registered schema: registering the
 # investments service's event schemas is what lets this process parse project_commissioned.
-import services.investments.events  # noqa: F401
+import services.investments.contract  # noqa: F401
 import services.budgets.events  # noqa: F401
 from services.common import clock
 from services.budgets.import_runner import ImportRunner

@@ -5,8 +5,8 @@ couples the gateway to the services' published contract, not to their implementa
 """
 import importlib
 
-CONTRACT_MODULES = ("services.investments.events", "services.budgets.events",
-                    "services.personnel.events", "services.gateway.events")
+CONTRACT_MODULES = ("services.investments.contract", "services.budgets.contract",
+                    "services.personnel.contract", "services.gateway.events")
 
 for _module in CONTRACT_MODULES:
     importlib.import_module(_module)

@@ -33,7 +33,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Iterable, Iterator, Mapping
 
-from services.budgets.importing import RowErrors
+from services.common.csv_rows import RowErrors
 from services.common.errors import ValidationFailed, raise_if_problems, require
 from services.common.regions import AGGLOMERATIONS, REGIONS, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS, kato_region

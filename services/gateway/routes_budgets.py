@@ -23,7 +23,7 @@ import zipfile
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
-from services.budgets.schemas import (BlockCreateSchema, BlockOutSchema, ForecastOutSchema,
+from services.budgets.contract import (BlockCreateSchema, BlockOutSchema, ForecastOutSchema,
                                       ImportFinishSchema, ImportStartSchema, ImportStatusSchema,
                                       IndicatorsOutSchema, PageSchema, ReportOutSchema,
                                       RevenueBatchSchema, RevenueQuerySchema, TransfersOutSchema)

@@ -16,8 +16,8 @@ from services.common.regions import is_region
 from services.gateway import policy
 from services.gateway.base import GatewayBase
 from services.gateway.http import api, read_json
-from services.personnel.rotation import APPROVAL_SIDES
-from services.personnel.schemas import (
+from services.personnel.contract import APPROVAL_SIDES
+from services.personnel.contract import (
     CivilServantCreateSchema, CivilServantSchema, CivilServantUpdateSchema, DueQuerySchema,
     DueRotationSchema, IncentiveSchema, MandatoryRotationExtensionSchema, MobilityFiguresSchema,
     OrganisationCreateSchema, OrganisationQuerySchema, OrganisationSchema, PositionQuerySchema,

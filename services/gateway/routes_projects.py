@@ -15,7 +15,7 @@ from services.common.regions import is_region
 from services.gateway import policy
 from services.gateway.base import GatewayBase
 from services.gateway.http import api, read_json
-from services.investments.schemas import (
+from services.investments.contract import (
     DECIMAL_STRING, ProgressReport, ProjectCreate, ProjectOut, ProjectQuery, ProjectUpdate,
     StageChange)
 

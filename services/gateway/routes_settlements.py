@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from services.budgets.imports import error_entries, file_error, text_lines
-from services.budgets.importing import RowErrors
+from services.common.csv_rows import error_entries, file_error, text_lines
+from services.common.csv_rows import RowErrors
 from services.common.errors import NotFound, ValidationFailed
 from services.common.regions import REGION_CODES
 from services.common.srs import kato_region

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
-from services.budgets.schemas import IndicatorsOutSchema
+from services.budgets.contract import IndicatorsOutSchema
 from services.common.errors import NotFound
 from services.gateway import policy
 from services.gateway.base import GatewayBase
