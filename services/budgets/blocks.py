@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from services.budgets.domain import DEFAULT_LINE_RULES, LineRules
-from services.budgets.money import ZERO, AmountError, money, money_str, parse_amount
+from services.common.money import ZERO, AmountError, money, money_str, parse_amount
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
 from services.common.regions import REGIONS
 

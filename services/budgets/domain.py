@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.budgets.ebk import EbkClassification, EbkEditions, category_of, default_editions
-from services.budgets.money import AmountError, money_str, parse_amount
+from services.common.money import AmountError, money_str, parse_amount
 from services.budgets.periods import period_problems
 from services.common.errors import raise_if_problems, require
 from services.common.regions import REGIONS

@@ -17,7 +17,7 @@ import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.budgets.money import AmountError, money, money_str, parse_amount
+from services.common.money import AmountError, money, money_str, parse_amount
 from services.common.errors import ValidationFailed, raise_if_problems, require
 from services.common.regions import REGIONS
 

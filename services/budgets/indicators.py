@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.budgets.ebk import OWN_REVENUE_KINDS, TRANSFERS, EbkClassification, classification_for_year
-from services.budgets.money import ZERO, decimal_str, money, money_str, ratio
+from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.budgets.periods import GRANULARITY_RANK, YEAR_CODE, is_full_year, parse_period
 
 STATUSES = ("recipient", "donor", "neutral", "unknown")

@@ -30,7 +30,7 @@ from itertools import groupby
 from services.common.csv_cells import safe_row
 from services.budgets.domain import PHASES, natural_key
 from services.budgets.ebk import EbkClassification, EbkEditions, default_editions
-from services.budgets.money import money_str
+from services.common.money import money_str
 from services.budgets.periods import parse_period
 from services.common.errors import ValidationFailed
 

@@ -12,7 +12,7 @@ from services.budgets.blocks import summarise
 from services.budgets.domain import transfers_as_output
 from services.budgets.forecast import forecast_for_year
 from services.budgets.indicators import indicators_payload
-from services.budgets.money import ZERO, decimal_str, money, money_str, ratio
+from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.common.clock import civil_date
 from services.common.regions import REGIONS
 

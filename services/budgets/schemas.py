@@ -11,7 +11,7 @@ from marshmallow import (Schema, ValidationError, fields, post_load, pre_load, v
 
 from services.budgets.domain import (BUDGET_LEVELS, DEFAULT_LINE_RULES, PHASES, check_revenue_line,
                                      check_transfers)
-from services.budgets.money import AmountError, money_str, parse_amount
+from services.common.money import AmountError, money_str, parse_amount
 from services.budgets.periods import PERIOD_CODES
 from services.common.regions import REGION_CODES
 

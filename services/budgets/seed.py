@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from services.budgets.domain import validate_revenue_line
 from services.budgets.ebk import transfer_code
-from services.budgets.money import money
+from services.common.money import money
 from services.budgets.periods import MONTH_CODES
 from services.common.regions import REGIONS
 

@@ -7,7 +7,7 @@ import pytest
 
 from services.budgets.ebk import classification_for_year
 from services.budgets.indicators import IndicatorAccumulator, amounts_to_date, compute_indicators
-from services.budgets.money import ZERO, money
+from services.common.money import ZERO, money
 from services.budgets.periods import PERIOD_CODES, is_full_year, parse_period
 
 REGION = "KZ-61"

@@ -7,7 +7,7 @@ from services.budgets.domain import (check_revenue_line, check_transfers, line_a
                                      line_changed, natural_key, natural_key_id,
                                      validate_revenue_line, validate_transfers)
 from services.budgets.ebk import EbkClassification, default_classification, load_classification
-from services.budgets.money import AmountError, parse_amount, ratio
+from services.common.money import AmountError, parse_amount, ratio
 from services.budgets.periods import PERIOD_CODES, ends_by, parse_period, period_problems
 from services.common.errors import ValidationFailed
 

@@ -1,10 +1,12 @@
-"""Money and ratio arithmetic for the budgets service: Decimal only, never float.
+"""Money and ratio arithmetic for every service: Decimal only, never float.
 
 Amounts are KZT with at most two decimal places (tiyn); ratios are Decimal rounded to a configurable
 number of places. Parsing is strict because the figures come from files and forms typed by people:
 a float would already have lost precision before it reached us, so it is refused, not rounded.
 """
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from marshmallow import ValidationError, fields
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -67,3 +69,28 @@ def ratio(numerator: Decimal, denominator: Decimal, places: int = 4) -> Decimal 
 
 def decimal_str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+# How the OpenAPI document shows a decimal string (apispec reads field metadata).
+DECIMAL_STRING = {"type": "string", "format": "decimal", "example": "1250000.00"}
+
+
+class Kzt(fields.Field):
+    """A KZT amount at the edge: a decimal string in and out, a ``Decimal`` (0.01) inside.
+
+    A JSON number is refused (a binary float has already lost precision), as are more than two
+    decimals and, unless ``allow_negative``, negatives; the reason is :class:`AmountError`'s."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs):
+        kwargs.setdefault("metadata", DECIMAL_STRING)
+        super().__init__(**kwargs)
+        self.allow_negative = allow_negative
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else money_str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_amount(value, allow_negative=self.allow_negative)
+        except AmountError as exc:
+            raise ValidationError(str(exc)) from None
