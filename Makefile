@@ -63,7 +63,8 @@ seed: up
 	@$(VENV)/bin/regionctl seed
 
 lint: venv
-	@$(PY) -m compileall -q services tests bench
+	@$(VENV)/bin/ruff check services tests bench examples deploy conftest.py
+	@$(PY) -m pytest tests/unit/architecture -q -p no:randomly
 
 clean: down
 	rm -rf var/platform var/e2e
