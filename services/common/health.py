@@ -124,25 +124,28 @@ def queue_rows(settings) -> list[Row]:
     return rows
 
 
+def outbox_state(settings, service: str) -> tuple[int, "datetime | None"]:
+    """(pointers in the service's outbox, when the oldest was written) read from its store."""
+    from services.common.mongo import get_client
+    from services.common.outbox import POINTERS
+    pointers = get_client()[settings.database_name(service)][POINTERS]
+    backlog = pointers.count_documents({})
+    oldest = next(iter(pointers.find({}, {"created_at": 1}).sort("created_at", 1).limit(1)), None)
+    return backlog, (oldest or {}).get("created_at")
+
+
 def outbox_rows(settings) -> list[Row]:
     """Pointers not yet dropped in each service's outbox, and the age of the oldest one."""
     from datetime import datetime, timezone
-
-    from services.common.mongo import get_client
-    from services.common.outbox import POINTERS
     rows = []
     for service in SERVICES:
         try:
-            pointers = get_client()[settings.database_name(service)][POINTERS]
-            backlog = pointers.count_documents({})
-            oldest = next(iter(pointers.find({}, {"created_at": 1}).sort("created_at", 1)
-                               .limit(1)), None)
+            backlog, created = outbox_state(settings, service)
         except Exception as exc:
             rows.append(Row("outbox", service, "down", f"store: {type(exc).__name__}"))
             continue
         age = 0.0
-        if oldest is not None and oldest.get("created_at") is not None:
-            created = oldest["created_at"]
+        if backlog and created is not None:
             if created.tzinfo is None:
                 created = created.replace(tzinfo=timezone.utc)
             age = max(0.0, (datetime.now(timezone.utc) - created).total_seconds())
