@@ -90,10 +90,11 @@ marker_of() {  # marker_of <component>: a piece of its command line no other pro
 }
 
 adopt() {  # adopt <component>: a process of ours whose pid file was lost (a killed `up`) is kept
-  local marker f pid cmd
+  local marker f pid cmd args
   marker="$(marker_of "$1")"
   for f in /proc/[0-9]*/cmdline; do
-    cmd="$(tr '\0' ' ' <"$f" 2>/dev/null)" || continue
+    { mapfile -d '' -t args <"$f"; } 2>/dev/null || continue  # no fork per process
+    cmd="${args[*]}"
     [[ "$cmd" == *"$marker"* ]] || continue
     pid="${f#/proc/}"; pid="${pid%/cmdline}"
     echo "$pid" >"$STATE/run/$1.pid"

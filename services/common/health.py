@@ -114,7 +114,8 @@ def queue_rows(settings) -> list[Row]:
     except Exception as exc:  # the management API away: say so in the table
         return [Row("queue", "(all)", "down", f"management API: {type(exc).__name__}")]
     rows = []
-    for queue in sorted(stats, key=lambda q: q["name"]):
+    # the dead-letter queue last, below the queues it collects from
+    for queue in sorted(stats, key=lambda q: (q["name"] == topology.DEAD_LETTER_QUEUE, q["name"])):
         detail = f"ready {queue['ready']}, unacked {queue['unacked']}, consumers {queue['consumers']}"
         if queue["name"] == topology.DEAD_LETTER_QUEUE:
             rows.append(Row("dlq", queue["name"], "ok" if queue["ready"] == 0 else "messages",
