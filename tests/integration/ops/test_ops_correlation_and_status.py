@@ -56,6 +56,11 @@ def test_regionctl_logs_follows_a_request_through_gateway_service_and_hub_reacti
     assert {"gateway", "investments"} <= services
     assert any(l["service"] == "gateway" and l["message"].startswith("http ") for l in lines)
     assert any(l["service"] == "investments" and l["message"].startswith("rpc ") for l in lines)
+    # the outbox published the event, and the hub's reaction names that very event
+    published = {l["event_id"] for l in lines
+                 if l["service"] == "investments" and l["message"] == "published project_registered"}
+    reactions = {l["event_id"] for l in lines if l["message"].startswith("event record_event ok")}
+    assert published and published <= reactions
     assert [l["time"] for l in lines] == sorted(l["time"] for l in lines)
     assert {l["correlation_id"] for l in lines} == {correlation_id}
     assert all({"time", "level", "service", "replica", "event_id", "message"} <= set(l)
@@ -98,6 +103,15 @@ def test_the_request_leaves_red_business_and_outbox_metrics_with_bounded_labels(
     values = {value for s in series for key, value in s.items()
               if key not in ("__name__", "instance")}
     assert not [v for v in values if UUID.search(v) or project["id"] in v]
+
+
+def test_up_prints_where_the_console_and_prometheus_are(monitored):
+    platform, monitoring = monitored
+    printed = monitoring.up_output
+    assert f"console      {platform.base_url}/console" in printed
+    assert f"Prometheus   {monitoring.prometheus}" in printed
+    assert f"Alertmanager {monitoring.alertmanager}" in printed
+    assert platform.api(None).get("/console").status_code == 200
 
 
 def test_regionctl_status_shows_every_component_replica_queue_and_outbox(monitored):
