@@ -204,12 +204,15 @@ case "${1:-}" in
     code="$(health)"; say "/health: $code"; [[ "$code" == 200 ]] || rc=1; exit $rc ;;
   run)
     start_all
-    trap 'echo; stop_all; monitoring down; exit 0' INT TERM
+    tail_pid=""
+    # the log follower goes too (a TERM reaches this script only, not its children)
+    trap 'echo; [[ -z "$tail_pid" ]] || kill "$tail_pid" 2>/dev/null; stop_all; monitoring down; exit 0' INT TERM
     wait_healthy || { stop_all; exit 1; }
     start_monitoring || { stop_all; monitoring down; exit 1; }
     where
     say "platform running; Ctrl-C stops it"
     tail -n 0 -F "$STATE"/log/*.log &
-    wait $! ;;
+    tail_pid=$!
+    wait "$tail_pid" ;;
   *) echo "usage: $0 up|down|status|run" >&2; exit 2 ;;
 esac
