@@ -78,6 +78,16 @@ class Monitoring:
             return [json.loads(line) for line in f if line.strip()]
 
 
+def _drop_databases(prefix: str) -> None:
+    """The run's databases go with it: the store is shared with every other run."""
+    import pymongo
+    with pymongo.MongoClient(os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+                             serverSelectionTimeoutMS=5000) as client:
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                client.drop_database(name)
+
+
 @pytest.fixture(scope="package")
 def monitored():
     """(platform, monitoring): a platform of its own and the Prometheus watching it."""
@@ -132,6 +142,7 @@ def monitored():
     yield platform, monitoring
     stopped = platform.script("down", check=False)
     _management(f"vhosts/{quote(vhost, safe='')}", method="delete")
+    _drop_databases(f"ops_{run_id}_")
     # `down` stops the monitoring stack with the services
     assert "[monitoring] stopped" in stopped.stdout, stopped.stdout + stopped.stderr
     with pytest.raises(requests.RequestException):
