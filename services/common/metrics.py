@@ -183,12 +183,22 @@ class Metrics(DependencyProvider):
         while True:
             STORE_UP.labels(service).set(1 if _store_answers() else 0)
             BROKER_UP.labels(service).set(1 if _broker_answers(self.settings.amqp_uri) else 0)
+            self._probe_outbox(service)
             if self.gauges is not None:
                 try:
                     self.gauges(self.settings)
                 except Exception:
                     log.warning("gauges of %s not refreshed", service, exc_info=True)
             eventlet.sleep(self.settings.metrics_probe_seconds)
+
+    def _probe_outbox(self, service: str) -> None:
+        """The outbox gauges from the store itself: the relay sets them after each sweep only
+        once the process has written, so a service that has not written yet would show none."""
+        from services.common.health import outbox_state
+        try:
+            record_outbox(service, *outbox_state(self.settings, service))
+        except Exception:  # the store away: platform_store_up says so
+            log.debug("outbox gauges of %s not refreshed", service, exc_info=True)
 
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()
