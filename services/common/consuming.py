@@ -28,7 +28,8 @@ from nameko.amqp.publish import Publisher
 from nameko.messaging import Consumer, QueueConsumer
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
-from services.common import metrics, topology
+from services.common import instruments as metrics
+from services.common import topology
 from services.common.config import load_settings
 from services.common.errors import ServiceUnavailable, StaleVersion, ValidationFailed
 from services.common.events import EVENT_TYPES, parse_event

@@ -94,12 +94,12 @@ def replica_rows(platform_state: Path) -> list[Row]:
 
 
 def component_rows(settings) -> list[Row]:
-    from services.common.metrics import _broker_answers, _store_answers
+    from services.common.probes import broker_answers, store_answers
     prometheus = int(os.environ.get("PROMETHEUS_PORT") or 9090)
     alertmanager = int(os.environ.get("ALERTMANAGER_PORT") or 9093)
-    rows = [Row("component", "broker", "up" if _broker_answers(settings.amqp_uri) else "down",
+    rows = [Row("component", "broker", "up" if broker_answers(settings.amqp_uri) else "down",
                 _masked(settings.amqp_uri)),
-            Row("component", "store", "up" if _store_answers() else "down",
+            Row("component", "store", "up" if store_answers() else "down",
                 _masked(settings.mongo_uri))]
     for name, port in (("prometheus", prometheus), ("alertmanager", alertmanager)):
         url = f"http://127.0.0.1:{port}"
@@ -125,19 +125,11 @@ def queue_rows(settings) -> list[Row]:
     return rows
 
 
-def outbox_state(settings, service: str) -> tuple[int, "datetime | None"]:
-    """(pointers in the service's outbox, when the oldest was written) read from its store."""
-    from services.common.mongo import get_client
-    from services.common.outbox import POINTERS
-    pointers = get_client()[settings.database_name(service)][POINTERS]
-    backlog = pointers.count_documents({})
-    oldest = next(iter(pointers.find({}, {"created_at": 1}).sort("created_at", 1).limit(1)), None)
-    return backlog, (oldest or {}).get("created_at")
-
-
 def outbox_rows(settings) -> list[Row]:
     """Pointers not yet dropped in each service's outbox, and the age of the oldest one."""
     from datetime import datetime, timezone
+
+    from services.common.probes import outbox_state
     rows = []
     for service in SERVICES:
         try:
