@@ -1,30 +1,38 @@
 """Personnel service: civil servants and "region–centre–region" mobility (entrypoints only).
 
-Commands live in ``commands`` (multi-document protocol in ``repository_effects``), reads in
-``queries``, the periodic scan, inbound changes and the seed loader in ``jobs``.
+Every entrypoint delegates: commands to ``application.commands`` (the multi-document protocol in
+``repository.effects``), reads to ``application.queries``, the periodic scan, inbound changes and
+the seed loader to ``application.jobs``, the crash reconciler to ``application.reconciling``.
 """
-from services.common.startup import SecretsCheck
 import logging
 from datetime import date
 
-from services.common.rpc import rpc
 from nameko.timer import timer
 
+from services.common.config import load_settings
 from services.common.consuming import subscribe
 from services.common.errors import ValidationFailed
 from services.common.health import health_report
 from services.common.metrics import Metrics
 from services.common.mongo import Store
-from services.personnel import events  # noqa: F401  (registers the event schemas)
-from services.personnel import settings
-from services.personnel.commands import PersonnelCommands
-from services.personnel.jobs import PersonnelJobs
-from services.personnel.queries import PersonnelQueries
+from services.common.rpc import rpc
+from services.common.startup import SecretsCheck
+from services.personnel.application.commands import PersonnelCommands
+from services.personnel.application.jobs import PersonnelJobs
+from services.personnel.application.queries import PersonnelQueries
+from services.personnel.contract import events  # noqa: F401  (registers the event schemas)
 from services.personnel.repository import (OrganisationRepository, PositionRepository,
                                            RotationRepository, SeedBatchRepository,
                                            ServantRepository)
 
 log = logging.getLogger(__name__)
+
+# Read at import: nameko's @timer needs its interval when the class is defined.
+#  ROTATION_DUE_SCAN_SECONDS (3600): how often servants due for mandatory rotation are looked for;
+#  PERSONNEL_RECONCILE_SECONDS (30): how often effects left behind by a crash are re-applied.
+_RUNTIME = load_settings()
+ROTATION_DUE_SCAN_SECONDS = _RUNTIME.rotation_due_scan_seconds
+RECONCILE_SECONDS = _RUNTIME.personnel_reconcile_seconds
 
 
 def _day(value) -> date | None:
@@ -174,7 +182,7 @@ class PersonnelService:
     def scan_due_rotations(self, today=None):
         return self.jobs.scan_due_rotations(_day(today))
 
-    @timer(interval=settings.ROTATION_DUE_SCAN_SECONDS)
+    @timer(interval=ROTATION_DUE_SCAN_SECONDS)
     def scan_due_rotations_periodically(self):
         self.jobs.scan_due_rotations()
 
@@ -183,7 +191,7 @@ class PersonnelService:
     def reconcile(self):
         return self.commands.reconcile()
 
-    @timer(interval=settings.RECONCILE_SECONDS, eager=True)
+    @timer(interval=RECONCILE_SECONDS, eager=True)
     def reconcile_periodically(self):
         report = self.commands.reconcile()
         if report["batches"]:
