@@ -2,7 +2,7 @@
 
 Plain Python over the injected repositories (no nameko), so ``service.py`` stays entrypoints
 only. Single-document changes use the repositories' versioned writes; commands that change
-several documents follow ``repository_effects``: settle, read, decide, check, commit the owning
+several documents follow ``repository.effects``: settle, read, decide, check, commit the owning
 document with its events and pending effects, apply them, clear them.
 """
 import logging
@@ -17,6 +17,7 @@ from services.personnel import domain
 from services.personnel.application import views
 from services.personnel.domain.ministry import refuse_if_closed
 from services.personnel.repository.effects import PendingEffects
+from services.common.loading import load
 from services.personnel.contract.rpc import (CivilServantCreateSchema, CivilServantUpdateSchema,
                                         IncentiveSchema, MandatoryRotationExtensionSchema,
                                         OrganisationCreateSchema, PositionCreateSchema,
@@ -24,7 +25,7 @@ from services.personnel.contract.rpc import (CivilServantCreateSchema, CivilServ
                                         RotationCancelSchema, RotationCompleteSchema,
                                         RotationExtendSchema, RotationRejectSchema,
                                         RotationRequestSchema, RotationReturnSchema,
-                                        RotationStartSchema, load_or_fail)
+                                        RotationStartSchema)
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,13 @@ class PersonnelCommands:
 
     # -- organisations and posts ---------------------------------------------------------------
     def create_organisation(self, data: dict) -> dict:
-        data = load_or_fail(OrganisationCreateSchema(), data)
+        data = load(OrganisationCreateSchema, data)
         org, _ = domain.create_organisation(data, org_id=str(uuid.uuid4()), now=self.clock())
         org.update(status="active", closed_at=None)
         return views.organisation(self.organisations.save_new(org))
 
     def create_position(self, data: dict) -> dict:
-        data = load_or_fail(PositionCreateSchema(), data)
+        data = load(PositionCreateSchema, data)
         org = self.organisations.find(data["org_id"])
         if org is None:
             raise unknown("org_id", "organisation")
@@ -65,7 +66,7 @@ class PersonnelCommands:
 
     # -- civil servants ------------------------------------------------------------------------
     def register_civil_servant(self, data: dict) -> dict:
-        data = load_or_fail(CivilServantCreateSchema(), data)
+        data = load(CivilServantCreateSchema, data)
         position_id = data.pop("position_id")
         self.effects.settle_touching([self.positions.key(position_id)])
         post = self.positions.find(position_id)
@@ -99,7 +100,7 @@ class PersonnelCommands:
         return views.servant(servant, self.settings)
 
     def update_civil_servant(self, servant_id: str, changes: dict) -> dict:
-        changes = load_or_fail(CivilServantUpdateSchema(), changes)
+        changes = load(CivilServantUpdateSchema, changes)
         servant = self._settled_servant(servant_id)
         self.effects.settle_touching([self.servants.key(servant_id),
                                       self.positions.key(servant.get("position_id") or "")])
@@ -119,7 +120,7 @@ class PersonnelCommands:
         return views.servant(new, self.settings)
 
     def extend_mandatory_term(self, servant_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(MandatoryRotationExtensionSchema(), data)
+        data = load(MandatoryRotationExtensionSchema, data)
         self._settled_servant(servant_id)
         self.effects.settle_touching([self.servants.key(servant_id)])
         servant = self.servants.find(servant_id)
@@ -142,7 +143,7 @@ class PersonnelCommands:
 
     # -- rotations -----------------------------------------------------------------------------
     def request_rotation(self, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationRequestSchema(), data)
+        data = load(RotationRequestSchema, data)
         servant_id = data.pop("servant_id")
         servant = self._settled_servant(servant_id, field="servant_id")
         post_ids = [servant.get("position_id"), data["target_position_id"],
@@ -164,7 +165,7 @@ class PersonnelCommands:
         return self._commit(None, changed, facts, servant, posts, now)
 
     def approve_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationApproveSchema(), data)
+        data = load(RotationApproveSchema, data)
         rotation = self._settled_rotation(rotation_id)
         now = self.clock()
         changed, facts = domain.approve_rotation(rotation, side=data["side"], by=by, now=now,
@@ -172,11 +173,11 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, None, {}, now)
 
     def reject_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationRejectSchema(), data)
+        data = load(RotationRejectSchema, data)
         return self._closing(domain.reject_rotation, rotation_id, data["reason"], by)
 
     def cancel_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationCancelSchema(), data)
+        data = load(RotationCancelSchema, data)
         return self._closing(domain.cancel_rotation, rotation_id, data["reason"], by)
 
     def _closing(self, command, rotation_id: str, reason: str, by: str) -> dict:
@@ -187,7 +188,7 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, servant, posts, now)
 
     def start_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationStartSchema(), data)
+        data = load(RotationStartSchema, data)
         rotation, servant, posts = self._rotation_context(rotation_id)
         now = self.clock()
         changed, facts = domain.start_rotation(rotation, servant=servant, posts=posts,
@@ -196,7 +197,7 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, servant, posts, now)
 
     def extend_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationExtendSchema(), data)
+        data = load(RotationExtendSchema, data)
         rotation = self._settled_rotation(rotation_id)
         now = self.clock()
         changed, facts = domain.extend_rotation(rotation, new_end=data["new_end"],
@@ -205,7 +206,7 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, None, {}, now)
 
     def return_from_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationReturnSchema(), data)
+        data = load(RotationReturnSchema, data)
         rotation, servant, posts = self._rotation_context(rotation_id)
         now = self.clock()
         changed, facts = domain.return_from_rotation(rotation, posts=posts,
@@ -214,7 +215,7 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, servant, posts, now)
 
     def complete_rotation(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(RotationCompleteSchema(), data)
+        data = load(RotationCompleteSchema, data)
         chosen = data.get("return_position_id")
         rotation, servant, posts = self._rotation_context(rotation_id, extra_post_ids=(chosen,))
         if chosen and chosen not in posts:
@@ -226,7 +227,7 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, servant, posts, now)
 
     def record_incentive(self, rotation_id: str, data: dict, by: str) -> dict:
-        incentive = load_or_fail(IncentiveSchema(), data)
+        incentive = load(IncentiveSchema, data)
         rotation = self._settled_rotation(rotation_id)
         now = self.clock()
         changed, facts = domain.record_incentive(rotation, incentive, by=by, now=now,
@@ -234,7 +235,7 @@ class PersonnelCommands:
         return self._commit(rotation, changed, facts, None, {}, now)
 
     def reserve_return_post(self, rotation_id: str, data: dict, by: str) -> dict:
-        data = load_or_fail(ReserveReturnPostSchema(), data)
+        data = load(ReserveReturnPostSchema, data)
         chosen = data.get("position_id")
         rotation, servant, posts = self._rotation_context(rotation_id, extra_post_ids=(chosen,))
         if chosen and chosen not in posts:
@@ -247,7 +248,7 @@ class PersonnelCommands:
                                                     now=now, position_id=chosen, settings=self.settings)
         return self._commit(rotation, changed, facts, servant, posts, now)
 
-    # -- the multi-document protocol (see repository_effects) ---------------------------------
+    # -- the multi-document protocol (see repository.effects) ---------------------------------
     def _settled_rotation(self, rotation_id: str) -> dict:
         raw = self.effects.settle_owner(self.rotations, rotation_id)
         if raw is None:

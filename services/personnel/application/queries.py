@@ -8,9 +8,10 @@ from services.common.regions import is_region
 from services.common import clock as platform_clock
 from services.personnel import domain
 from services.personnel.application import views
+from services.common.loading import load
 from services.personnel.contract.rpc import (DueQuerySchema, OrganisationQuerySchema, PositionQuerySchema,
                                         RotationQuerySchema, ServantQuerySchema,
-                                        StatisticsQuerySchema, load_or_fail)
+                                        StatisticsQuerySchema)
 
 
 def _found(doc, what: str, key: str, value: str) -> dict:
@@ -57,27 +58,27 @@ class PersonnelQueries:
 
     # -- pages (page size capped by the schemas) ----------------------------------------------
     def organisations_page(self, query=None) -> dict:
-        q = load_or_fail(OrganisationQuerySchema(), query or {})
+        q = load(OrganisationQuerySchema, query or {})
         return views.page(*self.organisations.query(q), q, views.organisation)
 
     def positions_page(self, query=None) -> dict:
-        q = load_or_fail(PositionQuerySchema(), query or {})
+        q = load(PositionQuerySchema, query or {})
         return views.page(*self.positions.query(q), q, views.position)
 
     def servants_page(self, query=None, regions=None) -> dict:
-        q = load_or_fail(ServantQuerySchema(), query or {})
+        q = load(ServantQuerySchema, query or {})
         items, total = self.servants.query(q, _regions(regions))
         return views.page(items, total, q, lambda s: views.servant(s, self.settings))
 
     def rotations_page(self, query=None, regions=None) -> dict:
-        q = load_or_fail(RotationQuerySchema(), query or {})
+        q = load(RotationQuerySchema, query or {})
         return views.page(*self.rotations.query(q, _regions(regions)), q, views.rotation)
 
     # -- mandatory rotation and mobility -------------------------------------------------------
     def due_page(self, query=None, regions=None) -> dict:
         """Who is due for mandatory rotation on ``today`` (the terms rules decide, exemptions
         included), most overdue first."""
-        q = load_or_fail(DueQuerySchema(), query or {})
+        q = load(DueQuerySchema, query or {})
         today = q.get("today") or self.today()
         scope = _regions(regions)
         if q.get("region"):
@@ -91,7 +92,7 @@ class PersonnelQueries:
     def statistics(self, query=None, regions=None) -> dict:
         """Mobility figures per region (flows out to / in from the centre, completed cycles,
         average duration, due now) and national totals; narrowed to ``regions`` if given."""
-        q = load_or_fail(StatisticsQuerySchema(), query or {})
+        q = load(StatisticsQuerySchema, query or {})
         today = q.get("today") or self.today()
         figures = domain.mobility_statistics(
             self.rotations.statistics_rows(),

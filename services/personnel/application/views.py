@@ -4,7 +4,7 @@ The IIN goes out in full: the gateway's ``policy.redact`` is the one place that 
 roles ``FIELD_RULES`` names, in the one style of the platform.
 """
 from services.personnel.domain.settings import DEFAULT_SETTINGS
-from services.personnel.contract.rpc import (CivilServantSchema, DueRotationSchema, MobilityFiguresSchema,
+from services.personnel.contract.outputs import (CivilServantSchema, DueRotationSchema, MobilityFiguresSchema,
                                         OrganisationSchema, PositionSchema, RotationSchema)
 from services.personnel.domain.terms import rotation_due_date
 

@@ -9,10 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.events import event_schema
 from services.common.regions import REGION_CODES
-from services.personnel.domain.categories import ORG_KINDS
-from services.personnel.domain.ministry import ORGANISATION_CHANGES
-from services.personnel.domain.settings import DIRECTIONS
-from services.personnel.domain.rotation_states import ROTATION_STATUSES
+from services.personnel.contract.lists import DIRECTIONS, ORG_KINDS, ORGANISATION_CHANGES, ROTATION_STATUSES
 
 SOURCE = "personnel"
 

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
-CORPS = ("A", "B")
-ORG_KINDS = ("central", "regional", "district")
+from services.personnel.contract.lists import CORPS, ORG_KINDS  # noqa: F401  (re-exported)
 
 # Where each series comes from and how far it was checked (confirmed / secondary / unverified).
 REGISTER_SOURCE = MappingProxyType({

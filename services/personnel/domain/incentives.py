@@ -3,28 +3,20 @@
 ``amount_kzt`` is paid each month for ``period_months`` months; a one-off payment (a relocation
 allowance, typically) has ``period_months`` = 1.
 """
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
+from services.common.money import AmountError, parse_amount
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 
 KZT = Decimal("0.01")
 
 
-def parse_amount_kzt(value) -> Decimal | None:
-    """A positive KZT amount with at most 2 decimals, or None if not one. Floats are refused:
-    money never passes through binary floating point."""
-    if isinstance(value, bool) or isinstance(value, float):
-        return None
+def _amount(value) -> Decimal | None:
     try:
-        amount = Decimal(value) if isinstance(value, (int, str)) else value
-    except InvalidOperation:
+        return parse_amount(value)
+    except AmountError:
         return None
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        return None
-    if amount != amount.quantize(KZT):
-        return None
-    return amount.quantize(KZT)
 
 
 def validate_incentive(data: dict, settings: PersonnelSettings = DEFAULT_SETTINGS) -> dict:
@@ -36,7 +28,7 @@ def validate_incentive(data: dict, settings: PersonnelSettings = DEFAULT_SETTING
     kind = data.get("kind")
     require(kind in settings.incentive_kinds, "kind", f"must be one of {list(settings.incentive_kinds)}",
             problems)
-    amount = parse_amount_kzt(data.get("amount_kzt"))
+    amount = _amount(data.get("amount_kzt"))
     require(amount is not None, "amount_kzt", "must be a decimal amount with at most 2 decimals",
             problems)
     if amount is not None:

@@ -10,10 +10,10 @@ otherwise is refused rather than silently applied.
 from datetime import datetime
 
 from services.common.errors import RuleViolation
+from services.personnel.contract.lists import ORGANISATION_CHANGES
 from services.personnel.domain.documents import require_aware, revised
 from services.personnel.domain.organisations import create_organisation
 
-ORGANISATION_CHANGES = ("created", "renamed", "closed")
 ORGANISATION_STATUSES = ("active", "closed")
 
 

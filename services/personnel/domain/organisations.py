@@ -16,11 +16,10 @@ from datetime import datetime
 
 from services.common.errors import RuleViolation, raise_if_problems, require
 from services.common.regions import is_region
-from services.personnel.domain.categories import CORPS, ORG_KINDS
+from services.personnel.contract.lists import CORPS, ORG_KINDS, POSITION_STATUSES
 from services.personnel.domain.documents import new_document, require_aware, revised
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 
-POSITION_STATUSES = ("vacant", "occupied", "reserved", "being_vacated")
 MAX_NAME_LENGTH = 300
 
 

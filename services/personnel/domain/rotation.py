@@ -10,6 +10,7 @@ carries the IIN.
 from datetime import date, datetime
 
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
+from services.personnel.contract.lists import APPROVAL_SIDES
 from services.personnel.domain.dates import add_months
 from services.personnel.domain.documents import Changed, Event, loaded, new_document, require_aware, revised
 from services.personnel.domain.eligibility import eligibility_failures, raise_first
@@ -20,7 +21,6 @@ from services.personnel.domain.settings import DEFAULT_SETTINGS, DIRECTIONS, Per
 from services.personnel.domain.return_posts import pick_return_post, return_post_problem, return_post_record
 from services.personnel.domain.rotation_states import next_status, record
 
-APPROVAL_SIDES = ("sending", "receiving")
 CAREER_CREDIT_KIND = "rotation_cycle"
 
 

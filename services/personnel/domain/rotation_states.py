@@ -16,9 +16,8 @@ the second moves it to ``approved``. ``extend`` and the bookkeeping actions keep
 from datetime import datetime
 
 from services.common.errors import RuleViolation
+from services.personnel.contract.lists import ROTATION_STATUSES
 
-ROTATION_STATUSES = ("requested", "partially_approved", "approved", "started", "returning",
-                     "completed", "rejected", "cancelled")
 TERMINAL_STATUSES = ("completed", "rejected", "cancelled")
 OPEN_STATUSES = tuple(s for s in ROTATION_STATUSES if s not in TERMINAL_STATUSES)
 PRE_START_STATUSES = ("requested", "partially_approved", "approved")

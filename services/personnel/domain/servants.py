@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
 from services.common.regions import is_region
+from services.personnel.contract.lists import SERVANT_STATUSES
 from services.personnel.domain.dates import add_years
 from services.personnel.domain.documents import Changed, Event, new_document, require_aware, revised
 from services.personnel.domain.iin import validate_iin
 from services.personnel.domain.organisations import MAX_NAME_LENGTH, occupy, vacate
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 
-SERVANT_STATUSES = ("active", "seconded", "on_leave", "retired", "dismissed")
 # Status changes an update may make; ``seconded`` is entered and left only through a rotation.
 STATUS_UPDATES = {
     "active": ("on_leave", "retired", "dismissed"),

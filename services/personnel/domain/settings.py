@@ -1,33 +1,33 @@
-"""Tunables of the personnel rules, in one dataclass passed to every rule that needs one.
+"""Tunables of the personnel rules (``PersonnelSettings``), one frozen dataclass passed to every
+rule that needs one; ``DEFAULT_SETTINGS`` holds the values the platform runs with.
 
 Values marked *assumed* in the domain notes (secondment length, return guarantee, career credit,
 incentives) and the statutory numbers (4/6/8-year rotation terms, retirement ages) alike live here,
-so a change of decree is a configuration change.
+so a change of decree is a change of settings. (How often the service scans and reconciles is
+read from the environment next to its timers, in ``service.py``.)
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
+from services.personnel.contract.lists import DIRECTIONS, INCENTIVE_KINDS, MAX_INCENTIVE_PERIOD_MONTHS
 from services.personnel.domain.categories import CategoryRegister, default_category_register
-
-DIRECTIONS = ("region_to_centre", "centre_to_region", "region_to_region")
-INCENTIVE_KINDS = ("housing_compensation", "relocation_allowance", "other")
 
 
 @dataclass(frozen=True)
 class PersonnelSettings:
     categories: CategoryRegister = field(default_factory=default_category_register)
     # eligibility
-    min_months_in_post: int = 12
+    min_months_in_post: int = 12  # assumed: a year in the current post before a rotation
     retirement_age_years: Mapping[str, int] = field(
         default_factory=lambda: MappingProxyType({"male": 63, "female": 61}))
     retirement_exemption_years: int = 2  # no rotation within this many years of retirement age
     max_category_steps_up: int = 1  # target post at most this many ladder steps above own category
-    max_category_steps_down: int = 1
-    allow_corps_change: bool = False
+    max_category_steps_down: int = 1  # assumed symmetric with steps up
+    allow_corps_change: bool = False  # assumed: corps A and B do not exchange staff by rotation
     # registration
-    min_service_age_years: int = 18
+    min_service_age_years: int = 18  # assumed: the age of majority
     # secondment / posting terms (assumed 1-3 years)
     min_term_months: int = 12
     max_term_months: int = 36
@@ -40,9 +40,9 @@ class PersonnelSettings:
     career_credit_for: frozenset[str] = frozenset({"region_to_centre"})
     # incentives recorded per rotation (assumed)
     incentive_kinds: tuple[str, ...] = INCENTIVE_KINDS
-    max_incentive_period_months: int = 36
-    max_incentive_amount_kzt: Decimal = Decimal("100000000.00")
-    # all incentives of one rotation together, amount x period (PERSONNEL_MAX_INCENTIVES_TOTAL_KZT)
+    max_incentive_period_months: int = MAX_INCENTIVE_PERIOD_MONTHS  # assumed: the longest posting term
+    max_incentive_amount_kzt: Decimal = Decimal("100000000.00")  # assumed: a typo guard per month
+    # all incentives of one rotation together, amount x period (assumed budget ceiling)
     max_incentives_total_kzt: Decimal = Decimal("60000000.00")
 
     def __post_init__(self):

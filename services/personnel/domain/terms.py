@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.common.errors import RuleViolation, ValidationFailed
+from services.personnel.contract.lists import AGENCY, EXTENSION_AUTHORITIES, HEAD_OF_BODY
 from services.personnel.domain.dates import add_years, whole_years_between
 from services.personnel.domain.documents import Event, require_aware, revised
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 
-HEAD_OF_BODY = "head_of_body"
-AGENCY = "agency"
-EXTENSION_AUTHORITIES = (HEAD_OF_BODY, AGENCY)
 
 
 def retirement_date(servant: dict, settings: PersonnelSettings = DEFAULT_SETTINGS) -> date:

@@ -1,4 +1,4 @@
-"""Personnel documents in the store. With ``repository_effects`` the only modules of the service
+"""Personnel documents in the store. With ``repository.effects`` the only modules of the service
 that touch pymongo.
 
 One repository per aggregate collection (organisations, positions, servants, rotations), each
@@ -8,7 +8,7 @@ injected with its own ``Store``. Besides what the domain keeps, the stored docum
   ``post_holder_key`` (one servant per post) and ``open_key`` (one open rotation per servant);
 - ``rotation_due_date`` on servants, computed from the terms rules at every write so "who is
   due" is an indexed range query (recomputed on the next write if the settings changes);
-- the pending-effects fields of ``repository_effects`` (``pending_*``, ``applied_effects``),
+- the pending-effects fields of ``repository.effects`` (``pending_*``, ``applied_effects``),
   which ``from_store`` strips, so domain rules never see them and a versioned write of a domain
   document leaves them as they are; ``effect_conflicts`` is shown (someone has to settle it).
 """
