@@ -21,7 +21,7 @@ from services.common import remote_errors  # noqa: F401  (errors cross RPC as th
 from services.common.config import load_settings
 from services.common.errors import Conflict
 from services.common import clock
-from services.personnel.application.seed import generate_seed
+from services.personnel.application.demo_data import generate_seed
 from services.personnel.application.transfer import to_wire
 
 DEFAULTS = {"seed": 2025, "servants": 2500, "rotations": 360, "today": None, "batch_size": 200,

@@ -1,8 +1,9 @@
 """Personnel service: civil servants and "region–centre–region" mobility (entrypoints only).
 
 Every entrypoint delegates: commands to ``application.commands`` (the multi-document protocol in
-``repository.effects``), reads to ``application.queries``, the periodic scan, inbound changes and
-the seed loader to ``application.jobs``, the crash reconciler to ``application.reconciling``.
+``repository.effects``), reads to ``application.queries``, the periodic scan and inbound changes
+to ``application.jobs``, the demo seed to ``application.seeding``, the crash reconciler to
+``application.reconciling``.
 """
 import logging
 from datetime import date
@@ -20,10 +21,13 @@ from services.common.startup import SecretsCheck
 from services.personnel.application.commands import PersonnelCommands
 from services.personnel.application.jobs import PersonnelJobs
 from services.personnel.application.queries import PersonnelQueries
+from services.personnel.application.reconciling import reconcile
+from services.personnel.application.seeding import PersonnelSeeding
 from services.personnel.contract import events  # noqa: F401  (registers the event schemas)
 from services.personnel.repository import (OrganisationRepository, PositionRepository,
                                            RotationRepository, SeedBatchRepository,
                                            ServantRepository)
+from services.personnel.repository.effects import PendingEffects
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +72,15 @@ class PersonnelService:
 
     @property
     def jobs(self) -> PersonnelJobs:
-        return PersonnelJobs(**self._repos(), seed_batches=self.seed_batches)
+        return PersonnelJobs(**self._repos())
+
+    @property
+    def seeding(self) -> PersonnelSeeding:
+        return PersonnelSeeding(**self._repos(), seed_batches=self.seed_batches)
+
+    @property
+    def effects(self) -> PendingEffects:
+        return PendingEffects(self.positions, self.servants, self.rotations)
 
     @rpc
     def health(self):
@@ -189,11 +201,11 @@ class PersonnelService:
     # -- multi-document effects left behind by a crash ----------------------------------------
     @rpc
     def reconcile(self):
-        return self.commands.reconcile()
+        return reconcile(self.effects)
 
     @timer(interval=RECONCILE_SECONDS, eager=True)
     def reconcile_periodically(self):
-        report = self.commands.reconcile()
+        report = reconcile(self.effects)
         if report["batches"]:
             log.warning("reconciler applied pending effects: %s", report)
 
@@ -207,12 +219,12 @@ class PersonnelService:
     # -- demo seed (regionctl seed) -------------------------------------------------------------
     @rpc
     def seed_info(self):
-        return self.jobs.seed_info()
+        return self.seeding.seed_info()
 
     @rpc
     def begin_seed(self, meta):
-        return self.jobs.begin_seed(meta)
+        return self.seeding.begin_seed(meta)
 
     @rpc
     def load_seed(self, batch):
-        return self.jobs.load_seed(batch)
+        return self.seeding.load_seed(batch)

@@ -5,10 +5,7 @@ only. Single-document changes use the repositories' versioned writes; commands t
 several documents follow ``repository.effects``: settle, read, decide, check, commit the owning
 document with its events and pending effects, apply them, clear them.
 """
-import logging
 import uuid
-
-from pymongo.errors import PyMongoError
 
 from services.common.errors import (Conflict, DuplicateKey, NotFound, PlatformError,
                                     RuleViolation, ValidationFailed)
@@ -26,8 +23,6 @@ from services.personnel.contract.rpc import (CivilServantCreateSchema, CivilServ
                                         RotationExtendSchema, RotationRejectSchema,
                                         RotationRequestSchema, RotationReturnSchema,
                                         RotationStartSchema)
-
-log = logging.getLogger(__name__)
 
 
 def facts_with_region(facts) -> list[tuple]:
@@ -312,11 +307,5 @@ class PersonnelCommands:
     def _apply(self, owner, owner_id: str, batch: dict) -> None:
         if not batch["pending_batch"]:
             return
-        try:
-            self.effects.apply(owner, {"_id": owner_id, **batch})
-        except PyMongoError:  # the commit stands; the reconciler finishes the effects
-            log.warning("effects of %s deferred to the reconciler", batch["pending_batch"],
-                        exc_info=True)
-
-    def reconcile(self) -> dict:
-        return self.effects.reconcile()
+        # a store error leaves the commit standing; the reconciler finishes the effects
+        self.effects.try_apply(owner, {"_id": owner_id, **batch})

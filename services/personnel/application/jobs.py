@@ -1,37 +1,26 @@
-"""Work the personnel service does besides answering people: the periodic "rotation due" scan,
-organisation changes from the civil service agency, and loading the demo seed.
+"""Work the personnel service does besides answering people: the periodic "rotation due" scan and
+organisation changes from the civil service agency (loading the demo seed is ``seeding``).
 
-Each is idempotent: the scan publishes ``rotation_due`` once per case (the case key is kept on the
-servant in the same write as the event), an agency change applied twice changes nothing, and a
-seed loaded twice adds nothing.
+Both are idempotent: the scan publishes ``rotation_due`` once per case (the case key is kept on the
+servant in the same write as the event), and an agency change applied twice changes nothing.
 """
-import hashlib
 import logging
 from datetime import date
 
-from services.common.errors import Conflict, DuplicateKey, StaleVersion, ValidationFailed
+from services.common.errors import StaleVersion
 from services.common import clock as platform_clock
 from services.personnel import domain
 from services.personnel.application.commands import facts_with_region
 from services.personnel.domain.ministry import apply_organisation_change
 from services.personnel.repository.effects import PendingEffects
-from services.personnel.application.transfer import from_wire
 
 log = logging.getLogger(__name__)
 
-SEED_KINDS = ("organisations", "positions", "servants", "rotations")
-MAX_SEED_BATCH = 1000
-# small carriers: the relay rewrites a carrier once per published event, and FerretDB rewrites the
-# whole document each time
-EVENTS_PER_CARRIER = 25
-
-
 class PersonnelJobs:
-    def __init__(self, *, organisations, positions, servants, rotations, seed_batches=None,
+    def __init__(self, *, organisations, positions, servants, rotations,
                  clock=platform_clock.now_utc, settings: domain.PersonnelSettings = domain.DEFAULT_SETTINGS):
         self.repos = {"organisations": organisations, "positions": positions,
                       "servants": servants, "rotations": rotations}
-        self.seed_batches = seed_batches
         self.organisations, self.servants = organisations, servants
         self.clock, self.settings = clock, settings
 
@@ -78,47 +67,3 @@ class PersonnelJobs:
             return "created"
         self.organisations.save_versioned(new, current["version"])
         return payload["change"]
-
-    # -- the demo seed -------------------------------------------------------------------------
-    def seed_info(self) -> dict | None:
-        return self.organisations.seed_run()
-
-    def begin_seed(self, meta: dict) -> dict:
-        """Record the seed's parameters once; a different seed over existing data is refused."""
-        wanted = {k: meta.get(k) for k in ("seed", "servants", "rotations", "today")}
-        recorded = self.organisations.record_seed_run(wanted)
-        if recorded != wanted:
-            raise Conflict("the store holds a seed generated with other parameters",
-                           {"recorded": recorded, "requested": wanted})
-        return recorded
-
-    def load_seed(self, batch: dict) -> dict:
-        """Store one batch of seed documents of one kind through its repository, and the events
-        the seed's commands produced for them through the batch's carrier (``seed_batches``).
-        Loading a batch again stores only what is missing and publishes nothing twice."""
-        kind = batch.get("kind")
-        if kind not in SEED_KINDS:
-            raise ValidationFailed("unknown seed kind", {"kind": [f"one of {list(SEED_KINDS)}"]})
-        documents = batch.get("documents")
-        if not isinstance(documents, list) or not documents or len(documents) > MAX_SEED_BATCH:
-            raise ValidationFailed("invalid seed batch",
-                                   {"documents": [f"a list of 1 to {MAX_SEED_BATCH} documents"]})
-        repo = self.repos[kind]
-        documents = from_wire(documents)
-        ids = [doc.get(repo.id_field) for doc in documents]
-        if not all(isinstance(i, str) and i for i in ids):
-            raise ValidationFailed("seed document without id", {repo.id_field: ["required"]})
-        events = from_wire(batch.get("events") or {})
-        facts = [(t, p) for doc_id in ids for t, p in events.get(doc_id, [])]
-        report = {"kind": kind, "stored": 0, "existing": 0, "events": 0}
-        batch_id = f"{kind}:" + hashlib.sha256(",".join(ids).encode()).hexdigest()[:24]
-        for part, start in enumerate(range(0, len(facts), EVENTS_PER_CARRIER)):
-            some = facts[start:start + EVENTS_PER_CARRIER]
-            try:
-                self.seed_batches.save_new({"batch_id": f"{batch_id}:{part}", "kind": kind},
-                                           facts_with_region(some))
-                report["events"] += len(some)
-            except DuplicateKey:
-                pass  # these events went out when the batch was first loaded
-        report["stored"], report["existing"] = repo.insert_missing(documents)
-        return report

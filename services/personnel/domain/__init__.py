@@ -1,9 +1,9 @@
 """Rules of the personnel service ("region–centre–region" mobility of civil servants).
 
-Pure Python: no nameko, pymongo or clock. This module is the one entry the service layer imports;
+Pure Python: no nameko, pymongo or clock. This package is the one entry the application imports;
 the rules live in small modules by concern and are re-exported here:
 
-* ``iin`` – IIN validation, generation and masking;
+* ``iin`` – IIN validity and generation (the format is published in ``contract.iin``);
 * ``categories`` / ``settings`` – the category register and every tunable (``PersonnelSettings``);
 * ``organisations`` – bodies and posts, post status changes;
 * ``servants`` – civil servant registration and updates;
@@ -11,9 +11,14 @@ the rules live in small modules by concern and are re-exported here:
 * ``eligibility`` – who may rotate where, each rule named;
 * ``rotation_states`` / ``rotation`` / ``return_posts`` – the rotation aggregate;
 * ``incentives`` – housing compensation, relocation allowance, other;
-* ``statistics`` – mobility figures per region.
+* ``statistics`` – mobility figures per region;
+* ``ministry`` – organisation changes announced by the civil service agency;
+* ``documents`` / ``dates`` – versioned documents and calendar arithmetic the rules share.
 
-Contract with the service layer: commands take documents (plain dicts as stored), ``now`` (an
+The closed lists the rules share with callers (statuses, directions, kinds) come from
+``contract.lists``.
+
+Contract with the application: commands take documents (plain dicts as stored), ``now`` (an
 aware datetime, stamped on history entries) and business dates as parameters, and return
 ``(new_state, [(event_type, payload), ...])``. ``new_state`` is the new document for single-document
 commands and a ``Changed`` (rotation / servant / positions) for the rest; each changed document has

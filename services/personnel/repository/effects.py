@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 EFFECT_CONFLICTS = Counter("personnel_effect_conflicts_total",
                            "Pending effects that met a concurrent change of the same field",
                            ["collection"])
-EFFECTS_REAPPLIED = Counter("personnel_effects_reconciled_total",
-                            "Pending effect batches applied by the reconciler", ["owner"])
 
 REGISTRY = "pending_batches"
 # not part of what an effect changes: set by every write, or bookkeeping of this module
@@ -76,11 +74,6 @@ STUCK_AFTER = timedelta(minutes=10)
 APPLY_ORDER = ("servants", "positions")
 
 APPLIED, MERGED, CONFLICT, RETRY = "applied", "merged", "conflict", "retry"
-
-# The owners themselves are scanned for pending batches (in case an announcement was lost) at the
-# reconciler's first run in a process and then every BACKSTOP_EVERY: a full scan, so rarely.
-BACKSTOP_EVERY = timedelta(minutes=15)
-_recovered: dict[str, datetime] = {}  # database name -> when this process last scanned its owners
 
 
 def _unique_violation(exc: Exception) -> bool:
@@ -307,39 +300,37 @@ class PendingEffects:
                 {k: current.get(k) for k in effect["set"]},
                 "found_version": None if current is None else current.get("version")}
 
-    # -- the reconciler ------------------------------------------------------------------------
-    def reconcile(self, *, limit: int = 500) -> dict:
-        """Apply every announced batch whose owner committed it; drop announcements never
-        committed. Now and then (see ``BACKSTOP_EVERY``) also recover batches whose announcement
-        was lost."""
-        report = {"batches": 0, "applied": 0, "conflicts": 0, "deferred": 0, "dropped": 0}
-        last = _recovered.get(self.db.name)
-        if last is None or clock.now_utc() - last > BACKSTOP_EVERY:
-            self._recover_unannounced()
-            _recovered[self.db.name] = clock.now_utc()
-        for entry in list(self.registry.find({}).sort("created_at", 1).limit(limit)):
-            owner = self.owners.get(entry.get("owner"))
-            raw = owner.raw(entry["owner_id"]) if owner is not None else None
-            if raw is None or raw.get("pending_batch") != entry["_id"]:
-                if self._never_committed(entry):
-                    self.registry.delete_one({"_id": entry["_id"]})
-                    report["dropped"] += 1
-                continue
-            try:
-                outcomes = self.apply(owner, raw)
-            except PyMongoError:
-                log.warning("reconciling %s deferred", entry["_id"], exc_info=True)
-                report["deferred"] += 1
-                continue
-            report["batches"] += 1
-            EFFECTS_REAPPLIED.labels(owner.collection_name).inc()
-            values = list(outcomes.values())
-            report["applied"] += sum(v in (APPLIED, MERGED) for v in values)
-            report["conflicts"] += values.count(CONFLICT)
-            report["deferred"] += RETRY in values
-        return report
+    def try_apply(self, owner, raw: dict) -> dict | None:
+        """``apply``, or None when the store failed (logged): the batch stays pending, and the
+        reconciler or the next command on its documents finishes it."""
+        try:
+            return self.apply(owner, raw)
+        except PyMongoError:
+            log.warning("effects of %s deferred", raw.get("pending_batch"), exc_info=True)
+            return None
 
-    def _recover_unannounced(self) -> None:
+    # -- what the reconciler (application.reconciling) reads and drops ------------------------
+    def announcements(self, limit: int) -> list[dict]:
+        """The oldest ``limit`` announced batches."""
+        return list(self.registry.find({}).sort("created_at", 1).limit(limit))
+
+    def committed_owner(self, entry: dict):
+        """``(owner repository, owner's stored document)`` if the owner committed the announced
+        batch, else ``(owner, None)``."""
+        owner = self.owners.get(entry.get("owner"))
+        raw = owner.raw(entry["owner_id"]) if owner is not None else None
+        if raw is None or raw.get("pending_batch") != entry["_id"]:
+            return owner, None
+        return owner, raw
+
+    def drop_if_never_committed(self, entry: dict) -> bool:
+        if not self._never_committed(entry):
+            return False
+        self.registry.delete_one({"_id": entry["_id"]})
+        return True
+
+    def recover_unannounced(self) -> None:
+        """Announce again every batch pending on an owner whose announcement was lost."""
         for name, owner in self.owners.items():
             for raw in owner.collection.find({"pending_batch": {"$ne": None}},
                                              {"_id": 1, "pending_batch": 1, "pending_keys": 1,

@@ -184,7 +184,7 @@ def test_crashed_registration_is_finished_by_a_new_instance_at_start(
 
 
 def test_announcements_never_committed_are_dropped_and_lost_ones_recovered(personnel, world):
-    from services.personnel.repository import effects as repository_effects
+    from services.personnel.application import reconciling
     own = world.post(world.kz35, "D-3")
     target = world.post(world.mne, "C-4")
     servant = world.servant(own)
@@ -202,7 +202,7 @@ def test_announcements_never_committed_are_dropped_and_lost_ones_recovered(perso
     # a command committed, died before its effects, and its announcement was lost too
     rotation = _crashing(personnel).request_rotation(_request_body(servant, target, own), "hr-kz35-clerk")
     personnel.db.pending_batches.delete_many({"owner_id": rotation["rotation_id"]})
-    repository_effects._recovered.pop(personnel.db.name, None)  # as in a freshly started process
+    reconciling._recovered.pop(personnel.db.name, None)  # as in a freshly started process
     report = personnel.rpc.reconcile()
     assert (report["batches"], report["applied"]) == (1, 2)
     assert personnel.db.pending_batches.count_documents({}) == 0

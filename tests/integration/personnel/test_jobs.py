@@ -11,7 +11,7 @@ from tests.integration.personnel.harness import TODAY, personnel, world  # noqa:
 from services.common import deadletters
 from services.common.errors import RuleViolation
 from services.personnel import cli
-from services.personnel.application.seed import generate_seed
+from services.personnel.application.demo_data import generate_seed
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
