@@ -18,10 +18,10 @@ from services.personnel.domain.iin import first_valid_iin
 from services.personnel.domain.organisations import create_organisation, create_position
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.return_posts import pick_return_post
-from services.personnel.domain.rotation import (approve_rotation, cancel_rotation, complete_rotation,
-                                         direction_between, extend_rotation, reject_rotation,
-                                         request_rotation, reserve_return_post, return_from_rotation,
-                                         start_rotation)
+from services.personnel.domain.rotation import (approve_rotation, cancel_rotation, direction_between,
+                                                reject_rotation, request_rotation, reserve_return_post)
+from services.personnel.domain.rotation_underway import (complete_rotation, extend_rotation,
+                                                         return_from_rotation, start_rotation)
 from services.personnel.domain.servants import register_civil_servant
 from services.personnel.domain.terms import AGENCY, HEAD_OF_BODY, extend_mandatory_rotation, rotation_due_date
 

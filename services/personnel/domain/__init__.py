@@ -9,7 +9,8 @@ the rules live in small modules by concern and are re-exported here:
 * ``servants`` – civil servant registration and updates;
 * ``terms`` – mandatory rotation after 4 years, extensions to 6 / 8, who is due;
 * ``eligibility`` – who may rotate where, each rule named;
-* ``rotation_states`` / ``rotation`` / ``return_posts`` – the rotation aggregate;
+* ``rotation_states`` / ``rotation`` / ``rotation_underway`` / ``return_posts`` – the rotation
+  aggregate (commands before its start, and from its start on);
 * ``incentives`` – housing compensation, relocation allowance, other;
 * ``statistics`` – mobility figures per region;
 * ``ministry`` – organisation changes announced by the civil service agency;
@@ -38,10 +39,11 @@ from services.personnel.domain.organisations import (POSITION_STATUSES, announce
 from services.personnel.domain.settings import DEFAULT_SETTINGS, DIRECTIONS, INCENTIVE_KINDS, PersonnelSettings
 from services.personnel.domain.return_posts import on_home_side, pick_return_post, return_post_problem
 from services.personnel.domain.rotation import (APPROVAL_SIDES, approve_rotation, cancel_rotation,
-                                         complete_rotation, direction_between, extend_rotation,
-                                         positions_to_load, record_incentive, reject_rotation,
-                                         request_rotation, reserve_return_post, return_from_rotation,
-                                         rotation_fact, start_rotation)
+                                                direction_between, positions_to_load, reject_rotation,
+                                                request_rotation, reserve_return_post, rotation_fact)
+from services.personnel.domain.rotation_underway import (complete_rotation, extend_rotation,
+                                                         record_incentive, return_from_rotation,
+                                                         start_rotation)
 from services.personnel.domain.rotation_states import (OPEN_STATUSES, ROTATION_STATUSES, TERMINAL_STATUSES,
                                                 TRANSITIONS, allowed_actions, is_open, next_status)
 from services.personnel.domain.servants import (SERVANT_STATUSES, register_civil_servant,

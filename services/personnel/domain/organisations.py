@@ -16,7 +16,7 @@ from datetime import datetime
 
 from services.common.errors import RuleViolation, raise_if_problems, require
 from services.common.regions import is_region
-from services.personnel.contract.lists import CORPS, ORG_KINDS, POSITION_STATUSES
+from services.personnel.contract.lists import CORPS, ORG_KINDS, POSITION_STATUSES  # noqa: F401
 from services.personnel.domain.documents import new_document, require_aware, revised
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 

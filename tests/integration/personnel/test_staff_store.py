@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
 from services.common.errors import DuplicateKey, NotFound, RuleViolation, ValidationFailed
 from services.personnel import domain
+from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

@@ -1,13 +1,12 @@
 """Business-flow abuse (issue #12 §4): the requester may not approve, incentives only before any
 approval and within a configurable total per rotation."""
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from services.common.errors import RuleViolation, ValidationFailed
 from services.personnel import domain as d
-from tests.unit.personnel.world import RECEIVING, REQUESTER, TODAY, World, at
+from tests.unit.personnel.world import RECEIVING, REQUESTER, World, at
 
 
 def incentive(amount="150000", months=12, kind="housing_compensation"):

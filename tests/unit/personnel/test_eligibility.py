@@ -5,10 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.unit.personnel.world import TODAY, World
 from services.common.errors import RuleViolation
 from services.personnel import domain as d
 from services.personnel.domain.dates import add_months, add_years
+from tests.unit.personnel.world import TODAY, World
 
 
 def servant(**overrides) -> dict:

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from tests.unit.personnel.world import RECEIVING, World
 from services.common.errors import RuleViolation, ValidationFailed
 from services.personnel import domain as d
+from tests.unit.personnel.world import RECEIVING, World
 
 
 def rule_of(excinfo) -> str:

@@ -2,9 +2,9 @@
 real commands (a refused command names the actions that are allowed)."""
 import pytest
 
-from tests.unit.personnel.world import at
 from services.common.errors import RuleViolation
 from services.personnel import domain as d
+from tests.unit.personnel.world import at
 
 # Written out independently of the implementation.
 EXPECTED = {

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from tests.unit.personnel.world import World
 from services.common.errors import ValidationFailed
 from services.common.loading import load
 from services.personnel import contract as s
 from services.personnel.domain.iin import REASON_CENTURY, REASON_CHECK_DIGIT, REASON_DATE, REASON_FORMAT
+from tests.unit.personnel.world import World
 
 
 def servant_input(**overrides):

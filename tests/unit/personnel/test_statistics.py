@@ -1,9 +1,9 @@
 """Mobility figures per region from plain iterables of rotations and servants."""
 from datetime import date
 
-from tests.unit.personnel.world import TODAY, World
 from services.common.regions import REGION_CODES
 from services.personnel import domain as d
+from tests.unit.personnel.world import TODAY, World
 
 
 def rotation(rotation_id, status, direction, home, from_region, to_region, start=None, end=None):
