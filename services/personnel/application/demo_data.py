@@ -11,81 +11,22 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from services.common.errors import RuleViolation
 from services.common.regions import REGIONS
+from services.personnel.application.demo_catalogue import (CENTRAL_BODIES, DIRECTION_MIX, DISTRICTS,
+                                                          FILL_RATE, STAFFING, STATUS_MIX, UNITS,
+                                                          full_name)
 from services.personnel.domain.dates import add_months, add_years, whole_years_between
 from services.personnel.domain.documents import Changed
 from services.personnel.domain.eligibility import category_problem, eligibility_failures
 from services.personnel.domain.iin import first_valid_iin
 from services.personnel.domain.organisations import create_organisation, create_position
-from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.return_posts import pick_return_post
 from services.personnel.domain.rotation import (approve_rotation, cancel_rotation, direction_between,
                                                 reject_rotation, request_rotation, reserve_return_post)
 from services.personnel.domain.rotation_underway import (complete_rotation, extend_rotation,
                                                          return_from_rotation, start_rotation)
 from services.personnel.domain.servants import register_civil_servant
+from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.terms import AGENCY, HEAD_OF_BODY, extend_mandatory_rotation, rotation_due_date
-
-CENTRAL_BODIES = (
-    ("mne", "Ministry of National Economy"),
-    ("mf", "Ministry of Finance"),
-    ("mic", "Ministry of Industry and Construction"),
-    ("moa", "Ministry of Agriculture"),
-    ("moe", "Ministry of Energy"),
-    ("mot", "Ministry of Transport"),
-    ("mdai", "Ministry of Digital Development, Innovations and Aerospace Industry"),
-    ("acsa", "Agency for Civil Service Affairs"),
-)
-DISTRICTS = {
-    "KZ-10": ("Ayagoz", "Beskaragai", "Urzhar"), "KZ-11": ("Tselinograd", "Shortandy", "Burabay"),
-    "KZ-15": ("Alga", "Martuk", "Khromtau"), "KZ-19": ("Talgar", "Ili", "Karasai"),
-    "KZ-23": ("Zhylyoi", "Makhambet", "Isatai"), "KZ-27": ("Burlin", "Terekti", "Akzhaik"),
-    "KZ-31": ("Baizak", "Merki", "Shu"), "KZ-33": ("Karatal", "Eskeldi", "Alakol"),
-    "KZ-35": ("Bukhar-Zhyrau", "Osakarovka", "Karkaraly"), "KZ-39": ("Zhitikara", "Karasu", "Auliekol"),
-    "KZ-43": ("Aral", "Kazaly", "Shieli"), "KZ-47": ("Munaily", "Beineu", "Tupkaragan"),
-    "KZ-55": ("Bayanaul", "Irtysh", "Aktogay"), "KZ-59": ("Kyzylzhar", "Aiyrtau", "Esil"),
-    "KZ-61": ("Sairam", "Tolebi", "Ordabasy"), "KZ-62": ("Ulytau", "Zhanaarka", "Zhezdi"),
-    "KZ-63": ("Glubokoye", "Zaisan", "Katon-Karagai"), "KZ-71": ("Yesil", "Saryarka", "Baikonyr"),
-    "KZ-75": ("Medeu", "Bostandyk", "Auezov"), "KZ-79": ("Al-Farabi", "Enbekshi", "Karatau"),
-}
-# (category, title, count) per kind of body
-STAFFING = {
-    "central": (("C-1", "Director of Department", 1), ("C-2", "Deputy Director of Department", 3),
-                ("C-3", "Head of Division", 6), ("C-4", "Chief Expert", 12), ("C-5", "Expert", 18),
-                ("C-6", "Specialist", 20)),
-    "regional": (("D-1", "Head of Akimat Department", 2), ("D-2", "Deputy Head of Department", 3),
-                 ("D-3", "Head of Division", 6), ("D-4", "Chief Specialist", 10),
-                 ("D-5", "Leading Specialist", 10), ("D-6", "Specialist", 9)),
-    "district": (("E-1", "Head of District Department", 1), ("E-2", "Deputy Head of Department", 2),
-                 ("E-3", "Head of Division", 3), ("E-4", "Chief Specialist", 6),
-                 ("E-5", "Specialist", 6), ("E-G-1", "Head of Rural District Akim's Office", 2),
-                 ("E-G-2", "Chief Specialist of Rural District", 3),
-                 ("E-G-3", "Leading Specialist of Rural District", 3),
-                 ("E-G-4", "Specialist of Rural District", 4)),
-}
-UNITS = ("Economy and Budget Planning", "Investment and Entrepreneurship", "Agriculture",
-         "Human Resources", "Digitalisation", "Construction and Housing", "Social Programmes")
-FILL_RATE = {"central": 0.55, "regional": 0.85, "district": 0.85}
-
-SURNAMES = ("Akhmetov", "Suleimenov", "Zhaksybekov", "Omarov", "Iskakov", "Nurlanov", "Abenov",
-            "Bekmukhambetov", "Kassymov", "Tokayev", "Sarsenbayev", "Mukanov", "Zhumabayev",
-            "Dzhaksybekov", "Temirkhanov", "Utepov", "Seitkaliyev", "Baimukhanov", "Yesenov",
-            "Kenzhebekov", "Tuleuov", "Almukhanov", "Sadykov", "Kairatov", "Rakhimov", "Ospanov",
-            "Zhunusov", "Smagulov", "Aitbayev", "Baizhanov", "Yerlanov", "Nurpeisov")
-MALE_NAMES = ("Nurlan", "Yerlan", "Askar", "Daniyar", "Yerzhan", "Aidos", "Arman", "Bauyrzhan",
-              "Dauren", "Marat", "Nurzhan", "Serik", "Talgat", "Timur", "Azamat", "Berik", "Kairat",
-              "Yerbol", "Zhandos", "Olzhas", "Almas", "Adilet", "Sanzhar", "Miras", "Alibek", "Ruslan")
-FEMALE_NAMES = ("Aigerim", "Aizhan", "Dana", "Gulnara", "Dinara", "Zhanar", "Saule", "Aliya",
-                "Madina", "Assel", "Ainur", "Botagoz", "Kamila", "Aruzhan", "Togzhan", "Gulmira",
-                "Karlygash", "Assem", "Meruert", "Zarina", "Akmaral", "Saltanat")
-FATHER_NAMES = ("Nurlan", "Serik", "Marat", "Bolat", "Kairat", "Yerlan", "Askar", "Amangeldy",
-                "Zhanibek", "Mukhtar", "Sultan", "Temirlan", "Abai", "Beibit", "Talgat", "Yesen")
-
-# rotations per final status, per 360
-STATUS_MIX = (("completed", 80), ("started", 50), ("extended", 30), ("returning", 30),
-              ("approved", 40), ("partially_approved", 30), ("requested", 40),
-              ("rejected", 30), ("cancelled", 30))
-DIRECTION_MIX = (("region_to_centre", 70), ("centre_to_region", 15), ("region_to_region", 15))
-
 
 @dataclass
 class SeedData:
@@ -98,19 +39,6 @@ class SeedData:
 
 def _at(day: date, minute: int = 0) -> datetime:
     return datetime.combine(day, time(4, 0), tzinfo=timezone.utc) + timedelta(minutes=minute)
-
-
-def _full_name(rng: random.Random, sex: str) -> str:
-    """Surname, given name, patronymic: ``-uly`` / ``-kyzy``, or the Russian-style ``-ovich`` /
-    ``-ovna`` that many documents still carry (only after a consonant, as in Serikovich)."""
-    surname = rng.choice(SURNAMES)
-    father = rng.choice(FATHER_NAMES)
-    russian_style = father[-1] not in "aeiouy" and rng.random() < 0.5
-    if sex == "male":
-        patronymic = f"{father}ovich" if russian_style else f"{father}uly"
-        return f"{surname} {rng.choice(MALE_NAMES)} {patronymic}"
-    patronymic = f"{father}ovna" if russian_style else f"{father}kyzy"
-    return f"{surname}a {rng.choice(FEMALE_NAMES)} {patronymic}"
 
 
 class _Builder:
@@ -193,7 +121,7 @@ class _Builder:
         else:
             home = post["region_code"] if rng.random() < 0.95 else rng.choice(list(REGIONS))
         self.apply(register_civil_servant({
-            "iin": iin, "full_name": _full_name(rng, sex), "date_of_birth": birth, "sex": sex,
+            "iin": iin, "full_name": full_name(rng, sex), "date_of_birth": birth, "sex": sex,
             "home_region": home, "service_start": service_start, "post_start": post_start,
         }, servant_id=servant_id, position=post, now=_at(post_start), settings=self.settings))
 
