@@ -1,46 +1,37 @@
-"""The personnel service's commands: read the documents, run the domain rule, persist the result.
+"""The personnel service's commands: load the body, read the documents, run the domain rule,
+persist the result.
 
-Plain Python over the injected repositories (no nameko), so ``service.py`` stays entrypoints
-only. Single-document changes use the repositories' versioned writes; commands that change
-several documents follow ``repository.effects``: settle, read, decide, check, commit the owning
-document with its events and pending effects, apply them, clear them.
+Plain Python over the injected repositories (no nameko). Single-document changes use the
+repositories' versioned writes; commands that change several documents go through the steps of
+``multi_document``: settle, read, decide, check, commit the owning document with its events and
+pending effects, apply them, clear them.
 """
 import uuid
 
-from services.common.errors import (Conflict, DuplicateKey, NotFound, PlatformError,
-                                    RuleViolation, ValidationFailed)
 from services.common import clock as platform_clock
+from services.common.errors import DuplicateKey, RuleViolation
+from services.common.loading import load
 from services.personnel import domain
 from services.personnel.application import views
-from services.personnel.domain.ministry import refuse_if_closed
-from services.personnel.repository.effects import PendingEffects
-from services.common.loading import load
+from services.personnel.application.multi_document import (MultiDocumentCommands,
+                                                           facts_with_region, unknown)
 from services.personnel.contract.rpc import (CivilServantCreateSchema, CivilServantUpdateSchema,
-                                        IncentiveSchema, MandatoryRotationExtensionSchema,
-                                        OrganisationCreateSchema, PositionCreateSchema,
-                                        ReserveReturnPostSchema, RotationApproveSchema,
-                                        RotationCancelSchema, RotationCompleteSchema,
-                                        RotationExtendSchema, RotationRejectSchema,
-                                        RotationRequestSchema, RotationReturnSchema,
-                                        RotationStartSchema)
+                                             IncentiveSchema, MandatoryRotationExtensionSchema,
+                                             OrganisationCreateSchema, PositionCreateSchema,
+                                             ReserveReturnPostSchema, RotationApproveSchema,
+                                             RotationCancelSchema, RotationCompleteSchema,
+                                             RotationExtendSchema, RotationRejectSchema,
+                                             RotationRequestSchema, RotationReturnSchema,
+                                             RotationStartSchema)
+from services.personnel.domain.ministry import refuse_if_closed
 
 
-def facts_with_region(facts) -> list[tuple]:
-    """Every personnel event's envelope region is the servant's home region."""
-    return [(event_type, payload, domain.event_region(payload)) for event_type, payload in facts]
-
-
-def unknown(field: str, what: str) -> ValidationFailed:
-    return ValidationFailed(f"unknown {what}", {field: [f"unknown {what}"]})
-
-
-class PersonnelCommands:
+class PersonnelCommands(MultiDocumentCommands):
     def __init__(self, *, organisations, positions, servants, rotations, clock=platform_clock.now_utc,
                  settings: domain.PersonnelSettings = domain.DEFAULT_SETTINGS):
-        self.organisations, self.positions = organisations, positions
-        self.servants, self.rotations = servants, rotations
+        super().__init__(positions=positions, servants=servants, rotations=rotations)
+        self.organisations = organisations
         self.clock, self.settings = clock, settings
-        self.effects = PendingEffects(positions, servants, rotations)
 
     # -- organisations and posts ---------------------------------------------------------------
     def create_organisation(self, data: dict) -> dict:
@@ -124,17 +115,6 @@ class PersonnelCommands:
                                                   now=self.clock(), settings=self.settings)
         self.effects.assert_idle([self.servants.key(servant_id)])
         return views.servant(self.servants.save_versioned(new, servant["version"]), self.settings)
-
-    def _settled_servant(self, servant_id: str, *, field: str | None = None) -> dict:
-        raw = self.effects.settle_owner(self.servants, servant_id)
-        if raw is None:
-            if field:
-                raise unknown(field, "civil servant")
-            raise NotFound("civil servant not found", {"servant_id": servant_id})
-        if raw.get("pending_batch"):
-            raise Conflict("an earlier change of this servant is still being applied; try again",
-                           {"servant_id": servant_id})
-        return self.servants.from_store(raw)
 
     # -- rotations -----------------------------------------------------------------------------
     def request_rotation(self, data: dict, by: str) -> dict:
@@ -242,70 +222,3 @@ class PersonnelCommands:
         changed, facts = domain.reserve_return_post(rotation, servant=servant, posts=posts, by=by,
                                                     now=now, position_id=chosen, settings=self.settings)
         return self._commit(rotation, changed, facts, servant, posts, now)
-
-    # -- the multi-document protocol (see repository.effects) ---------------------------------
-    def _settled_rotation(self, rotation_id: str) -> dict:
-        raw = self.effects.settle_owner(self.rotations, rotation_id)
-        if raw is None:
-            raise NotFound("rotation not found", {"rotation_id": rotation_id})
-        if raw.get("pending_batch"):
-            raise Conflict("an earlier change of this rotation is still being applied; try again",
-                           {"rotation_id": rotation_id})
-        return self.rotations.from_store(raw)
-
-    def _settle_around(self, servant_id: str, post_ids, except_key: str | None = None) -> None:
-        keys = [self.servants.key(servant_id)] + [self.positions.key(p) for p in post_ids if p]
-        self.effects.settle_touching(keys, except_key=except_key)
-
-    def _rotation_context(self, rotation_id: str, extra_post_ids=()):
-        rotation = self._settled_rotation(rotation_id)
-        post_ids = domain.positions_to_load(rotation, *extra_post_ids)
-        self._settled_servant(rotation["servant_id"])
-        self._settle_around(rotation["servant_id"], post_ids,
-                            except_key=self.rotations.key(rotation_id))
-        servant = self.servants.find(rotation["servant_id"])
-        return rotation, servant, self.positions.get_many(post_ids)
-
-    def _commit(self, before: dict | None, changed, facts, servant: dict | None, posts: dict,
-                now) -> dict:
-        rotation = changed.rotation
-        rotation_id = rotation["rotation_id"]
-        moves = [(self.servants, servant, changed.servant)] if changed.servant is not None else []
-        moves += [(self.positions, posts[p["position_id"]], p) for p in changed.positions]
-        batch = self.effects.batch(self.rotations, rotation_id, rotation["version"], moves, now)
-        self._check(self.rotations, rotation_id, batch)
-        doc, events = {**rotation, **batch}, facts_with_region(facts)
-        if before is None:
-            try:
-                self._write(lambda: self.rotations.save_new(doc, events), batch)
-            except DuplicateKey:  # a concurrent request for the same servant got there first
-                raise RuleViolation("another rotation is open", {
-                    "rule": "open_rotation_exists", "servant_id": rotation["servant_id"]}) from None
-        else:
-            self._write(lambda: self.rotations.save_versioned(doc, before["version"], events), batch)
-        self._apply(self.rotations, rotation_id, batch)
-        return views.rotation(rotation)
-
-    def _check(self, owner, owner_id: str, batch: dict) -> None:
-        """Announce the batch, then check its targets right before the commit (409 on a race)."""
-        self.effects.announce(owner, owner_id, batch)
-        try:
-            self.effects.assert_unchanged(batch)
-        except Exception:
-            self.effects.withdraw(batch)
-            raise
-
-    def _write(self, commit, batch: dict):
-        try:
-            return commit()
-        except PlatformError:  # refused (stale version, duplicate): nothing was committed
-            self.effects.withdraw(batch)
-            raise
-        # Any other failure may have come after the write landed: the announcement stays, and the
-        # reconciler applies the batch if the owner holds it, or drops it after the grace period.
-
-    def _apply(self, owner, owner_id: str, batch: dict) -> None:
-        if not batch["pending_batch"]:
-            return
-        # a store error leaves the commit standing; the reconciler finishes the effects
-        self.effects.try_apply(owner, {"_id": owner_id, **batch})

@@ -10,7 +10,7 @@ from datetime import date
 from services.common.errors import StaleVersion
 from services.common import clock as platform_clock
 from services.personnel import domain
-from services.personnel.application.commands import facts_with_region
+from services.personnel.application.multi_document import facts_with_region
 from services.personnel.domain.ministry import apply_organisation_change
 from services.personnel.repository.effects import PendingEffects
 

@@ -7,7 +7,7 @@ over existing data is refused.
 import hashlib
 
 from services.common.errors import Conflict, DuplicateKey, ValidationFailed
-from services.personnel.application.commands import facts_with_region
+from services.personnel.application.multi_document import facts_with_region
 from services.personnel.application.transfer import from_wire
 
 SEED_KINDS = ("organisations", "positions", "servants", "rotations")
