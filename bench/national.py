@@ -84,7 +84,7 @@ def load_revenue(client, prefix: str, n: int) -> None:
 
 def load_personnel(client, prefix: str, servants: int, rotations: int) -> list[str]:
     from services.personnel import repository as r
-    from services.personnel.seed import generate_seed
+    from services.personnel.application.demo_data import generate_seed
     db = client[f"{prefix}_personnel"]
     data = generate_seed(seed=SEED, servants=servants, rotations=rotations, today=NOW.date())
     for kind, cls in (("organisations", r.OrganisationRepository),

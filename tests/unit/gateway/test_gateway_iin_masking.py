@@ -18,8 +18,8 @@ from services.gateway import policy
 from services.gateway.auth import Principal
 from services.gateway.policy import ROLES, ROLE_REGION_RULE, RegionRule
 from services.gateway.routes_personnel import PersonnelRoutes
-from services.personnel.iin import CENTURY_SEX_DIGITS, iin_check_digit, make_iin
-from services.personnel.schemas import dump_servant
+from services.personnel.domain.iin import CENTURY_SEX_DIGITS, iin_check_digit, make_iin
+from services.personnel.contract import dump_servant
 
 PEOPLE = 2000
 SAFE_CANDIDATES = 1000  # fewer candidates than this and a guess is cheap: treat it as recovered
