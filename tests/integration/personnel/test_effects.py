@@ -176,10 +176,12 @@ def test_crashed_registration_is_finished_by_a_new_instance_at_start(
     personnel.container.stop()
     restarted = container_factory(PersonnelService, nameko_config)
     restarted.start()  # the reconciler runs once at start
-    wait_until(lambda: personnel.doc("positions", post["position_id"])["status"] == "occupied",
+    # the reconciler applies the post's effect, then releases the servant's pending keys: wait for
+    # the whole batch, not its first half
+    wait_until(lambda: personnel.doc("servants", servant["servant_id"])["pending_keys"] == [],
                message="registration effects applied at start")
+    assert personnel.doc("positions", post["position_id"])["status"] == "occupied"
     assert personnel.doc("positions", post["position_id"])["holder"] == servant["servant_id"]
-    assert personnel.doc("servants", servant["servant_id"])["pending_keys"] == []
     assert _events(personnel, 1) == Counter({"civil_servant_registered": 1})
 
 
