@@ -119,7 +119,8 @@ class BudgetsService:
 
     @rpc
     def indicators_by_month(self, region_code, fiscal_year):
-        query = load(IndicatorsQuerySchema, {"region_code": region_code, "fiscal_year": fiscal_year},
+        query = load(IndicatorsQuerySchema,
+                     {"region_code": region_code, "fiscal_year": fiscal_year},
                      message="invalid indicators query")
         return Fiscal(self._stores()).indicators_by_month(query)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.budgets.domain.indicators import (DEFAULT_INDICATOR_SETTINGS, IndicatorAccumulator,
-                                         IndicatorSettings, compare_indicators)
+                                                IndicatorSettings, compare_indicators)
 from services.budgets.domain.periods import YEAR_CODE
 from services.common.population import population_for_year
 from services.common.codec import tiyn_to_money

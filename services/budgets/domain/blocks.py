@@ -17,7 +17,6 @@ A command that would break one raises ``RuleViolation`` with ``details['rule']``
 service turns a rejected move into a ``block_move_rejected`` fact (:func:`block_move_rejected_fact`).
 """
 import copy
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 

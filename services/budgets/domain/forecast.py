@@ -14,7 +14,6 @@ keyed by project id, so a redelivered ``project_commissioned`` event changes not
 cancellation removes exactly what the project added.
 """
 import copy
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.budgets.domain.settings import DEFAULT_SETTINGS, ForecastSettings

@@ -39,10 +39,10 @@ holding one running total per series and granularity instead of the lines, so a 
 are read from a cursor of any length in bounded memory.
 """
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
-from services.budgets.domain.ebk import OWN_REVENUE_KINDS, TRANSFERS, EbkClassification, classification_for_year
+from services.budgets.domain.ebk import (OWN_REVENUE_KINDS, TRANSFERS, EbkClassification,
+                                         classification_for_year)
 from services.budgets.domain.settings import DEFAULT_SETTINGS, IndicatorSettings
 from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.budgets.domain.periods import GRANULARITY_RANK, YEAR_CODE, is_full_year, parse_period
@@ -284,7 +284,8 @@ def indicators_payload(indicators: dict) -> dict:
 
 
 def compare_indicators(previous: dict | None, new: dict,
-                       config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS) -> list[tuple[str, dict]]:
+                       config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS
+                       ) -> list[tuple[str, dict]]:
     """Facts for replacing ``previous`` by ``new`` (same region, year and as-of period).
 
     * ``indicators_recalculated`` when anything changed (or there was nothing before); a

@@ -11,8 +11,8 @@ A *revenue line* is one amount booked by one budget for one revenue code, period
   None for the first two.
 * ``period``: see :mod:`services.budgets.domain.periods` (``M01``..``M12``, ``Q1``..``Q4``, ``Y``).
 * ``ebk_code``: a six-digit revenue code known to the classification edition of the line's fiscal
-  year (:mod:`services.budgets.domain.ebk`): a FY2026 line books transfers under category 5, and a FY2026
-  line coded the FY2025 way is refused naming ``ebk_code`` and the code to use.
+  year (:mod:`services.budgets.domain.ebk`): a FY2026 line books transfers under category 5, and
+  a FY2026 line coded the FY2025 way is refused naming ``ebk_code`` and the code to use.
 * ``phase``: ``planned`` (draft), ``approved`` (adopted by the maslikhat, including amendments) or
   ``executed`` (cash received).
 
@@ -25,7 +25,8 @@ storage form.
 from datetime import datetime
 
 from services.budgets.contract.vocabulary import BUDGET_LEVELS, PHASES
-from services.budgets.domain.ebk import EbkClassification, EbkEditions, category_of, default_editions
+from services.budgets.domain.ebk import (EbkClassification, EbkEditions, category_of,
+                                         default_editions)
 from services.common.money import AmountError, money_str, parse_amount
 from services.budgets.domain.periods import period_problems
 from services.budgets.domain.settings import DEFAULT_SETTINGS, LineSettings
@@ -182,7 +183,8 @@ def line_as_output(line: dict) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Transfers between the republican budget and a region (fixed by the three-year budget law)
 
-def check_transfers(raw: dict, rules: LineSettings = DEFAULT_LINE_SETTINGS) -> tuple[dict | None, dict]:
+def check_transfers(raw: dict, rules: LineSettings = DEFAULT_LINE_SETTINGS
+                    ) -> tuple[dict | None, dict]:
     """Validate ``{region_code, fiscal_year, subventions_kzt, withdrawals_kzt, earmarked_kzt}``.
 
     Subventions and earmarked transfers are received by the region; withdrawals are paid by it to

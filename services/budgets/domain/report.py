@@ -5,7 +5,6 @@ reporting year. The report is a JSON document assembled from what the service al
 full-year indicators, the transfer record, the block budgets and the revenue forecast. Money and
 ratios are decimal strings.
 """
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.budgets.domain.blocks import summarise

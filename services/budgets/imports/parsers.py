@@ -3,9 +3,9 @@
 Both parsers are generators over an *iterator of text lines* (an open file, a decoded HTTP body
 stream), read one record at a time and keep nothing but the current row, so memory stays flat for
 files of any length. Each yields ``(row_number, result)`` where ``result`` is a revenue line
-document (see :mod:`services.budgets.domain.lines`) or a :class:`RowErrors` mapping each bad field to
-its reasons; one bad row never stops the file. ``row_number`` is the file's line number of the
-row's last physical line, the header being line 1, so it matches what an editor shows.
+document (see :mod:`services.budgets.domain.lines`) or a :class:`RowErrors` mapping each bad
+field to its reasons; one bad row never stops the file. ``row_number`` is the file's line number
+of the row's last physical line, the header being line 1, so it matches what an editor shows.
 
 CSV format (UTF-8, comma-separated, first line the header, extra columns ignored)::
 
@@ -18,7 +18,6 @@ decimal separator, no thousands separator and at most two decimals.
 Fiscal Data Package: see :mod:`services.budgets.domain.ofdp`; the model's measures tell which column
 holds which phase, so a wide row yields up to three lines.
 """
-import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 

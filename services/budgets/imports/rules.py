@@ -16,14 +16,14 @@ Rows of a region outside the importer's scope (a regional officer imports only t
 bad rows like any other.
 """
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 
 from services.budgets.contract.vocabulary import IMPORT_FORMATS, IMPORT_MODES
+from services.budgets.domain.ofdp import measure_phases
 from services.budgets.domain.settings import DEFAULT_SETTINGS, ImportSettings
 from services.common.csv_rows import RowErrors, is_row_error
-from services.budgets.domain.ofdp import measure_phases
-from services.common.errors import ValidationFailed, raise_if_problems, require
+from services.common.errors import raise_if_problems, require
 from services.common.regions import REGIONS
 
 FORMATS = IMPORT_FORMATS

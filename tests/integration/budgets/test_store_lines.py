@@ -102,7 +102,7 @@ def test_bad_lines_are_refused_naming_the_field(budgets, budgets_db, bad, field)
     assert field in exc.value.details
     with pytest.raises(ValidationFailed) as exc:
         rpc(budgets, "record_lines", {"lines": [line(), bad]})
-    assert field in exc.value.details["lines"]["1"]
+    assert f"lines.1.{field}" in exc.value.details
     assert budgets_db.revenue_lines.count_documents({}) == 0
 
 
