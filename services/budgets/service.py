@@ -18,8 +18,9 @@ from services.budgets.application.report import OFDP_PAGE_LINES, AnnualReports
 from services.budgets.contract import events  # noqa: F401  (registers what this service emits)
 from services.budgets.contract.rpc import (BlockAllocateSchema, BlockCarryOverSchema,
                                            BlockCreateSchema, BlockExecutionSchema,
-                                           BlockMoveSchema, IndicatorsQuerySchema,
-                                           ReportRequestSchema, RevenueQuerySchema)
+                                           BlockMoveSchema, ImportStartSchema,
+                                           IndicatorsQuerySchema, ReportRequestSchema,
+                                           RevenueQuerySchema)
 from services.budgets.domain.periods import YEAR_CODE
 from services.budgets.imports import gauges as budget_gauges
 from services.budgets.imports.commands import Imports
@@ -94,8 +95,12 @@ class BudgetsService:
     def import_start(self, format, mode="partial", datapackage=None, regions=None,
                      created_by=None):
         """Open an import; send its text with ``import_chunk`` then call ``import_finish``."""
-        return self._imports().start(format, mode, datapackage, region_scope(regions),
-                                     created_by, correlation_id=self.lines.correlation_id)
+        given = {"format": format, "mode": mode, "datapackage": datapackage}
+        fields = load(ImportStartSchema, {k: v for k, v in given.items() if v is not None},
+                      message="invalid import")
+        return self._imports().start(fields["format"], fields["mode"], fields["datapackage"],
+                                     region_scope(regions), created_by,
+                                     correlation_id=self.lines.correlation_id)
 
     @rpc
     def import_chunk(self, import_id, seq, text):
