@@ -70,8 +70,8 @@ def load_projects(client, prefix: str, n: int) -> list[dict]:
 
 def load_revenue(client, prefix: str, n: int) -> None:
     from bench.bench_budgets_import import row
-    from services.budgets.domain import validate_revenue_line
-    from services.budgets.repository import RevenueLineRepository, stored_line
+    from services.budgets.domain.lines import validate_revenue_line
+    from services.budgets.repository.lines import RevenueLineRepository, stored_line
     db = client[f"{prefix}_budgets"]
     RevenueLineRepository.ensure_indexes(db)
     began = time.perf_counter()

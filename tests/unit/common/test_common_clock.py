@@ -1,7 +1,7 @@
 """One civil calendar (UTC+5) for every deadline; instants in UTC to the millisecond."""
 from datetime import date, datetime, timedelta, timezone
 
-from services.budgets.report import build_annual_report
+from services.budgets.domain.report import build_annual_report
 from services.common import clock
 from services.gateway import hub_calendar
 from services.gateway.hub_rules import days_in_stage

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.budgets.importing import RowErrors
+from services.common.csv_rows import RowErrors
 from services.common.errors import ValidationFailed
 from services.gateway.hub_settlements import (Skipped, gap_list, new_assessment,
                                               parse_register_csv, scorecard_srs_record,
