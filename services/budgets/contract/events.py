@@ -6,7 +6,7 @@ as it is and the schemas below validate it on the way out and on receipt.
 """
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.events import event_schema
 from services.common.regions import REGION_CODES
@@ -150,8 +150,9 @@ class AnnualReportGeneratedPayload(Schema):
 # ---------------------------------------------------------------------------------------------
 # Inbound contract: the finance ministry publishes executed revenue lines on the exchange
 # ``ministry.inbound`` with routing key ``finance.revenue_executed`` (same envelope, source
-# "finance"). The whole line is checked here, domain rules included, so a message the budgets
-# service could never apply is dead-lettered on receipt instead of being retried.
+# "finance"). The envelope and this shape are checked on receipt; the handler checks the line
+# against the budget rules, and a line they refuse is dead-lettered at once, never retried
+# (services.common.consuming).
 
 @event_schema("revenue_executed", source="finance",
               description="The finance ministry reports an executed (cash received) revenue line "
@@ -167,10 +168,3 @@ class RevenueExecutedPayload(Schema):
     phase = fields.Str(required=True, validate=validate.Equal("executed"))
     # a decimal string such as "125000.50": a JSON number would arrive as a binary float
     amount_kzt = fields.Str(required=True)
-
-    @validates_schema
-    def _domain_rules(self, data, **kwargs):
-        from services.budgets.domain.lines import check_revenue_line  # domain imports no events
-        _, problems = check_revenue_line({k: v for k, v in data.items() if k != "reference"})
-        if problems:
-            raise ValidationError(problems)
