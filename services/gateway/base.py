@@ -1,15 +1,15 @@
 """Dependencies every gateway route mixin shares (declared once; nameko binds them per service)."""
 from services.common.metrics import Metrics
-from services.gateway import hub_gauges
+from services.gateway.hub import gauges as hub_gauges
 from services.common.mongo import Store
 from services.common.rpc import TimedRpc
-from services.gateway.admin_store import ApiKeyStore, AuditRepository
-from services.gateway.hub_initiatives import InitiativeRepository
-from services.gateway.hub_projections import HubReadModels
-from services.gateway.hub_settlements_repository import (SettlementImportRepository,
+from services.gateway.access.keys import ApiKeyStore, AuditRepository
+from services.gateway.hub.initiatives_repository import InitiativeRepository
+from services.gateway.hub.projections_repository import HubReadModels
+from services.gateway.hub.settlements_repository import (SettlementImportRepository,
                                                         SettlementRepository,
                                                         SrsAssessmentRepository)
-from services.gateway.journal import JournalRepository
+from services.gateway.hub.journal_repository import JournalRepository
 
 
 class GatewayBase:

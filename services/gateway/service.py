@@ -4,15 +4,15 @@ Routes are grouped by area in mixins; this class assembles them into one nameko 
 """
 from services.common.startup import SecretsCheck
 from services.gateway.console.routes import ConsoleRoutes
-from services.gateway.hub_initiative_routes import HubInitiativeRoutes
-from services.gateway.openapi import DocsRoutes
-from services.gateway.routes_admin import AdminRoutes
-from services.gateway.routes_budgets import BudgetsRoutes
-from services.gateway.routes_hub import HubRoutes
-from services.gateway.routes_personnel import PersonnelRoutes
-from services.gateway.routes_platform import PlatformRoutes
-from services.gateway.routes_projects import ProjectRoutes
-from services.gateway.routes_settlements import SettlementRoutes
+from services.gateway.routes.initiatives import HubInitiativeRoutes
+from services.gateway.edge.openapi import DocsRoutes
+from services.gateway.routes.admin import AdminRoutes
+from services.gateway.routes.budgets import BudgetsRoutes
+from services.gateway.routes.hub import HubRoutes
+from services.gateway.routes.personnel import PersonnelRoutes
+from services.gateway.routes.platform import PlatformRoutes
+from services.gateway.routes.projects import ProjectRoutes
+from services.gateway.routes.settlements import SettlementRoutes
 
 
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,

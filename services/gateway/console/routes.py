@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response
 
 from services.budgets.contract import IndicatorsOutSchema
 from services.common.errors import NotFound
-from services.gateway import policy
+from services.gateway.access import policy
 from services.gateway.base import GatewayBase
-from services.gateway.routes_budgets import BAD_INPUT, FORBIDDEN, _known_region
-from services.gateway.hub_rules import INITIATIVE_STATUSES, TRANSITIONS
-from services.gateway.http import api
+from services.gateway.routes.budgets import BAD_INPUT, FORBIDDEN, _known_region
+from services.gateway.hub.rules import INITIATIVE_STATUSES, TRANSITIONS
+from services.gateway.edge.http import api
 
 STATIC_DIR = Path(__file__).with_name("static")
 TAGS = ("console",)

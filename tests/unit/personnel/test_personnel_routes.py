@@ -7,8 +7,8 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
 from services.common.errors import Forbidden, ValidationFailed
-from services.gateway.auth import Principal
-from services.gateway.routes_personnel import PersonnelRoutes, approval_side
+from services.gateway.access.auth import Principal
+from services.gateway.routes.personnel import PersonnelRoutes, approval_side
 
 IIN = "850517300123"
 KZ35_TO_CENTRE = {"rotation_id": "rot-1", "from_region": "KZ-35", "to_region": None,
