@@ -189,14 +189,6 @@ def publish(amqp_uri: str, *wires: dict) -> None:
 
 
 def full_gateway_class():
-    """The gateway service with every hub and admin mixin (added here while service.py lacks
-    them, so these tests run against the same routes the lead will assemble)."""
-    from services.gateway.routes.initiatives import HubInitiativeRoutes
-    from services.gateway.edge.openapi import DocsRoutes
-    from services.gateway.routes.admin import AdminRoutes
+    """The gateway service: one class declares every hub and admin route."""
     from services.gateway.service import GatewayService
-    missing = tuple(m for m in (HubInitiativeRoutes, AdminRoutes, DocsRoutes)
-                    if not issubclass(GatewayService, m))
-    if not missing:
-        return GatewayService
-    return type("GatewayService", (GatewayService, *missing), {"name": "gateway"})
+    return GatewayService

@@ -20,55 +20,19 @@ import re
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Protocol
 
 import jwt
 
 from services.common.errors import Unauthenticated, raise_if_problems, require
-from services.common.regions import is_region
-from services.gateway.access.policy import ROLE_REGION_RULE, RegionRule
-
-JWT = "jwt"
-API_KEY = "api_key"
-CREDENTIAL_KINDS = (JWT, API_KEY)
-
-
-def credential_scope_problem(role: Any, region: Any) -> str | None:
-    """Why (role, region) cannot be a credential's scope, as a reason code; None if it can."""
-    if not isinstance(role, str) or role not in ROLE_REGION_RULE:
-        return "unknown_role"
-    rule = ROLE_REGION_RULE[role]
-    if region is None:
-        return "region_required" if rule is RegionRule.REQUIRED else None
-    if not isinstance(region, str) or not is_region(region):
-        return "unknown_region"
-    if rule is RegionRule.FORBIDDEN:
-        return "region_not_allowed"
-    return None
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling. ``credential_id`` is the token's ``jti`` or the API key's id."""
-    subject: str
-    role: str
-    region: str | None
-    credential_kind: str
-    credential_id: str
-
-    def __post_init__(self):
-        problem = credential_scope_problem(self.role, self.region)
-        if problem:
-            raise ValueError(f"invalid principal scope: {problem}")
-        if self.credential_kind not in CREDENTIAL_KINDS:
-            raise ValueError(f"unknown credential kind {self.credential_kind!r}")
-
-    @property
-    def rate_limit_key(self) -> str:
-        """Bucket key for ``RateLimiter``: one bucket per credential."""
-        return f"{self.credential_kind}:{self.credential_id}"
+from services.gateway.access.principal import (  # noqa: F401  (auth.Principal, auth.JWT...)
+    API_KEY,
+    CREDENTIAL_KINDS,
+    JWT,
+    Principal,
+    credential_scope_problem,
+)
 
 
 def _refuse(reason: str, message: str, **extra: str) -> Unauthenticated:

@@ -1,12 +1,9 @@
-"""Storage behind the administration routes and ``regionctl keys``: API-key records (hash material
-only, see ``auth.generate_api_key``) and the audit trail ``http.Guard`` writes.
-
-Both live in the gateway's database: ``api_keys`` is the collection ``Guard`` looks keys up in by
-``key_id``; ``audit`` the one it appends records to.
+"""API keys of machine clients: the repository behind the administration routes, ``regionctl
+keys`` and the edge's ``Guard`` (which looks keys up here by ``key_id``). Records hold hash
+material only (see ``auth.generate_api_key``).
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from pymongo import DESCENDING
@@ -62,37 +59,3 @@ def require_key(record: dict | None, key_id: str) -> dict:
     if record is None:
         raise NotFound(f"no API key {key_id}", {"key_id": key_id})
     return record
-
-
-class AuditRepository(Repository):
-    collection_name = "audit"
-    indexes = [
-        ([("at", DESCENDING)], {}),
-        ([("subject", 1), ("at", DESCENDING)], {}),
-        ([("outcome", 1), ("at", DESCENDING)], {}),
-    ]
-
-    def query(self, *, subject=None, outcome=None, path_prefix=None,
-              since: datetime | None = None, until: datetime | None = None, limit=50,
-              offset=0) -> tuple[list[dict], int]:
-        flt: dict = {}
-        if subject:
-            flt["subject"] = subject
-        if outcome:
-            flt["outcome"] = outcome
-        if path_prefix:
-            flt["path"] = {"$regex": "^" + re.escape(path_prefix)}
-        if since or until:
-            flt["at"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}
-        total = self.collection.count_documents(flt)
-        cursor = (self.collection.find(flt, {"_id": 0, "_rev": 0}).sort([("at", DESCENDING)])
-                  .skip(offset).limit(min(limit, MAX_PAGE)))
-        return [audit_view(doc) for doc in cursor], total
-
-
-def audit_view(record: dict) -> dict:
-    """A stored record as the API shows it: the caller's address is ``ip`` (the field the policy
-    redacts for everyone but admins)."""
-    view = {k: v for k, v in record.items() if k != "remote_addr"}
-    view["ip"] = record.get("remote_addr")
-    return view

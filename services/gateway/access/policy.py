@@ -24,37 +24,20 @@ from __future__ import annotations
 
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from services.common.errors import Forbidden
-
-if TYPE_CHECKING:  # Principal lives in auth.py, which imports this module
-    from services.gateway.access.auth import Principal
-
-
-ADMIN = "admin"
-MINISTRY_ANALYST = "ministry_analyst"
-OFFICE_COORDINATOR = "office_coordinator"
-REGIONAL_OFFICER = "regional_officer"
-HR_OFFICER = "hr_officer"
-
-ROLES: tuple[str, ...] = (ADMIN, MINISTRY_ANALYST, OFFICE_COORDINATOR, REGIONAL_OFFICER, HR_OFFICER)
-
-
-class RegionRule(str, Enum):
-    """Whether a credential of the role carries a region."""
-    REQUIRED = "required"    # the role means nothing without a region
-    OPTIONAL = "optional"    # with a region: scoped to it; without: national
-    FORBIDDEN = "forbidden"  # national roles; a region on them would be a mis-issued credential
-
-
-ROLE_REGION_RULE: Mapping[str, RegionRule] = MappingProxyType({
-    ADMIN: RegionRule.FORBIDDEN,
-    MINISTRY_ANALYST: RegionRule.FORBIDDEN,
-    OFFICE_COORDINATOR: RegionRule.FORBIDDEN,
-    REGIONAL_OFFICER: RegionRule.REQUIRED,
-    HR_OFFICER: RegionRule.OPTIONAL,
-})
+from services.gateway.access.principal import (  # noqa: F401  (the roles are policy's vocabulary)
+    ADMIN,
+    HR_OFFICER,
+    MINISTRY_ANALYST,
+    OFFICE_COORDINATOR,
+    REGIONAL_OFFICER,
+    ROLE_REGION_RULE,
+    ROLES,
+    Principal,
+    RegionRule,
+)
 
 
 class Scope(str, Enum):

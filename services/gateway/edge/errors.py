@@ -12,8 +12,15 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from services.common.errors import (Conflict, Forbidden, NotFound, PlatformError,
-                                    ServiceUnavailable, Unauthenticated, ValidationFailed)
+from services.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PlatformError,
+    ServiceUnavailable,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 

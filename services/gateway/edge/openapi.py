@@ -20,8 +20,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from werkzeug.wrappers import Response
 
-from services.gateway.edge.http import ApiRoute, api
 from services.gateway.access.policy import MATRIX
+from services.gateway.edge.http import ApiRoute
 from services.gateway.edge.schemas import ErrorSchema
 
 OPENAPI_VERSION = "3.0.3"
@@ -291,15 +291,9 @@ _CSS = ("body{font-family:sans-serif;max-width:70em;margin:auto;padding:1em;colo
         "text-align:left;vertical-align:top}.perm{color:#555}ul{margin:.2em 0}")
 
 
-class DocsRoutes:
-    """``/openapi.json`` and ``/docs`` (public): mixed into the gateway service."""
+def openapi_document(svc, request):
+    return cached_openapi(type(svc))
 
-    @api("GET", "/openapi.json", public=True, tags=("platform",),
-         summary="OpenAPI 3 document of this API")
-    def openapi_document(self, request):
-        return cached_openapi(type(self))
 
-    @api("GET", "/docs", public=True, tags=("platform",),
-         summary="Human-readable API reference (HTML rendering of /openapi.json)")
-    def openapi_docs(self, request):
-        return Response(render_docs(cached_openapi(type(self))), mimetype="text/html")
+def openapi_docs(svc, request):
+    return Response(render_docs(cached_openapi(type(svc))), mimetype="text/html")

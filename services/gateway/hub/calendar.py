@@ -7,10 +7,15 @@ from datetime import date, datetime
 from typing import Iterable, Mapping
 
 from services.common.clock import civil_date
-
-from services.gateway.hub.rules import (DEFAULT_CONFIG, REPORT_OVERDUE, HubConfig,
-                                        InitiativeProposal, due_after, region_name,
-                                        responsible_body)
+from services.gateway.hub.rules import (
+    DEFAULT_CONFIG,
+    REPORT_OVERDUE,
+    HubConfig,
+    InitiativeProposal,
+    due_after,
+    region_name,
+    responsible_body,
+)
 
 PENDING, ON_TIME, LATE, OVERDUE = "pending", "generated_on_time", "generated_late", "overdue"
 REPORT_STATUSES: tuple[str, ...] = (PENDING, ON_TIME, LATE, OVERDUE)

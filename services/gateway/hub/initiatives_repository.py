@@ -17,8 +17,13 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.codec import DocumentCodec
 from services.common.mongo import Repository
-from services.gateway.hub.rules import (ACTIVE_STATUSES, RESOLVED, InitiativeProposal,
-                                        new_initiative, system_resolution_entry)
+from services.gateway.hub.rules import (
+    ACTIVE_STATUSES,
+    RESOLVED,
+    InitiativeProposal,
+    new_initiative,
+    system_resolution_entry,
+)
 
 MAX_PAGE = 200
 

@@ -21,8 +21,13 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.codec import DocumentCodec
 from services.common.mongo import Repository
-from services.gateway.hub.documents import (UNDER_WAY, order_key, project_document,
-                                            rotation_document, rotation_order)
+from services.gateway.hub.documents import (
+    UNDER_WAY,
+    order_key,
+    project_document,
+    rotation_document,
+    rotation_order,
+)
 from services.gateway.hub.scorecards import RegionFacts
 
 PROJECTS, INDICATORS, AUTONOMY, FORECASTS = ("hub_projects", "hub_indicators", "hub_autonomy",

@@ -8,10 +8,15 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.regions import REGION_CODES
-from services.gateway.hub.calendar import REPORT_STATUSES
-from services.gateway.hub.rules import (INITIATIVE_KINDS, INITIATIVE_STATUSES, MAX_COMMENT_CHARS,
-                                        PIPELINE_STAGES, SRS_INDICATORS)
 from services.gateway.edge.schemas import PageQuery
+from services.gateway.hub.calendar import REPORT_STATUSES
+from services.gateway.hub.rules import (
+    INITIATIVE_KINDS,
+    INITIATIVE_STATUSES,
+    MAX_COMMENT_CHARS,
+    PIPELINE_STAGES,
+    SRS_INDICATORS,
+)
 
 DECIMAL_STRING = {"type": "string", "format": "decimal"}
 

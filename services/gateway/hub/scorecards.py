@@ -15,8 +15,13 @@ from services.common.clock import civil_date
 from services.common.population import PopulationTable, population_for_year
 from services.gateway.hub.documents import PRE_START, UNDER_WAY
 from services.gateway.hub.rollup import Weighted, weighted_share
-from services.gateway.hub.rules import (ACTIVE_STATUSES, DEFAULT_CONFIG, PIPELINE_STAGES, HubConfig,
-                                        region_name)
+from services.gateway.hub.rules import (
+    ACTIVE_STATUSES,
+    DEFAULT_CONFIG,
+    PIPELINE_STAGES,
+    HubConfig,
+    region_name,
+)
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")

@@ -4,8 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from services.common.regions import REGION_CODES
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
-from services.gateway.hub.settlements import FLAGS, UNIT_KINDS
 from services.gateway.edge.schemas import PageQuery
+from services.gateway.hub.settlements import FLAGS, UNIT_KINDS
 
 PCT = {"type": "string", "format": "decimal", "description": "percent, 0..100"}
 

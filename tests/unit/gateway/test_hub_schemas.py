@@ -10,7 +10,7 @@ from services.gateway.hub.schemas import (CalendarQuery, InitiativeHistoryEntryS
                                           InitiativeChangeSchema, InitiativeCreateSchema,
                                           InitiativeQuery, SrsValuesSchema)
 from services.gateway.edge.schemas import (ApiKeyCreateSchema, AuditQuery, JournalQuery, load_body,
-                                      load_query)
+                                           load_query)
 
 
 def test_srs_values_load_as_decimals_with_source_and_date():

@@ -7,15 +7,15 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
-from services.gateway.access.auth import Principal
+from services.gateway.access.principal import Principal
 from services.gateway.edge.http import ApiRoute
-from services.gateway.routes.personnel import PersonnelRoutes
+from services.gateway.service import GatewayService
 
 SERVANTS = [{"servant_id": f"cs-{i}", "iin": "850517300123", "home_region": "KZ-35",
              "date_of_birth": "1985-05-17", "sex": "male"} for i in range(3)]
 
 
-class Gateway(PersonnelRoutes):
+class Gateway(GatewayService):
     name = "gateway"
 
 

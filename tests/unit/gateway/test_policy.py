@@ -6,7 +6,7 @@ import pytest
 
 from services.common.errors import Forbidden
 from services.common.regions import REGION_CODES
-from services.gateway.access.auth import Principal
+from services.gateway.access.principal import Principal
 from services.gateway.access.policy import (
     MATRIX, ROLES, authorize, authorize_rotation, authorize_route, can, can_act_on_rotation,
     can_see_rotation, holds, redact, redacted_fields, region_filter, rotation_region_filter)
