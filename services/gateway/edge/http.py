@@ -36,6 +36,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # no shared or browser cache may keep them.
 PERSONAL_DATA_RESOURCES = frozenset({"personnel", "audit", "api_keys"})
 CORRELATION_HEADER = "X-Correlation-Id"
+INVALID_BODY = "invalid request body"  # the message of a 400 for a body the route's schema refuses
 
 
 class Guard(SharedExtension):

@@ -1,8 +1,7 @@
 """Query-string and body schemas of the gateway's own routes (journal, administration) and the
 shapes every route shares (the error body). Hub schemas: ``hub_schemas``."""
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from services.common.errors import ValidationFailed
 from services.common.regions import REGION_CODES
 from services.gateway.access.policy import ROLES
 
@@ -21,21 +20,6 @@ class JournalQuery(PageQuery):
     correlation_id = fields.Str(validate=validate.Length(max=100))
     since = fields.AwareDateTime(format="iso", default_timezone=None)
     until = fields.AwareDateTime(format="iso", default_timezone=None)
-
-
-def load_query(schema: Schema, args) -> dict:
-    """Validate query-string ``args`` (a werkzeug MultiDict) with ``schema``; 400 naming fields."""
-    try:
-        return schema.load(args.to_dict(flat=True))
-    except ValidationError as exc:
-        raise ValidationFailed("invalid query parameters", exc.messages)
-
-
-def load_body(schema: Schema, body: dict, **kwargs) -> dict:
-    try:
-        return schema.load(body, **kwargs)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid request body", exc.messages)
 
 
 # --- shapes shared by every route (documented in /openapi.json) ---------------------------------

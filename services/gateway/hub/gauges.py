@@ -1,8 +1,7 @@
 """The gateway's gauges, refreshed on the metrics probe timer (``Metrics(gauges=…)``), never per
 request: queue depth and consumers of the platform's queues (the broker's management API), and the
 business picture from the hub's read models (projects by stage and region, rotations by state,
-open initiatives by rule, overdue annual reports). Each refresh is a handful of single-accumulator
-``$group`` counts over small read-model collections (FerretDB computes one accumulator correctly).
+open initiatives by rule, overdue annual reports), counted by ``gauges_repository``.
 """
 import logging
 from datetime import date
@@ -10,23 +9,11 @@ from datetime import date
 from services.common import broker_api, metrics
 from services.common.mongo import get_client
 from services.common.regions import REGIONS
-from services.gateway.hub.projections_repository import PROJECTS, REPORTS, ROTATIONS
-from services.gateway.hub.rules import ACTIVE_STATUSES
+from services.gateway.hub.gauges_repository import GaugeCounts
 
 log = logging.getLogger(__name__)
 
-INITIATIVES = "hub_initiatives"
 REPORT_DUE_MONTH_DAY = (4, 1)  # an annual report is due by 1 April of the following year
-
-
-def _counts(collection, key_fields: dict, match: dict | None = None) -> dict[tuple, int]:
-    pipeline = ([{"$match": match}] if match else []) + [
-        {"$group": {"_id": key_fields, "n": {"$sum": 1}}}]
-    counts = {}
-    for row in collection.aggregate(pipeline):
-        key = tuple(str(row["_id"].get(name) or "unknown") for name in key_fields)
-        counts[key] = counts.get(key, 0) + row["n"]
-    return counts
 
 
 def overdue_reports(reported_regions: set[str], today: date) -> int:
@@ -47,13 +34,9 @@ def refresh(settings) -> None:
             **{(q["name"], "unacked"): q["unacked"] for q in stats}})
         metrics.set_gauge_family(metrics.QUEUE_CONSUMERS,
                                  {(q["name"],): q["consumers"] for q in stats})
-    db = get_client()[settings.database_name("gateway")]
-    metrics.set_gauge_family(metrics.PROJECTS, _counts(
-        db[PROJECTS], {"stage": "$stage", "region": "$region_code"}))
-    metrics.set_gauge_family(metrics.ROTATIONS, _counts(db[ROTATIONS], {"state": "$status"}))
-    metrics.set_gauge_family(metrics.OPEN_INITIATIVES, _counts(
-        db[INITIATIVES], {"rule": "$kind"}, {"status": {"$in": list(ACTIVE_STATUSES)}}))
+    counts = GaugeCounts(get_client()[settings.database_name("gateway")])
+    metrics.set_gauge_family(metrics.PROJECTS, counts.projects_by_stage_and_region())
+    metrics.set_gauge_family(metrics.ROTATIONS, counts.rotations_by_state())
+    metrics.set_gauge_family(metrics.OPEN_INITIATIVES, counts.open_initiatives_by_rule())
     today = date.today()
-    reported = {doc["region_code"] for doc in db[REPORTS].find(
-        {"reporting_year": today.year - 1}, {"region_code": 1, "_id": 0})}
-    metrics.OVERDUE_REPORTS.set(overdue_reports(reported, today))
+    metrics.OVERDUE_REPORTS.set(overdue_reports(counts.reported_regions(today.year - 1), today))

@@ -96,6 +96,10 @@ class InitiativeRepository(Repository):
                   .skip(offset).limit(min(limit, MAX_PAGE)))
         return [self.from_store(doc) for doc in cursor], total
 
+    def find(self, initiative_id: str) -> dict | None:
+        found = self.collection.find_one({"_id": initiative_id})
+        return None if found is None else self.from_store(found)
+
     def find_by_cause(self, cause_key: str) -> dict | None:
         doc = self.collection.find_one({"cause_key": cause_key})
         return self.from_store(doc) if doc else None

@@ -7,6 +7,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.money import Kzt
 from services.common.regions import REGION_CODES
 from services.gateway.edge.schemas import PageQuery
 from services.gateway.hub.calendar import REPORT_STATUSES
@@ -28,7 +29,7 @@ def _pct(**kwargs):
 
 
 def _money(**kwargs):
-    return fields.Str(metadata={**DECIMAL_STRING, "description": "KZT, two decimals"}, **kwargs)
+    return Kzt(metadata={**DECIMAL_STRING, "description": "KZT, two decimals"}, **kwargs)
 
 
 def _ratio(**kwargs):

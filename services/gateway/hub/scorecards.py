@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Iterable, Mapping
 
 from services.common.clock import civil_date
+from services.common.money import ZERO, money, money_str
 from services.common.population import PopulationTable, population_for_year
 from services.gateway.hub.documents import PRE_START, UNDER_WAY
 from services.gateway.hub.rollup import Weighted, weighted_share
@@ -23,9 +24,7 @@ from services.gateway.hub.rules import (
     region_name,
 )
 
-CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
-ZERO = Decimal("0")
 
 
 @dataclass
@@ -45,11 +44,7 @@ class RegionFacts:
 
 
 def _money(value) -> Decimal:
-    return ZERO if value is None else Decimal(str(value))
-
-
-def _money_str(value: Decimal) -> str:
-    return str(value.quantize(CENT, rounding=ROUND_HALF_EVEN))
+    return ZERO if value is None else money(str(value))
 
 
 def _ratio_str(value: Decimal | None) -> str | None:
@@ -290,7 +285,7 @@ def _jsonable(value, key: str = ""):
     if isinstance(value, list):
         return [_jsonable(v, key) for v in value]
     if isinstance(value, Decimal):
-        return _money_str(value) if key.endswith("_kzt") or key.isdigit() else _ratio_str(value)
+        return money_str(value) if key.endswith("_kzt") or key.isdigit() else _ratio_str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

@@ -1,24 +1,23 @@
 """Administration: API keys for machine clients, and the audit trail of refusals and writes."""
 from datetime import datetime, timezone
 
+from services.common.loading import load, load_query
 from services.gateway.access import auth, policy
 from services.gateway.access.keys import public_key_view, require_key
-from services.gateway.edge.http import read_json
+from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.edge.schemas import (
     ApiKeyCreatedSchema,
     ApiKeyCreateSchema,
     ApiKeyListQuery,
     ApiKeySchema,
     AuditQuery,
-    load_body,
-    load_query,
 )
 
 TAGS = ("admin",)
 
 
 def admin_create_api_key(svc, request):
-    body = load_body(ApiKeyCreateSchema(), read_json(request))
+    body = load(ApiKeyCreateSchema, read_json(request), message=INVALID_BODY)
     plaintext, record = auth.generate_api_key(body["role"], body["region"], body["label"],
                                               now=datetime.now(timezone.utc))
     record["created_by"] = request.principal.subject

@@ -6,10 +6,11 @@ from eventlet.semaphore import Semaphore
 
 from services.common import clock
 from services.common.errors import NotFound, ValidationFailed
+from services.common.loading import load, load_query
 from services.common.regions import REGION_CODES, is_region
 from services.gateway.access import policy
-from services.gateway.edge.http import read_json
-from services.gateway.edge.schemas import JournalQuery, load_body, load_query
+from services.gateway.edge.http import INVALID_BODY, read_json
+from services.gateway.edge.schemas import JournalQuery
 from services.gateway.hub.calendar import calendar_entry, reporting_deadline
 from services.gateway.hub.reactions import HubReactions
 from services.gateway.hub.schemas import (
@@ -104,7 +105,7 @@ def hub_region_scorecard(svc, request, region):
 # -- SRS values ------------------------------------------------------------------------------
 def hub_put_srs(svc, request, code):
     policy.authorize(request.principal, "hub.srs", "write", known_region(code))
-    values = load_body(SrsValuesSchema(), read_json(request))
+    values = load(SrsValuesSchema, read_json(request), message=INVALID_BODY)
     if values["as_of"] > today_utc():
         raise ValidationFailed("invalid SRS values", {"as_of": ["must not be in the future"]})
     record = svc.hub_models.put_srs(code, values, by=request.principal.subject,

@@ -2,15 +2,14 @@
 timer, an RPC and an HTTP route, all running the same idempotent ``HubReactions.run_checks``)."""
 import logging
 import uuid
-from datetime import datetime
 
 from nameko.timer import Timer
 
 from services.common import clock
 from services.common.errors import Forbidden, NotFound, StaleVersion
+from services.common.loading import load, load_query
 from services.gateway.access import policy
-from services.gateway.edge.http import read_json
-from services.gateway.edge.schemas import load_body, load_query
+from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.hub.reactions import HubReactions
 from services.gateway.hub.rules import change_initiative, manual_proposal
 from services.gateway.hub.schemas import (
@@ -43,19 +42,15 @@ class CheckTimer(Timer):
 check_timer = CheckTimer.decorator
 
 
-def _now() -> datetime:
-    return clock.now_utc()
-
-
 def dump_initiative(doc: dict) -> dict:
     return InitiativeSchema().dump(doc)
 
 
 def _initiative(svc, initiative_id: str) -> dict:
-    found = svc.initiatives.collection.find_one({"_id": initiative_id})
+    found = svc.initiatives.find(initiative_id)
     if found is None:
         raise NotFound(f"no initiative {initiative_id}", {"id": initiative_id})
-    return svc.initiatives.from_store(found)
+    return found
 
 
 def hub_list_initiatives(svc, request):
@@ -72,11 +67,11 @@ def hub_list_initiatives(svc, request):
 
 
 def hub_create_initiative(svc, request):
-    body = load_body(InitiativeCreateSchema(), read_json(request))
+    body = load(InitiativeCreateSchema, read_json(request), message=INVALID_BODY)
     policy.authorize(request.principal, "hub.initiatives", "write", body["region_code"])
     initiative_id = str(uuid.uuid4())
     initiative, _ = svc.initiatives.open(
-        manual_proposal(body, initiative_id=initiative_id), now=_now(),
+        manual_proposal(body, initiative_id=initiative_id), now=clock.now_utc(),
         by=request.principal.subject, initiative_id=initiative_id,
         event_ids=[str(e) for e in body["event_ids"]])
     return 201, dump_initiative(initiative)
@@ -89,7 +84,7 @@ def hub_get_initiative(svc, request, initiative_id):
 
 
 def hub_change_initiative(svc, request, initiative_id):
-    body = load_body(InitiativeChangeSchema(), read_json(request))
+    body = load(InitiativeChangeSchema, read_json(request), message=INVALID_BODY)
     initiative = _initiative(svc, initiative_id)
     policy.authorize(request.principal, "hub.initiatives", "write",
                      initiative["region_code"])
@@ -98,7 +93,7 @@ def hub_change_initiative(svc, request, initiative_id):
         raise StaleVersion("the initiative changed since it was read",
                            {"expected": expected, "actual": initiative["version"]})
     changed = change_initiative(
-        initiative, by=request.principal.subject, now=_now(), comment=body["comment"],
+        initiative, by=request.principal.subject, now=clock.now_utc(), comment=body["comment"],
         status=body.get("status"), due_date=body.get("due_date"),
         responsible_body=body.get("responsible_body"))
     return dump_initiative(svc.initiatives.replace(changed, initiative["version"]))
@@ -118,12 +113,14 @@ def hub_scheduled_checks(svc):
 
 def hub_run_checks(svc, today=None):
     """Run the deadline checks now; ``today`` (ISO date) replays them as of another day."""
-    day = load_body(ChecksSchema(), {"today": today})["today"] if today else clock.civil_today()
+    day = (load(ChecksSchema, {"today": today}, message=INVALID_BODY)["today"] if today
+           else clock.civil_today())
     return _run_checks(svc, day)
 
 
 def hub_checks(svc, request):
-    body = load_body(ChecksSchema(), read_json(request)) if request.get_data() else {}
+    body = (load(ChecksSchema, read_json(request), message=INVALID_BODY) if request.get_data()
+            else {})
     today = clock.civil_today()
     day = body.get("today", today)
     if day != today and request.principal.role != policy.ADMIN:

@@ -13,15 +13,14 @@ reads only units, roll-ups and gaps of their own region (403 otherwise).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
+from services.common import clock
 from services.common.csv_rows import RowErrors, error_entries, file_error, text_lines
 from services.common.errors import NotFound, ValidationFailed
+from services.common.loading import load, load_query
 from services.common.regions import REGION_CODES
 from services.common.srs import kato_region
 from services.gateway.access import policy
-from services.gateway.edge.http import read_json
-from services.gateway.edge.schemas import load_body, load_query
+from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.hub.settlement_schemas import (
     AssessmentInSchema,
     AssessmentSchema,
@@ -52,10 +51,6 @@ MAX_ERRORS_KEPT = 1000
 BAD_INPUT = "invalid input; details map each bad field to its reasons"
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _kato(code: str) -> str:
     if not (len(code) == 9 and code.isdigit()):
         raise ValidationFailed("invalid KATO code", {"kato": ["must be 9 digits"]})
@@ -84,7 +79,7 @@ def settlement_srs_by_region(settlements, assessments, region_codes, today) -> d
 def hub_import_settlements(svc, request):
     query = load_query(ImportQuery(), request.args)
     by = request.principal.subject
-    job = svc.settlement_imports.start(file_name=query["file_name"], by=by, now=_now())
+    job = svc.settlement_imports.start(file_name=query["file_name"], by=by, now=clock.now_utc())
     report = {"rows_processed": 0, "units_inserted": 0, "units_updated": 0,
               "units_unchanged": 0, "rows_rejected": 0, "rows_skipped": 0,
               "region_codes": [], "errors": [], "errors_total": 0}
@@ -93,12 +88,12 @@ def hub_import_settlements(svc, request):
     except ValidationFailed as exc:
         report["errors"] = file_error(exc) + report["errors"]
         report["errors_total"] += len(file_error(exc))
-        svc.settlement_imports.finish(job, report, now=_now(), failed=True)
+        svc.settlement_imports.finish(job, report, now=clock.now_utc(), failed=True)
         raise ValidationFailed(exc.message, {**exc.details, "import_id": job["import_id"]})
     touched = report["region_codes"]
     for region in touched:
         _refresh_rollup(svc, region)
-    done = svc.settlement_imports.finish(job, report, now=_now())
+    done = svc.settlement_imports.finish(job, report, now=clock.now_utc())
     return 201, _dump_import(done)
 
 
@@ -142,7 +137,7 @@ def _refresh_rollup(svc, region: str, year: int | None = None) -> None:
         return
     rollup = srs_rollup(svc.settlements.of_regions([region]),
                         svc.srs_assessments.of_regions([region], year), year=year)
-    svc.srs_assessments.store_region_rollup(region, rollup, now=_now())
+    svc.srs_assessments.store_region_rollup(region, rollup, now=clock.now_utc())
 
 
 def hub_settlement_import(svc, request, import_id):
@@ -181,8 +176,8 @@ def hub_get_settlement(svc, request, kato):
 def hub_put_assessment(svc, request, kato, year):
     region = kato_region(_kato(kato))
     policy.authorize(request.principal, "hub.srs", "write", region)
-    body = load_body(AssessmentInSchema(), read_json(request))
-    now = _now()
+    body = load(AssessmentInSchema, read_json(request), message=INVALID_BODY)
+    now = clock.now_utc()
     if year > now.year:
         raise ValidationFailed("invalid SRS assessment", {"year": ["must not be in the future"]})
     unit = svc.settlements.get_unit(kato)

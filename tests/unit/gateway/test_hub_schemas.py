@@ -9,14 +9,14 @@ from services.common.errors import ValidationFailed
 from services.gateway.hub.schemas import (CalendarQuery, InitiativeHistoryEntrySchema,
                                           InitiativeChangeSchema, InitiativeCreateSchema,
                                           InitiativeQuery, SrsValuesSchema)
-from services.gateway.edge.schemas import (ApiKeyCreateSchema, AuditQuery, JournalQuery, load_body,
-                                           load_query)
+from services.common.loading import load, load_query
+from services.gateway.edge.schemas import ApiKeyCreateSchema, AuditQuery, JournalQuery
 
 
 def test_srs_values_load_as_decimals_with_source_and_date():
-    loaded = load_body(SrsValuesSchema(), {"cities_pct": "92.1", "rural_pct": 64,
-                                           "source": "Bureau of National Statistics",
-                                           "as_of": "2025-12-31"})
+    loaded = load(SrsValuesSchema(), {"cities_pct": "92.1", "rural_pct": 64,
+                                      "source": "Bureau of National Statistics",
+                                      "as_of": "2025-12-31"})
     assert loaded["cities_pct"] == Decimal("92.1") and loaded["rural_pct"] == Decimal("64.0")
     assert loaded["rural_population_pct"] is None
     assert loaded["as_of"] == date(2025, 12, 31)
@@ -33,29 +33,29 @@ def test_srs_values_load_as_decimals_with_source_and_date():
 ])
 def test_srs_values_refused(body, field):
     with pytest.raises(ValidationFailed) as refused:
-        load_body(SrsValuesSchema(), body)
+        load(SrsValuesSchema(), body)
     assert field in refused.value.details
 
 
 def test_initiative_create():
-    loaded = load_body(InitiativeCreateSchema(), {
+    loaded = load(InitiativeCreateSchema(), {
         "region_code": "KZ-47", "title": "Water supply of Zhanaozen", "responsible_body": "Akimat",
         "due_date": "2026-12-01",
         "event_ids": ["0b8c1c38-5f8a-4d3c-9a55-2f8d3b1e6f01"]})
     assert loaded["description"] == "" and loaded["due_date"] == date(2026, 12, 1)
     assert str(loaded["event_ids"][0]) == "0b8c1c38-5f8a-4d3c-9a55-2f8d3b1e6f01"
     with pytest.raises(ValidationFailed) as refused:
-        load_body(InitiativeCreateSchema(), {"region_code": "KZ-99", "title": "",
-                                             "due_date": "soon", "event_ids": ["x"]})
-    assert {"region_code", "title", "responsible_body", "due_date", "event_ids"} \
+        load(InitiativeCreateSchema(), {"region_code": "KZ-99", "title": "",
+                                        "due_date": "soon", "event_ids": ["x"]})
+    assert {"region_code", "title", "responsible_body", "due_date", "event_ids.0"} \
         <= set(refused.value.details)
 
 
 def test_initiative_change_requires_a_comment_and_known_status():
-    assert load_body(InitiativeChangeSchema(), {"status": "resolved", "comment": "done",
-                                                "expected_version": 3})["expected_version"] == 3
+    assert load(InitiativeChangeSchema(), {"status": "resolved", "comment": "done",
+                                           "expected_version": 3})["expected_version"] == 3
     with pytest.raises(ValidationFailed) as refused:
-        load_body(InitiativeChangeSchema(), {"status": "closed"})
+        load(InitiativeChangeSchema(), {"status": "closed"})
     assert {"status", "comment"} <= set(refused.value.details)
 
 
@@ -102,10 +102,10 @@ def test_audit_query_refusals(args, field):
 
 
 def test_api_key_create():
-    assert load_body(ApiKeyCreateSchema(), {"role": "ministry_analyst", "label": "stat"}) == {
+    assert load(ApiKeyCreateSchema(), {"role": "ministry_analyst", "label": "stat"}) == {
         "role": "ministry_analyst", "region": None, "label": "stat"}
     with pytest.raises(ValidationFailed) as refused:
-        load_body(ApiKeyCreateSchema(), {"role": "root", "region": "KZ-00"})
+        load(ApiKeyCreateSchema(), {"role": "root", "region": "KZ-00"})
     assert {"role", "region", "label"} <= set(refused.value.details)
 
 
