@@ -41,7 +41,7 @@ def _iso_instant(value) -> str:
 
 class HubReactions:
     def __init__(self, models: HubReadModels, initiatives: InitiativeRepository,
-                 config: rules.HubConfig = rules.DEFAULT_CONFIG,
+                 config: rules.HubSettings = rules.DEFAULT_SETTINGS,
                  clock: Callable[[], datetime] = utcnow):
         self.models = models
         self.initiatives = initiatives

@@ -1,14 +1,14 @@
 """The Regional Initiatives Office's rules, pure: initiatives (what opens them, how their status may
-move) and the hub's configuration. The reporting calendar is in ``hub_calendar``, read-model
+move). Their tunables are ``settings.HubSettings``; The reporting calendar is in ``hub_calendar``, read-model
 documents in ``hub_documents``.
 
 No nameko, no pymongo: the hub's service glue (``hub_reactions``) feeds these functions plain
 documents and stores what they return. Clocks come in as ``now`` / ``today``; tunables come in a
-``HubConfig``.
+``HubSettings``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -17,6 +17,20 @@ from typing import Iterable, Mapping
 from services.common.clock import civil_date
 from services.common.errors import RuleViolation, raise_if_problems, require
 from services.common.regions import REGIONS
+from services.gateway.hub.reference import (  # noqa: F401  (rules.AUTONOMY etc. read on)
+    AUTOMATIC_KINDS,
+    AUTONOMY,
+    INITIATIVE_KINDS,
+    MANUAL,
+    PIPELINE_STAGES,
+    REPORT_OVERDUE,
+    ROTATION_DUE,
+    SRS_INDICATORS,
+    SRS_TARGETS_2030,
+    STALLED_PROJECT,
+    SrsTarget,
+)
+from services.gateway.hub.settings import DEFAULT_SETTINGS, HubSettings
 
 # --- initiatives ------------------------------------------------------------------------------
 
@@ -33,86 +47,8 @@ TRANSITIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     DISMISSED: (OPEN,),
 })
 
-AUTONOMY = "autonomy_below_threshold"
-STALLED_PROJECT = "project_stalled"
-ROTATION_DUE = "rotation_due"
-REPORT_OVERDUE = "annual_report_overdue"
-MANUAL = "manual"
-AUTOMATIC_KINDS: tuple[str, ...] = (AUTONOMY, STALLED_PROJECT, ROTATION_DUE, REPORT_OVERDUE)
-INITIATIVE_KINDS: tuple[str, ...] = AUTOMATIC_KINDS + (MANUAL,)
-
 SYSTEM_ACTOR = "system:hub"
 MAX_COMMENT_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class SrsTarget:
-    """One of the Concept's 2030 targets for provision under the System of Regional Standards."""
-    indicator: str        # key of the region's recorded SRS values
-    label: str
-    target_pct: Decimal
-    comparison: str       # "at_least" (value >= target) or "more_than" (value > target)
-
-    def met(self, value: Decimal | None) -> bool | None:
-        if value is None:
-            return None
-        if self.comparison == "at_least":
-            return value >= self.target_pct
-        return value > self.target_pct
-
-
-SRS_TARGETS_2030: tuple[SrsTarget, ...] = (
-    SrsTarget("cities_pct", "SRS provision of cities", Decimal("96"), "at_least"),
-    SrsTarget("rural_pct", "SRS provision of rural settlements", Decimal("71"), "at_least"),
-    SrsTarget("rural_population_pct", "Rural population whose quality of life meets SRS",
-              Decimal("90"), "more_than"),
-)
-SRS_INDICATORS: tuple[str, ...] = tuple(t.indicator for t in SRS_TARGETS_2030)
-
-PIPELINE_STAGES: tuple[str, ...] = (
-    "proposed", "appraised", "approved", "financed", "under_implementation", "commissioned",
-    "evaluated", "suspended", "cancelled")
-
-
-@dataclass(frozen=True)
-class HubConfig:
-    # (b) a project in one of these stages for more than stall_days opens an initiative
-    stall_days: int = 180
-    stall_stages: tuple[str, ...] = ("proposed", "appraised", "approved", "financed",
-                                     "under_implementation", "suspended")
-    # scorecards: investment committed = cost of projects approved and beyond (a suspended one
-    # counts where it was suspended from); commissioned = in operation
-    committed_stages: tuple[str, ...] = ("approved", "financed", "under_implementation",
-                                         "commissioned", "evaluated")
-    commissioned_stages: tuple[str, ...] = ("commissioned", "evaluated")
-    # reporting duty: by 1 April of the year after the reporting year
-    report_deadline_month: int = 4
-    report_deadline_day: int = 1
-    first_reporting_year: int = 2025
-    srs_targets: tuple[SrsTarget, ...] = SRS_TARGETS_2030
-    # days from the cause to an automatically opened initiative's due date
-    due_days: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({
-        AUTONOMY: 90, STALLED_PROJECT: 30, ROTATION_DUE: 60, REPORT_OVERDUE: 14}))
-    responsible_bodies: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({
-        AUTONOMY: "Akimat of {region}: finance and budget planning department",
-        STALLED_PROJECT: "Akimat of {region}: entrepreneurship and investment department",
-        ROTATION_DUE: "Akimat of {region}: human resources service",
-        REPORT_OVERDUE: "Akimat of {region}: economy and budget planning department",
-    }))
-
-    def __post_init__(self):
-        if not (isinstance(self.stall_days, int) and self.stall_days >= 1):
-            raise ValueError("stall_days must be a positive integer")
-        unknown = set(self.stall_stages) - set(PIPELINE_STAGES)
-        if unknown:
-            raise ValueError(f"unknown stages in stall_stages: {sorted(unknown)}")
-        date(2000, self.report_deadline_month, self.report_deadline_day)  # a real calendar day
-
-    def with_overrides(self, **changes) -> "HubConfig":
-        return replace(self, **changes)
-
-
-DEFAULT_CONFIG = HubConfig()
 
 
 @dataclass(frozen=True)
@@ -133,7 +69,7 @@ def region_name(region_code: str) -> str:
     return region.name if region else region_code
 
 
-def responsible_body(kind: str, region_code: str, config: HubConfig) -> str:
+def responsible_body(kind: str, region_code: str, config: HubSettings) -> str:
     return config.responsible_bodies[kind].format(region=region_name(region_code))
 
 
@@ -233,12 +169,12 @@ def system_resolution_entry(from_status: str, *, now: datetime, comment: str) ->
 
 # --- automatic rules ---------------------------------------------------------------------------
 
-def due_after(kind: str, start: date, config: HubConfig) -> date:
+def due_after(kind: str, start: date, config: HubSettings) -> date:
     return start + timedelta(days=config.due_days[kind])
 
 
 def autonomy_proposal(payload: Mapping, occurred_on: date,
-                      config: HubConfig = DEFAULT_CONFIG) -> InitiativeProposal:
+                      config: HubSettings = DEFAULT_SETTINGS) -> InitiativeProposal:
     """(a) ``autonomy_below_threshold``: one initiative per region, fiscal year and period (each
     crossing below the threshold is published once per period)."""
     region = payload["region_code"]
@@ -268,7 +204,7 @@ def days_in_stage(project: Mapping, today: date) -> int:
 
 
 def stalled_project_proposals(projects: Iterable[Mapping], today: date,
-                              config: HubConfig = DEFAULT_CONFIG) -> list[InitiativeProposal]:
+                              config: HubSettings = DEFAULT_SETTINGS) -> list[InitiativeProposal]:
     """(b) projects in one stage for more than ``config.stall_days`` days.
 
     The cause is the project's stay in that stage (project, stage, entry instant): a project that
@@ -300,7 +236,7 @@ def stalled_project_proposals(projects: Iterable[Mapping], today: date,
 
 
 def rotation_due_proposal(payload: Mapping,
-                          config: HubConfig = DEFAULT_CONFIG) -> InitiativeProposal:
+                          config: HubSettings = DEFAULT_SETTINGS) -> InitiativeProposal:
     """(c) ``rotation_due``: a servant reached the mandatory rotation date in the post."""
     region = payload["home_region"]
     due = _as_date(payload["due_date"])

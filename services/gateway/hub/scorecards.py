@@ -18,9 +18,9 @@ from services.gateway.hub.documents import PRE_START, UNDER_WAY
 from services.gateway.hub.rollup import Weighted, weighted_share
 from services.gateway.hub.rules import (
     ACTIVE_STATUSES,
-    DEFAULT_CONFIG,
+    DEFAULT_SETTINGS,
     PIPELINE_STAGES,
-    HubConfig,
+    HubSettings,
     region_name,
 )
 
@@ -55,14 +55,14 @@ def _iso(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _is_committed(project: Mapping, config: HubConfig) -> bool:
+def _is_committed(project: Mapping, config: HubSettings) -> bool:
     stage = project["stage"]
     if stage == "suspended":
         stage = project.get("suspended_from") or stage
     return stage in config.committed_stages
 
 
-def project_figures(projects: Iterable[Mapping], config: HubConfig = DEFAULT_CONFIG) -> dict:
+def project_figures(projects: Iterable[Mapping], config: HubSettings = DEFAULT_SETTINGS) -> dict:
     by_stage = {stage: 0 for stage in PIPELINE_STAGES}
     committed = commissioned = invested = ZERO
     jobs_planned = jobs_created = total = 0
@@ -152,7 +152,7 @@ def _as_date(value) -> date:
     return civil_date(value)
 
 
-def srs_figures(srs: Mapping | None, config: HubConfig = DEFAULT_CONFIG) -> dict:
+def srs_figures(srs: Mapping | None, config: HubSettings = DEFAULT_SETTINGS) -> dict:
     targets = []
     for target in config.srs_targets:
         current = _decimal(srs.get(target.indicator)) if srs else None
@@ -172,7 +172,7 @@ def srs_figures(srs: Mapping | None, config: HubConfig = DEFAULT_CONFIG) -> dict
     return {"recorded": recorded, "targets_2030": targets}
 
 
-def region_scorecard(facts: RegionFacts, today: date, config: HubConfig = DEFAULT_CONFIG) -> dict:
+def region_scorecard(facts: RegionFacts, today: date, config: HubSettings = DEFAULT_SETTINGS) -> dict:
     return _jsonable({
         "region_code": facts.region_code,
         "region_name": region_name(facts.region_code),
@@ -194,7 +194,7 @@ def _srs_population(facts: RegionFacts, population: PopulationTable | None) -> P
     return population_for_year(_as_date(as_of).year if as_of else 2025)
 
 
-def srs_rollup(all_facts: list[RegionFacts], config: HubConfig = DEFAULT_CONFIG,
+def srs_rollup(all_facts: list[RegionFacts], config: HubSettings = DEFAULT_SETTINGS,
                population: PopulationTable | None = None) -> dict:
     """Each 2030 SRS target over the regions given, weighted by residents (the population table
     at 1 January of the year the region's values refer to, unless ``population`` is given)."""
@@ -222,7 +222,7 @@ def srs_rollup(all_facts: list[RegionFacts], config: HubConfig = DEFAULT_CONFIG,
 
 
 def rollup(all_facts: list[RegionFacts], today: date, national: bool,
-           config: HubConfig = DEFAULT_CONFIG, population: PopulationTable | None = None) -> dict:
+           config: HubSettings = DEFAULT_SETTINGS, population: PopulationTable | None = None) -> dict:
     """Totals over the regions given: sums of counts and money; fiscal shares recomputed from the
     summed revenue of the latest fiscal year any region reported (never averaged); revenue per
     resident from the summed revenue and residents, flagged estimated when any figure is; SRS

@@ -22,13 +22,12 @@ Roll-up (what feeds the scorecards' 2030 targets)
 - a settlement's provision = the mean coverage of the standards assessed;
 - ``cities_pct`` = mean provision of towns weighted by their population, ``rural_pct`` = the same
   over villages, ``rural_population_pct`` = share of the assessed villages' population living in a
-  village that meets every standard (coverage >= ``SettlementSrsConfig.standard_met_pct``).
+  village that meets every standard (coverage >= ``SrsAssessmentSettings.standard_met_pct``).
 """
 from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Iterable, Iterator, Mapping
@@ -37,6 +36,7 @@ from services.common.csv_rows import RowErrors
 from services.common.errors import ValidationFailed, raise_if_problems, require
 from services.common.regions import AGGLOMERATIONS, REGIONS, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS, kato_region
+from services.gateway.hub.settings import DEFAULT_SRS_SETTINGS, SrsAssessmentSettings
 
 RURAL_DISTRICT, TOWN, VILLAGE = "rural_district", "town", "village"
 UNIT_KINDS: tuple[str, ...] = (RURAL_DISTRICT, TOWN, VILLAGE)
@@ -56,19 +56,6 @@ _KATO = re.compile(KATO_PATTERN)
 UNIT_FIELDS = ("kato", "region_code", "kind", "name_ru", "name_kk", "parent_kato",
                "urban_population", "rural_population", "population_year", "population_source",
                "flags", "agglomeration")
-
-
-@dataclass(frozen=True)
-class SettlementSrsConfig:
-    """Rules of the SRS assessment that no public source fixes (assumptions, named as such).
-
-    ``standard_met_pct``: ASSUMED. The SRS methodology scores each standard as the share of its
-    normative items a settlement has; the Concept does not say from which share a settlement
-    counts as provided with the standard. 100 means "every item of the standard is there"."""
-    standard_met_pct: Decimal = Decimal("100")
-
-
-DEFAULT_SRS_CONFIG = SettlementSrsConfig()
 
 
 class Skipped(str):
@@ -236,7 +223,7 @@ def _pct(value, name: str, problems: dict) -> Decimal | None:
 
 
 def new_assessment(settlement: Mapping, year: int, coverage: Mapping, *, source: dict,
-                   config: SettlementSrsConfig = DEFAULT_SRS_CONFIG) -> dict:
+                   config: SrsAssessmentSettings = DEFAULT_SRS_SETTINGS) -> dict:
     """The assessment of one settlement in one year, or ``ValidationFailed`` naming the field.
 
     ``coverage`` maps standards to percentages (a standard left out or null is not assessed);

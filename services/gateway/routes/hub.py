@@ -21,7 +21,7 @@ from services.gateway.hub.schemas import (
     SrsValuesSchema,
 )
 from services.gateway.hub.scorecards import region_scorecard, rollup
-from services.gateway.hub.settings import load_hub_config
+from services.gateway.hub.settings import load_hub_settings
 from services.gateway.routes.settlements import settlement_srs_by_region
 
 TAGS = ("hub",)
@@ -42,7 +42,7 @@ _READ_MODEL_LOCK = Semaphore(1)
 
 
 def _hub_reactions(svc) -> HubReactions:
-    return HubReactions(svc.hub_models, svc.initiatives, load_hub_config())
+    return HubReactions(svc.hub_models, svc.initiatives, load_hub_settings())
 
 
 def record_event(svc, envelope):
@@ -88,7 +88,7 @@ def _scorecard_facts(svc, codes, today):
 def hub_scorecards(svc, request):
     allowed = policy.region_filter(request.principal, "hub")
     codes = list(REGION_CODES) if allowed is None else sorted(allowed)
-    today, config = today_utc(), load_hub_config()
+    today, config = today_utc(), load_hub_settings()
     facts = _scorecard_facts(svc, codes, today)
     return {"items": [region_scorecard(facts[code], today, config) for code in codes],
             "rollup": rollup([facts[code] for code in codes], today,
@@ -99,7 +99,7 @@ def hub_region_scorecard(svc, request, region):
     policy.authorize(request.principal, "hub", "read", known_region(region))
     today = today_utc()
     facts = _scorecard_facts(svc, [region], today)
-    return region_scorecard(facts[region], today, load_hub_config())
+    return region_scorecard(facts[region], today, load_hub_settings())
 
 
 # -- SRS values ------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def hub_get_srs(svc, request, code):
 # -- reporting calendar ----------------------------------------------------------------------
 def hub_reporting_calendar(svc, request):
     query = load_query(CalendarQuery(), request.args)
-    today, config = today_utc(), load_hub_config()
+    today, config = today_utc(), load_hub_settings()
     year = query.get("year", today.year - 1)
     allowed = policy.region_filter(request.principal, "hub")
     codes = list(REGION_CODES) if allowed is None else sorted(allowed)

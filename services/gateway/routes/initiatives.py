@@ -20,7 +20,7 @@ from services.gateway.hub.schemas import (
     InitiativeQuery,
     InitiativeSchema,
 )
-from services.gateway.hub.settings import check_interval_seconds, load_hub_config
+from services.gateway.hub.settings import check_interval_seconds, load_hub_settings
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def hub_change_initiative(svc, request, initiative_id):
 
 # -- deadline checks -------------------------------------------------------------------------
 def _run_checks(svc, today):
-    reactions = HubReactions(svc.hub_models, svc.initiatives, load_hub_config())
+    reactions = HubReactions(svc.hub_models, svc.initiatives, load_hub_settings())
     return ChecksResultSchema().dump(reactions.run_checks(today))
 
 

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401  (fixture)
 from services.gateway import cli
+from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401  (fixture)
 from tests.support import gateway_matrix as matrix
 
 pytestmark = pytest.mark.integration

@@ -14,10 +14,19 @@ from services.gateway.hub.initiatives_repository import InitiativeRepository
 from services.gateway.hub.projections_repository import HubReadModels
 from services.gateway.hub.reactions import HubReactions
 from services.gateway.hub.scorecards import region_scorecard
-from tests.support.hub_events import (at, autonomy_payload, envelope, forecast_payload,
-                                      indicators_payload, project_event, project_snapshot,
-                                      received, report_payload, rotation_due_payload,
-                                      rotation_payload)
+from tests.support.hub_events import (
+    at,
+    autonomy_payload,
+    envelope,
+    forecast_payload,
+    indicators_payload,
+    project_event,
+    project_snapshot,
+    received,
+    report_payload,
+    rotation_due_payload,
+    rotation_payload,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -220,7 +229,7 @@ def test_stalled_project_opens_once_and_resolves_when_the_project_moves_on(hub):
     pid = str(uuid.uuid4())
     deliver(hub, envelope(*project_event("project_registered", project_snapshot(
         pid, stage_entered_at=datetime(2026, 1, 10, tzinfo=timezone.utc)))))
-    hub.config = rules.HubConfig(first_reporting_year=2030)  # keep report checks out of this
+    hub.config = rules.HubSettings(first_reporting_year=2030)  # keep report checks out of this
     assert hub.run_checks(date(2026, 7, 9))["opened"] == []   # 180 days: not yet
     first = hub.run_checks(date(2026, 7, 10))                 # 181 days
     assert first["stalled_projects"] == 1 and len(first["opened"]) == 1
@@ -240,7 +249,7 @@ def test_stalled_project_opens_once_and_resolves_when_the_project_moves_on(hub):
 
 
 def test_stall_days_come_from_the_config(hub):
-    hub.config = rules.HubConfig(stall_days=30, first_reporting_year=2030)
+    hub.config = rules.HubSettings(stall_days=30, first_reporting_year=2030)
     pid = str(uuid.uuid4())
     deliver(hub, envelope(*project_event("project_registered", project_snapshot(
         pid, stage_entered_at=datetime(2026, 1, 10, tzinfo=timezone.utc)))))

@@ -6,12 +6,21 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401  (fixture)
 from services.common.regions import REGION_CODES
+from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401  (fixture)
 from tests.support import wait_until
-from tests.support.hub_events import (at, autonomy_payload, envelope, forecast_payload,
-                                      indicators_payload, project_event, project_snapshot,
-                                      report_payload, rotation_due_payload, rotation_payload)
+from tests.support.hub_events import (
+    at,
+    autonomy_payload,
+    envelope,
+    forecast_payload,
+    indicators_payload,
+    project_event,
+    project_snapshot,
+    report_payload,
+    rotation_due_payload,
+    rotation_payload,
+)
 
 pytestmark = pytest.mark.integration
 

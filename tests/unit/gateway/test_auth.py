@@ -13,8 +13,16 @@ import pytest
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.gateway.access import auth
 from services.gateway.access.auth import (
-    API_KEY, JWT, Principal, api_key_public_view, generate_api_key, issue_token, revoke_api_key,
-    verify_api_key, verify_token)
+    API_KEY,
+    JWT,
+    Principal,
+    api_key_public_view,
+    generate_api_key,
+    issue_token,
+    revoke_api_key,
+    verify_api_key,
+    verify_token,
+)
 
 SECRET = "platform-signing-key-for-unit-tests-" + "s" * 40  # 76 bytes: fine for HS512 too
 OTHER_SECRET = "another-signing-key-entirely-" + "o" * 40

@@ -6,8 +6,7 @@ import pytest
 from openapi_spec_validator import validate as validate_openapi
 
 from services.gateway.edge.http import ApiRoute
-from services.gateway.edge.openapi import (ERRORS, api_routes, build_openapi, openapi_path,
-                                           render_docs)
+from services.gateway.edge.openapi import ERRORS, api_routes, build_openapi, openapi_path, render_docs
 from tests.support.hub_events import full_gateway_class
 
 GATEWAY = full_gateway_class()

@@ -6,11 +6,8 @@ from decimal import Decimal
 import pytest
 
 from services.common.errors import RuleViolation, ValidationFailed
-from services.gateway.hub import calendar
-from services.gateway.hub import documents
-from services.gateway.hub import rules
-from services.gateway.hub.rules import (DISMISSED, IN_PROGRESS, OPEN, RESOLVED, HubConfig,
-                                        InitiativeProposal)
+from services.gateway.hub import calendar, documents, rules
+from services.gateway.hub.rules import DISMISSED, IN_PROGRESS, OPEN, RESOLVED, HubSettings, InitiativeProposal
 
 NOW = datetime(2026, 5, 4, 10, 30, tzinfo=timezone.utc)
 
@@ -150,7 +147,7 @@ def test_only_open_stages_stall(stage, counts):
 
 
 def test_stall_days_are_configurable():
-    config = HubConfig(stall_days=30)
+    config = HubSettings(stall_days=30)
     assert rules.stalled_project_proposals([project()], date(2026, 2, 1), config)
     assert not rules.stalled_project_proposals([project()], date(2026, 1, 31), config)
 
@@ -214,7 +211,7 @@ def test_overdue_years_start_at_the_first_reporting_year():
     assert calendar.overdue_reporting_years(date(2026, 4, 1)) == []
     assert calendar.overdue_reporting_years(date(2026, 4, 2)) == [2025]
     assert calendar.overdue_reporting_years(date(2028, 6, 1)) == [2025, 2026, 2027]
-    later_start = HubConfig(first_reporting_year=2027)
+    later_start = HubSettings(first_reporting_year=2027)
     assert calendar.overdue_reporting_years(date(2028, 6, 1), later_start) == [2027]
 
 
@@ -265,7 +262,7 @@ def test_rotation_document_keeps_only_fields_the_event_carries():
                                  dict(report_deadline_month=2, report_deadline_day=30)])
 def test_config_refuses_nonsense(bad):
     with pytest.raises(ValueError):
-        HubConfig(**bad)
+        HubSettings(**bad)
 
 
 @pytest.mark.parametrize("value,met", [(Decimal("96"), True), (Decimal("95.9"), False),

@@ -6,11 +6,16 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from services.common.errors import ValidationFailed
-from services.gateway.hub.schemas import (CalendarQuery, InitiativeHistoryEntrySchema,
-                                          InitiativeChangeSchema, InitiativeCreateSchema,
-                                          InitiativeQuery, SrsValuesSchema)
 from services.common.loading import load, load_query
 from services.gateway.edge.schemas import ApiKeyCreateSchema, AuditQuery, JournalQuery
+from services.gateway.hub.schemas import (
+    CalendarQuery,
+    InitiativeChangeSchema,
+    InitiativeCreateSchema,
+    InitiativeHistoryEntrySchema,
+    InitiativeQuery,
+    SrsValuesSchema,
+)
 
 
 def test_srs_values_load_as_decimals_with_source_and_date():

@@ -6,10 +6,16 @@ import pytest
 
 from services.common.population import PopulationTable
 from services.gateway.hub.rollup import Weighted, weighted_share
-from services.gateway.hub.rules import HubConfig
-from services.gateway.hub.scorecards import (RegionFacts, fiscal_figures, mobility_figures,
-                                             project_figures, region_scorecard, rollup,
-                                             srs_figures)
+from services.gateway.hub.rules import HubSettings
+from services.gateway.hub.scorecards import (
+    RegionFacts,
+    fiscal_figures,
+    mobility_figures,
+    project_figures,
+    region_scorecard,
+    rollup,
+    srs_figures,
+)
 
 TODAY = date(2026, 11, 26)
 
@@ -38,7 +44,7 @@ def test_project_figures_committed_commissioned_jobs():
 
 
 def test_committed_stages_are_configurable():
-    config = HubConfig(committed_stages=("financed", "under_implementation"))
+    config = HubSettings(committed_stages=("financed", "under_implementation"))
     figures = project_figures([p("approved", "10.00"), p("financed", "5.00")], config)
     assert figures["investment_committed_kzt"] == Decimal("5.00")
 

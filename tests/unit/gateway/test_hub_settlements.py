@@ -8,9 +8,15 @@ import pytest
 
 from services.budgets.importing import RowErrors
 from services.common.errors import ValidationFailed
-from services.gateway.hub.settlements import (Skipped, gap_list, new_assessment,
-                                              parse_register_csv, scorecard_srs_record,
-                                              srs_rollup, unit_changed)
+from services.gateway.hub.settlements import (
+    Skipped,
+    gap_list,
+    new_assessment,
+    parse_register_csv,
+    scorecard_srs_record,
+    srs_rollup,
+    unit_changed,
+)
 
 SAMPLE = Path(__file__).parents[3] / "services/gateway/data/settlement_register_sample.csv"
 HEADER = "te,ab,cd,ef,hij,k,kaz_name,rus_name,nn,kind,urban_population,rural_population," \

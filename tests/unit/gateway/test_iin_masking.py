@@ -15,8 +15,8 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
 from services.gateway.access import policy
+from services.gateway.access.policy import ROLE_REGION_RULE, ROLES, RegionRule
 from services.gateway.access.principal import Principal
-from services.gateway.access.policy import ROLES, ROLE_REGION_RULE, RegionRule
 from services.gateway.service import GatewayService
 from services.personnel.iin import CENTURY_SEX_DIGITS, iin_check_digit, make_iin
 from services.personnel.schemas import dump_servant

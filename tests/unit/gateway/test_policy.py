@@ -6,10 +6,22 @@ import pytest
 
 from services.common.errors import Forbidden
 from services.common.regions import REGION_CODES
-from services.gateway.access.principal import Principal
 from services.gateway.access.policy import (
-    MATRIX, ROLES, authorize, authorize_rotation, authorize_route, can, can_act_on_rotation,
-    can_see_rotation, holds, redact, redacted_fields, region_filter, rotation_region_filter)
+    MATRIX,
+    ROLES,
+    authorize,
+    authorize_rotation,
+    authorize_route,
+    can,
+    can_act_on_rotation,
+    can_see_rotation,
+    holds,
+    redact,
+    redacted_fields,
+    region_filter,
+    rotation_region_filter,
+)
+from services.gateway.access.principal import Principal
 
 HOME = "KZ-35"     # Karaganda region: the scoped principals' own region
 ELSEWHERE = "KZ-75"
