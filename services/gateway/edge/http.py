@@ -124,7 +124,7 @@ class ApiRoute(HttpRequestHandler):
         self.public = public
         self.permission = permission  # (resource, action) checked before the route runs
         self.audit_always = audit
-        # OpenAPI description (services/gateway/openapi.py reads these): marshmallow schema
+        # OpenAPI description (edge/openapi.py reads these): marshmallow schema
         # classes for the JSON body, the query string and the success response, extra
         # {status: description} responses, and tags.
         self.summary = summary

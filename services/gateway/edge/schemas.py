@@ -1,5 +1,5 @@
 """Query-string and body schemas of the gateway's own routes (journal, administration) and the
-shapes every route shares (the error body). Hub schemas: ``hub_schemas``."""
+shapes every route shares (the error body). Hub schemas: ``hub.schemas``."""
 from marshmallow import Schema, fields, validate
 
 from services.common.regions import REGION_CODES

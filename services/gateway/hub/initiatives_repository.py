@@ -1,4 +1,4 @@
-"""Storage of the Office's initiatives (``hub_initiatives``).
+"""Storage of the Office's initiatives (collection ``hub_initiatives``).
 
 Opening is idempotent: ``cause_key`` has a unique index, so a rule that fires twice for the same
 cause (a redelivered event, two gateway instances running the same timer) finds the initiative

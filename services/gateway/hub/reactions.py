@@ -2,8 +2,8 @@
 open initiatives whose cause appeared, resolve those whose cause went away.
 
 Everything here is idempotent, because the same event may arrive twice and two gateway instances
-may run the same check: read models ignore older news (``hub_projections``), initiatives open once
-per cause key (``hub_initiatives``), resolutions only touch active initiatives.
+may run the same check: read models ignore older news (``projections_repository``), initiatives open once
+per cause key (``initiatives_repository``), resolutions only touch active initiatives.
 
 Races between a cause and its cure (a ``rotation_due`` handled while the rotation's
 ``rotation_started`` is handled by another worker) are closed by ordering: the cure writes its read

@@ -1,8 +1,8 @@
 """The Regional Initiatives Office's rules, pure: initiatives (what opens them, how their status may
-move). Their tunables are ``settings.HubSettings``; The reporting calendar is in ``hub_calendar``, read-model
-documents in ``hub_documents``.
+move). Their tunables are ``settings.HubSettings``; the reporting calendar is in
+``calendar``, read-model documents in ``documents``.
 
-No nameko, no pymongo: the hub's service glue (``hub_reactions``) feeds these functions plain
+No nameko, no pymongo: the hub's service glue (``reactions``) feeds these functions plain
 documents and stores what they return. Clocks come in as ``now`` / ``today``; tunables come in a
 ``HubSettings``.
 """

@@ -1,4 +1,4 @@
-"""Storage of the settlement register (``hub_settlements``), its imports
+"""Storage of the settlement register (collection ``hub_settlements``), its imports
 (``hub_settlement_imports``) and the SRS assessments (``hub_srs_assessments``).
 
 Units are keyed by their KATO code and assessments by ``<kato>|<year>``: equality on ``_id`` is
