@@ -12,6 +12,7 @@ masks it, and ``iin_masked`` says whether it did.
 from marshmallow import Schema, fields, validate
 
 from services.common.errors import Forbidden, NotFound, ValidationFailed
+from services.common.pages import NUMBERED, page_schema
 from services.common.regions import is_region
 from services.gateway.access import policy
 from services.gateway.edge.http import read_json
@@ -40,14 +41,9 @@ RACE = "changed meanwhile (stale_version) or a rule refused it (details.rule)"
 
 # ---- shapes of bodies and answers (for the OpenAPI document) ----------------------------------
 
-def _page(item_schema) -> type[Schema]:
-    return type(f"{item_schema.__name__.removesuffix('Schema')}Page", (Schema,), {
-        "items": fields.List(fields.Nested(item_schema), required=True),
-        "total": fields.Int(required=True), "page": fields.Int(), "page_size": fields.Int()})
-
-
-OrganisationPage, PositionPage = _page(OrganisationSchema), _page(PositionSchema)
-RotationPage = _page(RotationSchema)
+OrganisationPage = page_schema(OrganisationSchema, NUMBERED)
+PositionPage = page_schema(PositionSchema, NUMBERED)
+RotationPage = page_schema(RotationSchema, NUMBERED)
 
 
 class ServantOut(CivilServantSchema):
@@ -55,10 +51,10 @@ class ServantOut(CivilServantSchema):
     ``date_of_birth`` are left out and ``birth_year`` is given instead."""
 
 
-ServantPage = _page(ServantOut)
+ServantPage = page_schema(ServantOut, NUMBERED)
 
 
-class DuePage(_page(DueRotationSchema)):
+class DuePage(page_schema(DueRotationSchema, NUMBERED)):
     today = fields.Date()
 
 

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from services.common.errors import NotFound, ValidationFailed
+from services.common.pages import CURSOR, page_schema
 from services.common.regions import is_region
 from services.gateway.access import policy
 from services.gateway.edge.http import read_json
@@ -29,10 +30,7 @@ STALE = "stale expected_version (details: expected, actual)"
 
 # ---- shapes of the answers (for the OpenAPI document) --------------------------------------------
 
-class ProjectPage(Schema):
-    items = fields.List(fields.Nested(ProjectOut), required=True)
-    next_cursor = fields.Str(allow_none=True, metadata={
-        "description": "pass as `cursor` for the next page; null on the last page"})
+ProjectPage = page_schema(ProjectOut, paging=CURSOR)
 
 
 class ExportQuery(ProjectQuery):
