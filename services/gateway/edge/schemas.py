@@ -8,6 +8,15 @@ from services.gateway.access.policy import ROLES
 MAX_PAGE_SIZE = 200
 
 
+def offset_page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A page of the gateway's own listings (journal, keys, audit, initiatives, settlements):
+    ``items`` with ``total``, ``limit`` and ``offset``. ``services.common.pages`` has cursor and
+    numbered paging only, so this offset paging stays here until it has one."""
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(item_schema)),
+                                  "total": fields.Int(), "limit": fields.Int(),
+                                  "offset": fields.Int()})
+
+
 class PageQuery(Schema):
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
     offset = fields.Int(load_default=0, validate=validate.Range(min=0, max=1_000_000))
@@ -45,11 +54,7 @@ class JournalEntrySchema(Schema):
     payload = fields.Dict(metadata={"description": "the payload as published"})
 
 
-class JournalPageSchema(Schema):
-    items = fields.List(fields.Nested(JournalEntrySchema))
-    total = fields.Int()
-    limit = fields.Int()
-    offset = fields.Int()
+JournalPageSchema = offset_page_schema(JournalEntrySchema, "JournalPageSchema")
 
 
 # --- administration: API keys and the audit trail -----------------------------------------------
@@ -75,11 +80,7 @@ class ApiKeyCreatedSchema(ApiKeySchema):
     api_key = fields.Str(metadata={"description": "the key itself: shown once, never again"})
 
 
-class ApiKeyPageSchema(Schema):
-    items = fields.List(fields.Nested(ApiKeySchema))
-    total = fields.Int()
-    limit = fields.Int()
-    offset = fields.Int()
+ApiKeyPageSchema = offset_page_schema(ApiKeySchema, "ApiKeyPageSchema")
 
 
 class ApiKeyListQuery(PageQuery):
@@ -110,8 +111,4 @@ class AuditRecordSchema(Schema):
     correlation_id = fields.Str(allow_none=True)
 
 
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditRecordSchema))
-    total = fields.Int()
-    limit = fields.Int()
-    offset = fields.Int()
+AuditPageSchema = offset_page_schema(AuditRecordSchema, "AuditPageSchema")

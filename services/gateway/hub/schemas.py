@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.money import Kzt
 from services.common.regions import REGION_CODES
-from services.gateway.edge.schemas import PageQuery
+from services.gateway.edge.schemas import PageQuery, offset_page_schema
 from services.gateway.hub.calendar import REPORT_STATUSES
 from services.gateway.hub.rules import (
     INITIATIVE_KINDS,
@@ -249,11 +249,7 @@ class InitiativeSchema(Schema):
     history = fields.List(fields.Nested(InitiativeHistoryEntrySchema))
 
 
-class InitiativePageSchema(Schema):
-    items = fields.List(fields.Nested(InitiativeSchema))
-    total = fields.Int()
-    limit = fields.Int()
-    offset = fields.Int()
+InitiativePageSchema = offset_page_schema(InitiativeSchema, "InitiativePageSchema")
 
 
 class ChecksSchema(Schema):

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from services.common.regions import REGION_CODES
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
-from services.gateway.edge.schemas import PageQuery
+from services.gateway.edge.schemas import PageQuery, offset_page_schema
 from services.gateway.hub.settlements import FLAGS, UNIT_KINDS
 
 PCT = {"type": "string", "format": "decimal", "description": "percent, 0..100"}
@@ -81,11 +81,7 @@ class SettlementQuery(PageQuery):
                         metadata={"description": "villages of this rural district"})
 
 
-class SettlementPageSchema(Schema):
-    items = fields.List(fields.Nested(SettlementSchema))
-    total = fields.Int()
-    limit = fields.Int()
-    offset = fields.Int()
+SettlementPageSchema = offset_page_schema(SettlementSchema, "SettlementPageSchema")
 
 
 class CoverageSchema(Schema):
