@@ -41,8 +41,8 @@ def _insert(collection, docs):
 
 def load_projects(client, prefix: str, n: int) -> list[dict]:
     from services.common.events import build_event
-    from services.gateway.hub_documents import project_document
-    from services.gateway.hub_projections import CODEC, PROJECTS, HubReadModels
+    from services.gateway.hub.documents import project_document
+    from services.gateway.hub.projections_repository import CODEC, PROJECTS, HubReadModels
     from services.investments.repository import ProjectRepository
     from services.investments.seed_loading import build_projects, plan_for
     db, hub_db = client[f"{prefix}_investments"], client[f"{prefix}_gateway"]

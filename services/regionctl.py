@@ -23,7 +23,7 @@ from services.common.config import load_settings
 
 
 def _token(args) -> int:
-    from services.gateway.auth import issue_token
+    from services.gateway.access.auth import issue_token
     settings = load_settings()
     print(issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
                       ttl_seconds=args.ttl, issuer=settings.jwt_issuer,

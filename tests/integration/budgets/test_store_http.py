@@ -10,15 +10,15 @@ import pytest
 import requests
 
 from services.common.config import load_settings
-from services.gateway.auth import issue_token
-from services.gateway.routes_budgets import BudgetsRoutes
+from services.gateway.access.auth import issue_token
+from services.gateway.service import GatewayService
 from tests.support import wait_until
 from tests.support.budgets import budgets, budgets_db, csv_text, line  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
 
-class BudgetsGateway(BudgetsRoutes):
+class BudgetsGateway(GatewayService):
     name = "gateway"
 
 

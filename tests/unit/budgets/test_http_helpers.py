@@ -4,7 +4,7 @@ import io
 import pytest
 
 from services.common.errors import NotFound, ValidationFailed
-from services.gateway.routes_budgets import _block_region, _pieces
+from services.gateway.routes.budgets import _block_region, _pieces
 
 TEXT = "region_code,district\nKZ-61,Қарабұлақ ауылдық округі\nKZ-10,Жарма ауданы\n"
 

@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from services.budgets.domain.report import build_annual_report
 from services.common import clock
-from services.gateway import hub_calendar
-from services.gateway.hub_rules import days_in_stage
+from services.gateway.hub import calendar as hub_calendar
+from services.gateway.hub.rules import days_in_stage
 from services.investments.values import local_today
 from services.personnel.application.queries import PersonnelQueries
 

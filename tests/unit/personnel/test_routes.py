@@ -7,8 +7,9 @@ from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
 from services.common.errors import Forbidden, ValidationFailed
-from services.gateway.auth import Principal
-from services.gateway.routes_personnel import PersonnelRoutes, approval_side
+from services.gateway.access.principal import Principal
+from services.gateway.routes.personnel import approval_side
+from services.gateway.service import GatewayService
 
 IIN = "850517300123"
 KZ35_TO_CENTRE = {"rotation_id": "rot-1", "from_region": "KZ-35", "to_region": None,
@@ -16,7 +17,7 @@ KZ35_TO_CENTRE = {"rotation_id": "rot-1", "from_region": "KZ-35", "to_region": N
 KZ10_TO_KZ35 = {"rotation_id": "rot-2", "from_region": "KZ-10", "to_region": "KZ-35"}
 
 
-class Gateway(PersonnelRoutes):
+class Gateway(GatewayService):
     name = "gateway"
 
 
