@@ -8,7 +8,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 import services.budgets.events  # noqa: F401 (registers the schemas the factories build)
-import services.investments.events  # noqa: F401
+import services.investments.contract.events  # noqa: F401
 from services.budgets.importing import CSV_HEADER
 from services.common import remote_errors  # noqa: F401 (errors cross RPC as themselves)
 from services.common.events import build_event

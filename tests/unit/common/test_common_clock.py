@@ -5,7 +5,7 @@ from services.budgets.report import build_annual_report
 from services.common import clock
 from services.gateway import hub_calendar
 from services.gateway.hub_rules import days_in_stage
-from services.investments.values import local_today
+from services.investments.domain.values import local_today
 from services.personnel import settings as personnel_settings
 
 LATE_EVENING_UTC = datetime(2026, 4, 1, 19, 30, tzinfo=timezone.utc)  # 00:30 on 2 April in Astana
