@@ -17,7 +17,8 @@ from services.investments.domain.progress import report_progress
 from services.investments.domain.reference import (
     CANCELLED, PROJECT_TYPES, SECTORS, STAGES, SUSPENDED)
 from services.common.money import money as quantize_money
-from services.investments.domain.values import bin_check_digit, local_today
+from services.investments.domain.identifiers import bin_check_digit
+from services.investments.domain.values import local_today
 
 # Settlements and districts per region outside any agglomeration (agglomeration members come from
 # services.common.regions).

@@ -9,14 +9,17 @@ is published is what is accepted.
 Money goes in and out as decimal strings (a JSON number is refused: a binary float has already
 lost precision); dates are ISO ``YYYY-MM-DD``, instants ISO 8601 with offset.
 """
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.money import DECIMAL_STRING, Kzt
 from services.common.regions import AGGLOMERATIONS, REGION_CODES, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
 from services.investments.domain import limits
+from services.investments.domain.identifiers import is_valid_bin
 from services.investments.domain.reference import (
-    CANCELLED, COUNTRY_CODES, CURRENCIES, FINANCING_SOURCES, PROJECT_TYPES, SECTORS, STAGES)
+    CANCELLED, DATE_TARGETS, COUNTRY_CODES, CURRENCIES, FINANCING_SOURCES, PROJECT_TYPES, SECTORS, STAGES)
 
 
 class DecimalIn(fields.Decimal):
@@ -46,9 +49,71 @@ def _one_of(choices):
     return validate.OneOf(sorted(choices))
 
 
-def _text(max_length: int, *, required: bool = False, blank: bool = False, **kwargs):
-    return fields.Str(required=required,
-                      validate=validate.Length(min=0 if blank else 1, max=max_length), **kwargs)
+class Text(fields.Str):
+    """Free text, stripped; blank refused unless ``blank``; ``single_line`` refuses line breaks
+    and tabs (names, titles and codes end up in CSV cells and on one line of a report)."""
+
+    def __init__(self, max_length: int, *, blank: bool = False, single_line: bool = False,
+                 **kwargs):
+        super().__init__(validate=validate.Length(max=max_length,
+                                                  error=f"at most {max_length} characters"),
+                         **kwargs)
+        self.blank, self.single_line = blank, single_line
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text and not self.blank:
+            raise ValidationError("must not be blank")
+        if self.single_line and any(ch in text for ch in "\r\n\t"):
+            raise ValidationError("must be a single line")
+        return text
+
+
+def _text(max_length: int, *, required: bool = False, blank: bool = False,
+          single_line: bool = True, **kwargs):
+    return Text(max_length, required=required, blank=blank, single_line=single_line, **kwargs)
+
+
+class ExternalRef(Text):
+    """A project's identifier in the ministry's register: kept exactly as given, so no
+    surrounding whitespace."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text != value:
+            raise ValidationError("must not start or end with whitespace")
+        return text
+
+
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class Day(fields.Date):
+    """A calendar date, exactly ``YYYY-MM-DD`` (no week dates, no compact form), within
+    ``limits.EARLIEST_DATE`` .. ``limits.LATEST_DATE``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(
+            min=limits.EARLIEST_DATE, max=limits.LATEST_DATE,
+            error=f"must be between {limits.EARLIEST_DATE.isoformat()} and "
+                  f"{limits.LATEST_DATE.isoformat()}"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not _ISO_DAY.match(value.strip()):
+            raise ValidationError("must be an ISO date YYYY-MM-DD")
+        return super()._deserialize(value.strip(), attr, data, **kwargs)
+
+
+def _bin(value: str) -> None:
+    if not is_valid_bin(value, verify_check_digit=False):
+        raise ValidationError("must be 12 digits")
+    if not is_valid_bin(value):
+        raise ValidationError("check digit does not match")
+
+
+def _rate_places(value) -> None:
+    if value.as_tuple().exponent < -limits.EXCHANGE_RATE_PLACES:
+        raise ValidationError(f"at most {limits.EXCHANGE_RATE_PLACES} decimal places")
 
 
 class CodeList(fields.Field):
@@ -82,8 +147,7 @@ class CodeList(fields.Field):
 class InvestorIn(Schema):
     name = _text(limits.MAX_INVESTOR_NAME_LENGTH, required=True)
     country = fields.Str(required=True, validate=_one_of(COUNTRY_CODES))
-    bin = fields.Str(required=True, validate=validate.Regexp(r"^[0-9]{12}$",
-                                                             error="must be 12 digits"))
+    bin = fields.Str(required=True, validate=_bin)
 
 
 class TotalCostIn(Schema):
@@ -91,8 +155,12 @@ class TotalCostIn(Schema):
     currency = fields.Str(required=True, validate=validate.OneOf(CURRENCIES))
     exchange_rate = DecimalIn(allow_none=True, load_default=None,
                               metadata={**DECIMAL_STRING, "example": "512.35"},
-                              validate=validate.Range(min=0, min_inclusive=False,
-                                                      max=limits.MAX_EXCHANGE_RATE))
+                              validate=[validate.Range(min=0, min_inclusive=False,
+                                                       error="must be positive"),
+                                        validate.Range(max=limits.MAX_EXCHANGE_RATE,
+                                                       error=f"must not exceed "
+                                                             f"{limits.MAX_EXCHANGE_RATE}"),
+                                        _rate_places])
 
     @validates_schema
     def rate_goes_with_usd(self, data, **kwargs):
@@ -108,7 +176,8 @@ class FinancingSourceIn(Schema):
 
 
 class SrsGapIn(Schema):
-    kato = fields.Str(required=True, validate=validate.Regexp(KATO_PATTERN))
+    kato = fields.Str(required=True, validate=validate.Regexp(
+        KATO_PATTERN, error="must be a 9-digit KATO code"))
     standard = fields.Str(required=True, validate=validate.OneOf(SRS_STANDARDS))
 
 
@@ -119,7 +188,7 @@ def _jobs(**kwargs):
 class _ProjectFields(Schema):
     """Descriptive fields shared by create and update (optional here)."""
     title = _text(limits.MAX_TITLE_LENGTH)
-    description = _text(limits.MAX_DESCRIPTION_LENGTH, blank=True)
+    description = _text(limits.MAX_DESCRIPTION_LENGTH, blank=True, single_line=False)
     district = _text(limits.MAX_DISTRICT_LENGTH, blank=True)
     agglomeration = fields.Str(allow_none=True, validate=_one_of(AGGLOMERATIONS))
     sector = fields.Str(validate=_one_of(SECTORS))
@@ -129,12 +198,22 @@ class _ProjectFields(Schema):
     financing_sources = fields.List(fields.Nested(FinancingSourceIn),
                                     validate=validate.Length(max=limits.MAX_FINANCING_SOURCES))
     jobs_planned = _jobs()
-    planned_start = fields.Date(allow_none=True)
-    planned_commissioning = fields.Date(allow_none=True)
+    planned_start = Day(allow_none=True)
+    planned_commissioning = Day(allow_none=True)
     expected_annual_local_revenue_kzt = MoneyIn()
     srs_gaps = fields.List(fields.Nested(SrsGapIn), validate=validate.Length(max=limits.MAX_SRS_GAPS),
                            metadata={"description": "settlements (KATO) and the SRS standard "
                                                     "whose gap the project closes"})
+
+    @validates_schema
+    def gaps_named_once(self, data, **kwargs):
+        seen, twice = [], {}
+        for i, gap in enumerate(data.get("srs_gaps") or []):
+            if gap in seen:
+                twice[i] = ["named twice"]
+            seen.append(gap)
+        if twice:
+            raise ValidationError(twice, "srs_gaps")
 
     @validates_schema
     def planned_dates_in_order(self, data, **kwargs):
@@ -144,7 +223,7 @@ class _ProjectFields(Schema):
 
 
 class ProjectCreate(_ProjectFields):
-    external_ref = _text(limits.MAX_EXTERNAL_REF_LENGTH, required=True)
+    external_ref = ExternalRef(limits.MAX_EXTERNAL_REF_LENGTH, required=True, single_line=True)
     title = _text(limits.MAX_TITLE_LENGTH, required=True)
     region_code = fields.Str(required=True, validate=validate.OneOf(REGION_CODES))
     sector = fields.Str(required=True, validate=_one_of(SECTORS))
@@ -164,8 +243,8 @@ class ProjectUpdate(_ProjectFields):
     """Partial update: any descriptive field, plus actual dates; ``expected_version`` required.
     ``region_code`` and ``external_ref`` never change (an unknown field here)."""
     expected_version = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
-    actual_start = fields.Date(allow_none=True)
-    actual_commissioning = fields.Date(allow_none=True)
+    actual_start = Day(allow_none=True)
+    actual_commissioning = Day(allow_none=True)
 
     @validates_schema
     def changes_something(self, data, **kwargs):
@@ -177,8 +256,14 @@ class StageChange(Schema):
     stage = fields.Str(required=True, validate=validate.OneOf(STAGES))
     expected_version = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
     reason = fields.Str(allow_none=True, validate=validate.Length(max=limits.MAX_REASON_LENGTH))
-    actual_start = fields.Date(allow_none=True)
-    actual_commissioning = fields.Date(allow_none=True)
+    actual_start = Day(allow_none=True)
+    actual_commissioning = Day(allow_none=True)
+
+    @validates_schema
+    def dates_go_with_their_move(self, data, **kwargs):
+        for key, targets in DATE_TARGETS.items():
+            if data.get(key) is not None and data.get("stage") not in (None, *targets):
+                raise ValidationError(f"only accepted when moving to {' or '.join(targets)}", key)
 
     @validates_schema
     def cancelling_needs_reason(self, data, **kwargs):
@@ -188,12 +273,12 @@ class StageChange(Schema):
 
 class MilestoneIn(Schema):
     name = _text(limits.MAX_MILESTONE_NAME_LENGTH, required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class ProgressReport(Schema):
     expected_version = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
-    report_date = fields.Date(required=True)
+    report_date = Day(required=True)
     invested_to_date_kzt = MoneyIn(required=True)
     jobs_created_to_date = _jobs(required=True)
     milestones = fields.List(fields.Nested(MilestoneIn), load_default=list,
@@ -201,6 +286,16 @@ class ProgressReport(Schema):
     note = fields.Str(allow_none=True, validate=validate.Length(max=limits.MAX_NOTE_LENGTH))
     correction_reason = fields.Str(allow_none=True,
                                    validate=validate.Length(max=limits.MAX_REASON_LENGTH))
+
+
+    @validates_schema
+    def milestones_not_after_report(self, data, **kwargs):
+        report_date, late = data.get("report_date"), {}
+        for i, milestone in enumerate(data.get("milestones") or []):
+            if report_date and milestone["date"] > report_date:
+                late[i] = {"date": ["must not be after report_date"]}
+        if late:
+            raise ValidationError(late, "milestones")
 
 
 class ProjectQuery(Schema):

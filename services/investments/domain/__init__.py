@@ -41,7 +41,7 @@ from services.investments.domain.queries import (
 from services.investments.domain.reference import (
     CLOSED_STAGES, COUNTRY_CODES, CURRENCIES, FINANCING_SOURCES, OPEN_STAGES, PROJECT_TYPES,
     SECTORS, STAGE_SEQUENCE, STAGES)
-from services.investments.domain.values import is_valid_bin
+from services.investments.domain.identifiers import is_valid_bin
 
 __all__ = [
     "DEFAULT_SETTINGS", "InvestmentSettings",

@@ -28,14 +28,12 @@ from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.projects import (
     check_actor, check_consistency, check_version, read_expected_version, touched)
 from services.investments.domain.reference import (
-    CANCELLED, COMMISSIONED, OPEN_STAGES, STAGE_SEQUENCE, STAGES, SUSPENDED)
+    CANCELLED, COMMISSIONED, DATE_TARGETS, OPEN_STAGES, STAGE_SEQUENCE, STAGES, SUSPENDED)
 from services.investments.domain.values import check_now, local_today, parse_choice, parse_date, parse_text
 
 NEXT_STAGE: dict[str, str] = dict(zip(STAGE_SEQUENCE, STAGE_SEQUENCE[1:]))
 STAGE_CHANGE_FIELDS = frozenset({"stage", "expected_version", "reason", "actual_start",
                                  "actual_commissioning"})
-_DATE_TARGETS = {"actual_start": ("under_implementation", COMMISSIONED),
-                 "actual_commissioning": (COMMISSIONED,)}
 
 
 def allowed_next_stages(stage: str, suspended_from: str | None = None) -> list[str]:
@@ -75,7 +73,7 @@ def _read_command(command: dict, problems: dict, config) -> dict:
     if target == CANCELLED and reason is None and "reason" not in problems:
         require(False, "reason", "required when cancelling", problems)
     parsed["reason"] = reason
-    for key, targets in _DATE_TARGETS.items():
+    for key, targets in DATE_TARGETS.items():
         raw = command.get(key)
         if raw is None:
             continue
@@ -100,7 +98,7 @@ def change_stage(project: dict, command: dict, *, now: datetime, by: str,
     source, target = project["stage"], parsed["stage"]
     check_transition(source, target, project.get("suspended_from"))
 
-    dates = {key: parsed[key] for key in _DATE_TARGETS if key in parsed}
+    dates = {key: parsed[key] for key in DATE_TARGETS if key in parsed}
     if target == COMMISSIONED:
         missing = []
         if (dates.get("actual_commissioning") or project["actual_commissioning"]) is None:

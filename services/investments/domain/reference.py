@@ -47,6 +47,9 @@ STAGES: tuple[str, ...] = STAGE_SEQUENCE + (SUSPENDED, CANCELLED)
 OPEN_STAGES: frozenset[str] = frozenset(STAGES) - {COMMISSIONED, EVALUATED, CANCELLED}
 # Stages after which no update or progress report is accepted.
 CLOSED_STAGES: frozenset[str] = frozenset({EVALUATED, CANCELLED})
+# The actual dates a stage change may carry, and the moves that may carry them.
+DATE_TARGETS: dict[str, tuple[str, ...]] = {"actual_start": ("under_implementation", COMMISSIONED),
+                                            "actual_commissioning": (COMMISSIONED,)}
 
 CURRENCIES: tuple[str, ...] = ("KZT", "USD")
 

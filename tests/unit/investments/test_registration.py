@@ -8,7 +8,7 @@ from services.common.errors import ValidationFailed
 from services.investments.domain.settings import InvestmentSettings
 from services.investments.domain import register_project
 from services.investments.application.demo_data import example_project
-from services.investments.domain.values import bin_check_digit, is_valid_bin
+from services.investments.domain.identifiers import bin_check_digit, is_valid_bin
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=timezone.utc)
 

@@ -75,6 +75,18 @@ SHARED = [
     {"planned_start": "01.02.2026"},
     {"expected_annual_local_revenue_kzt": "-0.01"},
     {"stage": "proposed"},
+    # refused by the domain's readers before the schemas checked them too (no drift left)
+    {"title": "two\nlines"},
+    {"title": "   "},
+    {"external_ref": " R-1"},
+    {"planned_start": "2025-W01-1"},
+    {"planned_start": "20250101"},
+    {"planned_start": "1999-12-31"},
+    {"investor": {"name": "A", "country": "KZ", "bin": "123456789012"}},
+    {"total_cost": {"amount": "1", "currency": "USD", "exchange_rate": "1.0000001"}},
+    {"srs_gaps": [{"kato": "394430100", "standard": "health"},
+                  {"kato": "394430100", "standard": "health"}]},
+    {"srs_gaps": [{"kato": "39101", "standard": "health"}]},
 ]
 
 
