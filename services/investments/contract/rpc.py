@@ -9,145 +9,25 @@ is published is what is accepted.
 Money goes in and out as decimal strings (a JSON number is refused: a binary float has already
 lost precision); dates are ISO ``YYYY-MM-DD``, instants ISO 8601 with offset.
 """
-import re
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.money import DECIMAL_STRING, Kzt
 from services.common.regions import AGGLOMERATIONS, REGION_CODES, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
+from services.investments.contract.fields import (
+    CodeList, Day, DecimalIn, ExternalRef, MoneyIn, bin_number, one_of, rate_places, text)
 from services.investments.domain import limits
-from services.investments.domain.identifiers import is_valid_bin
 from services.investments.domain.reference import (
-    CANCELLED, DATE_TARGETS, COUNTRY_CODES, CURRENCIES, FINANCING_SOURCES, PROJECT_TYPES, SECTORS, STAGES)
-
-
-class DecimalIn(fields.Decimal):
-    """A decimal given as a string (or an integer); a JSON float or a boolean is refused."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", DECIMAL_STRING)
-        super().__init__(as_string=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, (float, bool)):
-            raise ValidationError("must be a decimal string, not a binary float")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-def MoneyIn(*, positive: bool = False, **kwargs):  # noqa: N802 - a field factory reads like a field
-    """An amount in KZT (``Kzt``: a decimal string, at most two places, not negative), bounded by
-    ``limits.MAX_AMOUNT_KZT``; ``positive``: above zero."""
-    bounds = [validate.Range(max=limits.MAX_AMOUNT_KZT,
-                             error=f"must not exceed {limits.MAX_AMOUNT_KZT}")]
-    if positive:
-        bounds.insert(0, validate.Range(min=0, min_inclusive=False, error="must be positive"))
-    return Kzt(validate=bounds, **kwargs)
-
-
-def _one_of(choices):
-    return validate.OneOf(sorted(choices))
-
-
-class Text(fields.Str):
-    """Free text, stripped; blank refused unless ``blank``; ``single_line`` refuses line breaks
-    and tabs (names, titles and codes end up in CSV cells and on one line of a report)."""
-
-    def __init__(self, max_length: int, *, blank: bool = False, single_line: bool = False,
-                 **kwargs):
-        super().__init__(validate=validate.Length(max=max_length,
-                                                  error=f"at most {max_length} characters"),
-                         **kwargs)
-        self.blank, self.single_line = blank, single_line
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not text and not self.blank:
-            raise ValidationError("must not be blank")
-        if self.single_line and any(ch in text for ch in "\r\n\t"):
-            raise ValidationError("must be a single line")
-        return text
-
-
-def _text(max_length: int, *, required: bool = False, blank: bool = False,
-          single_line: bool = True, **kwargs):
-    return Text(max_length, required=required, blank=blank, single_line=single_line, **kwargs)
-
-
-class ExternalRef(Text):
-    """A project's identifier in the ministry's register: kept exactly as given, so no
-    surrounding whitespace."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if text != value:
-            raise ValidationError("must not start or end with whitespace")
-        return text
-
-
-_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-class Day(fields.Date):
-    """A calendar date, exactly ``YYYY-MM-DD`` (no week dates, no compact form), within
-    ``limits.EARLIEST_DATE`` .. ``limits.LATEST_DATE``."""
-
-    def __init__(self, **kwargs):
-        super().__init__(validate=validate.Range(
-            min=limits.EARLIEST_DATE, max=limits.LATEST_DATE,
-            error=f"must be between {limits.EARLIEST_DATE.isoformat()} and "
-                  f"{limits.LATEST_DATE.isoformat()}"), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not _ISO_DAY.match(value.strip()):
-            raise ValidationError("must be an ISO date YYYY-MM-DD")
-        return super()._deserialize(value.strip(), attr, data, **kwargs)
-
-
-def _bin(value: str) -> None:
-    if not is_valid_bin(value, verify_check_digit=False):
-        raise ValidationError("must be 12 digits")
-    if not is_valid_bin(value):
-        raise ValidationError("check digit does not match")
-
-
-def _rate_places(value) -> None:
-    if value.as_tuple().exponent < -limits.EXCHANGE_RATE_PLACES:
-        raise ValidationError(f"at most {limits.EXCHANGE_RATE_PLACES} decimal places")
-
-
-class CodeList(fields.Field):
-    """One code, a comma-separated string or a list of codes (query parameters)."""
-
-    def __init__(self, choices, **kwargs):
-        kwargs.setdefault("metadata", {
-            "type": "string", "example": sorted(choices)[0],
-            "description": "one code, or several separated by commas, of: "
-                           + ", ".join(sorted(choices))})
-        super().__init__(**kwargs)
-        self.choices = frozenset(choices)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            values = [v.strip() for v in value.split(",") if v.strip()]
-        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            values = [v.strip() for v in value]
-        else:
-            raise ValidationError("must be a code, a comma-separated list or a list of codes")
-        if not values:
-            raise ValidationError("must name at least one value")
-        unknown = sorted(set(values) - self.choices)
-        if unknown:
-            raise ValidationError(f"unknown: {', '.join(unknown)}")
-        return sorted(set(values))
+    CANCELLED, COUNTRY_CODES, CURRENCIES, DATE_TARGETS, FINANCING_SOURCES, PROJECT_TYPES, SECTORS,
+    STAGES)
 
 
 # ---- inputs --------------------------------------------------------------------------------------
 
 class InvestorIn(Schema):
-    name = _text(limits.MAX_INVESTOR_NAME_LENGTH, required=True)
-    country = fields.Str(required=True, validate=_one_of(COUNTRY_CODES))
-    bin = fields.Str(required=True, validate=_bin)
+    name = text(limits.MAX_INVESTOR_NAME_LENGTH, required=True)
+    country = fields.Str(required=True, validate=one_of(COUNTRY_CODES))
+    bin = fields.Str(required=True, validate=bin_number)
 
 
 class TotalCostIn(Schema):
@@ -160,7 +40,7 @@ class TotalCostIn(Schema):
                                         validate.Range(max=limits.MAX_EXCHANGE_RATE,
                                                        error=f"must not exceed "
                                                              f"{limits.MAX_EXCHANGE_RATE}"),
-                                        _rate_places])
+                                        rate_places])
 
     @validates_schema
     def rate_goes_with_usd(self, data, **kwargs):
@@ -171,7 +51,7 @@ class TotalCostIn(Schema):
 
 
 class FinancingSourceIn(Schema):
-    source = fields.Str(required=True, validate=_one_of(FINANCING_SOURCES))
+    source = fields.Str(required=True, validate=one_of(FINANCING_SOURCES))
     amount_kzt = MoneyIn(required=True, positive=True)
 
 
@@ -187,12 +67,12 @@ def _jobs(**kwargs):
 
 class _ProjectFields(Schema):
     """Descriptive fields shared by create and update (optional here)."""
-    title = _text(limits.MAX_TITLE_LENGTH)
-    description = _text(limits.MAX_DESCRIPTION_LENGTH, blank=True, single_line=False)
-    district = _text(limits.MAX_DISTRICT_LENGTH, blank=True)
-    agglomeration = fields.Str(allow_none=True, validate=_one_of(AGGLOMERATIONS))
-    sector = fields.Str(validate=_one_of(SECTORS))
-    project_type = fields.Str(validate=_one_of(PROJECT_TYPES))
+    title = text(limits.MAX_TITLE_LENGTH)
+    description = text(limits.MAX_DESCRIPTION_LENGTH, blank=True, single_line=False)
+    district = text(limits.MAX_DISTRICT_LENGTH, blank=True)
+    agglomeration = fields.Str(allow_none=True, validate=one_of(AGGLOMERATIONS))
+    sector = fields.Str(validate=one_of(SECTORS))
+    project_type = fields.Str(validate=one_of(PROJECT_TYPES))
     investor = fields.Nested(InvestorIn)
     total_cost = fields.Nested(TotalCostIn)
     financing_sources = fields.List(fields.Nested(FinancingSourceIn),
@@ -201,7 +81,8 @@ class _ProjectFields(Schema):
     planned_start = Day(allow_none=True)
     planned_commissioning = Day(allow_none=True)
     expected_annual_local_revenue_kzt = MoneyIn()
-    srs_gaps = fields.List(fields.Nested(SrsGapIn), validate=validate.Length(max=limits.MAX_SRS_GAPS),
+    srs_gaps = fields.List(fields.Nested(SrsGapIn),
+                           validate=validate.Length(max=limits.MAX_SRS_GAPS),
                            metadata={"description": "settlements (KATO) and the SRS standard "
                                                     "whose gap the project closes"})
 
@@ -224,10 +105,10 @@ class _ProjectFields(Schema):
 
 class ProjectCreate(_ProjectFields):
     external_ref = ExternalRef(limits.MAX_EXTERNAL_REF_LENGTH, required=True, single_line=True)
-    title = _text(limits.MAX_TITLE_LENGTH, required=True)
+    title = text(limits.MAX_TITLE_LENGTH, required=True)
     region_code = fields.Str(required=True, validate=validate.OneOf(REGION_CODES))
-    sector = fields.Str(required=True, validate=_one_of(SECTORS))
-    project_type = fields.Str(required=True, validate=_one_of(PROJECT_TYPES))
+    sector = fields.Str(required=True, validate=one_of(SECTORS))
+    project_type = fields.Str(required=True, validate=one_of(PROJECT_TYPES))
     investor = fields.Nested(InvestorIn, required=True)
     total_cost = fields.Nested(TotalCostIn, required=True)
     jobs_planned = _jobs(required=True)
@@ -272,7 +153,7 @@ class StageChange(Schema):
 
 
 class MilestoneIn(Schema):
-    name = _text(limits.MAX_MILESTONE_NAME_LENGTH, required=True)
+    name = text(limits.MAX_MILESTONE_NAME_LENGTH, required=True)
     date = Day(required=True)
 
 

@@ -29,7 +29,8 @@ from services.investments.domain.projects import (
     check_actor, check_consistency, check_version, read_expected_version, touched)
 from services.investments.domain.reference import (
     CANCELLED, COMMISSIONED, DATE_TARGETS, OPEN_STAGES, STAGE_SEQUENCE, STAGES, SUSPENDED)
-from services.investments.domain.values import check_now, local_today, parse_choice, parse_date, parse_text
+from services.investments.domain.values import (
+    check_now, local_today, parse_choice, parse_date, parse_text)
 
 NEXT_STAGE: dict[str, str] = dict(zip(STAGE_SEQUENCE, STAGE_SEQUENCE[1:]))
 STAGE_CHANGE_FIELDS = frozenset({"stage", "expected_version", "reason", "actual_start",

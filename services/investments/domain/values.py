@@ -1,8 +1,8 @@
 """Parsing and checking of single input values for the investment rules.
 
 Each parser takes the raw value, the field path used in error details (dotted, e.g.
-``investor.bin``, ``financing_sources.0.amount_kzt``: the same paths ``services.common.loading.load`` produces from
-marshmallow errors), and the ``problems`` dict it appends reasons to. It returns the normalised
+``investor.bin``, ``financing_sources.0.amount_kzt``: the same paths
+``services.common.loading.load`` produces from marshmallow errors), and the ``problems`` dict it appends reasons to. It returns the normalised
 value, or None when the value was refused, so a caller collects every bad field before raising
 once.
 """
