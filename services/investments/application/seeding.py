@@ -19,12 +19,15 @@ import hashlib
 import random
 from datetime import datetime
 
-from services.common.errors import DuplicateKey, ValidationFailed
+from services.common.errors import DuplicateKey
+from services.common.loading import load
+from services.investments.contract.rpc import SeedBatch
 from services.investments import domain
+from services.investments.domain import limits
 from services.investments.domain.reference import CANCELLED, SUSPENDED
 from services.investments.application.demo_data import advance, generate_projects
 
-MAX_BATCH = 500
+MAX_BATCH = limits.MAX_SEED_BATCH
 EVENTS_PER_CARRIER = 50
 SEED_ACTOR = "seed"
 
@@ -71,28 +74,12 @@ def made_index(made, external_ref: str) -> int:
     return next(i for i, p, _ in made if p["external_ref"] == external_ref)
 
 
-def check_request(request) -> tuple[int, int, int, int]:
-    problems = {}
-    values = {}
-    for key in ("seed", "total", "start", "count"):
-        value = (request or {}).get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems[key] = ["a non-negative integer"]
-        values[key] = value
-    if not problems and not 0 < values["count"] <= MAX_BATCH:
-        problems["count"] = [f"1 to {MAX_BATCH}"]
-    if not problems and values["start"] >= values["total"]:
-        problems["start"] = ["must be below total"]
-    if problems:
-        raise ValidationFailed("invalid seed batch", problems)
-    return values["seed"], values["total"], values["start"], values["count"]
-
-
 def load_batch(projects, carriers, request: dict, *, now: datetime,
                plans) -> dict:
     """Store one batch of demo projects and their events; what happened, and the indexes of the
     projects found registered already under their external_ref."""
-    seed, total, start, count = check_request(request)
+    batch = load(SeedBatch, request, message="invalid seed batch")
+    seed, total, start, count = batch["seed"], batch["total"], batch["start"], batch["count"]
     made = build_projects(seed, total, start, count, now=now, plans=plans)
     stored_ids = projects.ids_by_external_ref(p["external_ref"] for _, p, _ in made)
     # registered under another id (through commands, or by hand): not this bulk path's to write

@@ -196,6 +196,21 @@ class ProjectQuery(Schema):
     cursor = fields.Str(allow_none=True, validate=validate.Length(max=limits.MAX_CURSOR_LENGTH))
 
 
+class SeedBatch(Schema):
+    """One batch of the demo seed (``load_seed``): projects ``start .. start+count-1`` of a seed
+    of ``total`` projects made from ``seed``."""
+    seed = fields.Int(required=True, strict=True, validate=validate.Range(min=0))
+    total = fields.Int(required=True, strict=True, validate=validate.Range(min=1))
+    start = fields.Int(required=True, strict=True, validate=validate.Range(min=0))
+    count = fields.Int(required=True, strict=True,
+                       validate=validate.Range(min=1, max=limits.MAX_SEED_BATCH))
+
+    @validates_schema
+    def start_within_total(self, data, **kwargs):
+        if data["start"] >= data["total"]:
+            raise ValidationError("must be below total", "start")
+
+
 # ---- output --------------------------------------------------------------------------------------
 
 class InvestorOut(Schema):

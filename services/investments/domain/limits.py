@@ -27,3 +27,5 @@ MAX_FINANCING_SOURCES = 20
 MAX_SRS_GAPS = 50
 MAX_TEXT_QUERY_LENGTH = 200
 MAX_CURSOR_LENGTH = 1024
+# projects one load_seed call makes and stores (a batch answers within the RPC timeout)
+MAX_SEED_BATCH = 500
