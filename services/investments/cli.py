@@ -64,7 +64,7 @@ BULK_BATCH = 100  # projects per load_seed call
 def seed_projects(rpc, n: int, seed: int, *, today=None, log=print) -> Counter:
     """Load ``n`` demo projects through ``rpc`` (a ClusterRpcProxy); returns what happened.
 
-    The service makes and stores them in bulk (``load_seed``, see seed_loading); projects whose
+    The service makes and stores them in bulk (``load_seed``, see application.seeding); projects whose
     external_ref was registered before (an earlier seed through commands, or by hand) are moved
     on to their demo stage with commands, as before."""
     today = today or local_today(datetime.now(timezone.utc), DEFAULT_SETTINGS)

@@ -1,7 +1,7 @@
 """Deterministic demo data: realistic ProjectCreate payloads and the moves that push a project to a
 target stage. Pure (``random.Random(seed)``, no clock): the same arguments give the same output.
 
-Payloads are in wire form (decimal strings, ISO dates) and pass both ``schemas.ProjectCreate`` and
+Payloads are in wire form (decimal strings, ISO dates) and pass both ``contract.rpc.ProjectCreate`` and
 ``domain.register_project``. Investor names are invented; BINs are well-formed with a valid check
 digit.
 """
