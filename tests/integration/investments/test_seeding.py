@@ -8,35 +8,14 @@ from collections import Counter
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.common.config import load_settings
-from services.common.mongo import get_client
 from services.common.regions import AGGLOMERATIONS, REGION_CODES
 from services.investments import cli
 from services.investments.application.demo_data import generate_projects
-from services.investments.service import InvestmentsService
 
 pytestmark = pytest.mark.integration
 
 N = 30
 SEED = 77
-
-
-@pytest.fixture
-def store(platform_env, monkeypatch):
-    monkeypatch.setenv("INVESTMENTS_METRICS_PORT", "0")
-    db = get_client()[load_settings().database_name("investments")]
-    for name in ("projects", "outbox_pointers"):
-        db.drop_collection(name)
-    yield db
-    for name in ("projects", "outbox_pointers"):
-        db.drop_collection(name)
-
-
-@pytest.fixture
-def service(container_factory, nameko_config, store):
-    container = container_factory(InvestmentsService, nameko_config)
-    container.start()
-    return container
 
 
 def test_seed_loads_a_demo_pipeline_and_a_rerun_changes_nothing(service, store, nameko_config,

@@ -7,38 +7,16 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as their own types)
-from services.common.config import load_settings
 from services.common.errors import (DuplicateKey, NotFound, RuleViolation, StaleVersion,
                                     ValidationFailed)
 from services.common.events import parse_event
-from services.common.mongo import get_client
 from services.investments.repository import ProjectRepository
 from services.investments.application.demo_data import example_project
-from services.investments.service import InvestmentsService
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 
 TAP_QUEUE = "test.investments-events-tap"
-
-
-@pytest.fixture
-def store(platform_env, monkeypatch):
-    """The service's database of this run, emptied before and after each test."""
-    monkeypatch.setenv("INVESTMENTS_METRICS_PORT", "0")  # no /metrics listener in tests
-    db = get_client()[load_settings().database_name("investments")]
-    for name in ("projects", "outbox_pointers"):
-        db.drop_collection(name)
-    yield db
-    for name in ("projects", "outbox_pointers"):
-        db.drop_collection(name)
-
-
-@pytest.fixture
-def service(container_factory, nameko_config, store):
-    container = container_factory(InvestmentsService, nameko_config)
-    container.start()
-    return container
 
 
 @pytest.fixture
