@@ -44,7 +44,8 @@ class Text(fields.Str):
 
     def __init__(self, max_length: int, *, blank: bool = False, single_line: bool = False,
                  **kwargs):
-        super().__init__(validate=validate.Length(max=max_length,
+        # the minimum documents "not blank" (blank text is refused before validators run)
+        super().__init__(validate=validate.Length(min=0 if blank else 1, max=max_length,
                                                   error=f"at most {max_length} characters"),
                          **kwargs)
         self.blank, self.single_line = blank, single_line

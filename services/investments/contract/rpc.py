@@ -27,7 +27,8 @@ from services.investments.domain.reference import (
 class InvestorIn(Schema):
     name = text(limits.MAX_INVESTOR_NAME_LENGTH, required=True)
     country = fields.Str(required=True, validate=one_of(COUNTRY_CODES))
-    bin = fields.Str(required=True, validate=bin_number)
+    bin = fields.Str(required=True, validate=bin_number, metadata={
+        "pattern": "^[0-9]{12}$", "description": "12 digits, the last a check digit"})
 
 
 class TotalCostIn(Schema):
