@@ -24,10 +24,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.common import remote_errors  # noqa: F401  (errors come back as their own types)
 from services.common.config import load_settings
 from services.common.errors import DuplicateKey, PlatformError
-from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.application.demo_data import demo_steps, generate_projects, stage_path
-from services.investments.application.seeding import (  # noqa: F401  (re-exported)
-    MAX_BATCH, plan_for)
+from services.investments.application.seeding import MAX_BATCH, plan_for  # noqa: F401  (re-exported)
+from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import local_today
 
 DEFAULT_PROJECTS = 600

@@ -215,7 +215,7 @@ def keyset_after(sort, values) -> dict:
     value ascending and after them descending, as the store sorts them.
     """
     alternatives, equal = [], {}
-    for (field, direction), value in zip(sort, values):
+    for (field, direction), value in zip(sort, values, strict=True):
         beyond = _beyond(field, direction, value)
         if beyond is not None:
             alternatives.append({**equal, **beyond})

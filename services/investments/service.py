@@ -16,7 +16,12 @@ from services.investments.application.reads import ProjectReads
 from services.investments.application.seeding import load_batch, plan_for
 from services.investments.contract import events  # noqa: F401  (registers the event schemas)
 from services.investments.contract.rpc import (
-    ProgressReport, ProjectCreate, ProjectQuery, ProjectUpdate, StageChange)
+    ProgressReport,
+    ProjectCreate,
+    ProjectQuery,
+    ProjectUpdate,
+    StageChange,
+)
 from services.investments.repository import ProjectRepository, SeedBatchRepository
 
 

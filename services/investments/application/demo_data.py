@@ -9,15 +9,14 @@ import random
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from services.common.money import money as quantize_money
 from services.common.regions import AGGLOMERATIONS, REGION_CODES, REGIONS
-from services.investments.domain.settings import DEFAULT_SETTINGS
+from services.investments.contract.identifiers import bin_check_digit
 from services.investments.domain.pipeline import NEXT_STAGE, change_stage
 from services.investments.domain.priority import assess_priority
 from services.investments.domain.progress import report_progress
-from services.investments.domain.reference import (
-    CANCELLED, PROJECT_TYPES, SECTORS, STAGES, SUSPENDED)
-from services.common.money import money as quantize_money
-from services.investments.domain.identifiers import bin_check_digit
+from services.investments.domain.reference import CANCELLED, PROJECT_TYPES, SECTORS, STAGES, SUSPENDED
+from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import local_today
 
 # Settlements and districts per region outside any agglomeration (agglomeration members come from
@@ -206,7 +205,7 @@ def generate_projects(n: int, seed: int = 2025, *, config=DEFAULT_SETTINGS) -> l
         shares = sorted(rng.sample(range(5, 100), len(mix) - 1)) + [100]
         financed_share = Decimal(rng.randint(60, 100)) / 100
         financing, previous = [], 0
-        for source, share in zip(mix, shares):
+        for source, share in zip(mix, shares, strict=True):
             amount = (cost_kzt * financed_share * (share - previous) / 100).quantize(
                 Decimal("0.01"), rounding=ROUND_DOWN)
             previous = share

@@ -15,11 +15,11 @@ recipient regions for supranational areas, so ``recipient-country`` KZ is given 
 """
 from services.common.csv_cells import safe_cell
 from services.common.errors import ValidationFailed
-from services.common.regions import AGGLOMERATIONS, REGIONS
-from services.investments.domain.settings import DEFAULT_SETTINGS
-from services.investments.domain.reference import PROJECT_TYPES, SECTORS
 from services.common.money import money_str
+from services.common.regions import AGGLOMERATIONS, REGIONS
 from services.investments.domain import normalise_query
+from services.investments.domain.reference import PROJECT_TYPES, SECTORS
+from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import iso, local_today
 
 EXPORT_FORMATS = ("csv", "iati")

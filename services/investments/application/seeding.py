@@ -21,11 +21,11 @@ from datetime import datetime
 
 from services.common.errors import DuplicateKey
 from services.common.loading import load
-from services.investments.contract.rpc import SeedBatch
 from services.investments import domain
-from services.investments.domain import limits
-from services.investments.domain.reference import CANCELLED, SUSPENDED
 from services.investments.application.demo_data import advance, generate_projects
+from services.investments.contract import limits
+from services.investments.contract.rpc import SeedBatch
+from services.investments.domain.reference import CANCELLED, SUSPENDED
 
 MAX_BATCH = limits.MAX_SEED_BATCH
 EVENTS_PER_CARRIER = 50

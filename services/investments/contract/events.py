@@ -16,8 +16,7 @@ from marshmallow import Schema, fields, validate
 from services.common.events import event_schema
 from services.common.regions import AGGLOMERATIONS, REGION_CODES
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
-from services.investments.domain.reference import (
-    COUNTRY_CODES, CURRENCIES, PROJECT_TYPES, SECTORS, STAGES)
+from services.investments.contract.codes import COUNTRY_CODES, CURRENCIES, PROJECT_TYPES, SECTORS, STAGES
 
 SOURCE = "investments"
 

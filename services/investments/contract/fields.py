@@ -7,8 +7,8 @@ import re
 from marshmallow import ValidationError, fields, validate
 
 from services.common.money import DECIMAL_STRING, Kzt
-from services.investments.domain import limits
-from services.investments.domain.identifiers import is_valid_bin
+from services.investments.contract import limits
+from services.investments.contract.identifiers import is_valid_bin
 
 
 class DecimalIn(fields.Decimal):

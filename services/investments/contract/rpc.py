@@ -14,13 +14,28 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.common.money import DECIMAL_STRING, Kzt
 from services.common.regions import AGGLOMERATIONS, REGION_CODES, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
+from services.investments.contract import limits
+from services.investments.contract.codes import (
+    CANCELLED,
+    COUNTRY_CODES,
+    CURRENCIES,
+    DATE_TARGETS,
+    FINANCING_SOURCES,
+    PROJECT_TYPES,
+    SECTORS,
+    STAGES,
+)
 from services.investments.contract.fields import (
-    CodeList, Day, DecimalIn, ExternalRef, MoneyIn, bin_number, one_of, rate_places, text)
-from services.investments.domain import limits
-from services.investments.domain.reference import (
-    CANCELLED, COUNTRY_CODES, CURRENCIES, DATE_TARGETS, FINANCING_SOURCES, PROJECT_TYPES, SECTORS,
-    STAGES)
-
+    CodeList,
+    Day,
+    DecimalIn,
+    ExternalRef,
+    MoneyIn,
+    bin_number,
+    one_of,
+    rate_places,
+    text,
+)
 
 # ---- inputs --------------------------------------------------------------------------------------
 

@@ -25,23 +25,51 @@ rule → ``RuleViolation`` with ``details['rule']`` one of ``stage_transition``,
 ``commissioning_prerequisites``, ``cumulative_decrease``, ``report_date_order``,
 ``project_closed``; a version mismatch → ``StaleVersion``.
 """
-from services.investments.domain.settings import DEFAULT_SETTINGS, InvestmentSettings
+from services.investments.contract.identifiers import is_valid_bin
 from services.investments.domain.facts import (
-    PROJECT_CANCELLED, PROJECT_COMMISSIONED, PROJECT_PROGRESS_REPORTED, PROJECT_REGISTERED,
-    PROJECT_STAGE_CHANGED, PROJECT_UPDATED, snapshot)
+    PROJECT_CANCELLED,
+    PROJECT_COMMISSIONED,
+    PROJECT_PROGRESS_REPORTED,
+    PROJECT_REGISTERED,
+    PROJECT_STAGE_CHANGED,
+    PROJECT_UPDATED,
+    snapshot,
+)
 from services.investments.domain.pipeline import (
-    NEXT_STAGE, allowed_next_stages, change_stage, check_transition)
+    NEXT_STAGE,
+    allowed_next_stages,
+    change_stage,
+    check_transition,
+)
 from services.investments.domain.priority import PriorityAssessment, assess_priority, mci_for_year
 from services.investments.domain.progress import report_progress
 from services.investments.domain.projects import (
-    CREATE_FIELDS, CREATE_REQUIRED, UPDATABLE_FIELDS, cost_in_kzt, register_project,
-    update_project)
+    CREATE_FIELDS,
+    CREATE_REQUIRED,
+    UPDATABLE_FIELDS,
+    cost_in_kzt,
+    register_project,
+    update_project,
+)
 from services.investments.domain.queries import (
-    SORT_FIELDS, decode_cursor, encode_cursor, normalise_query, region_summary)
+    SORT_FIELDS,
+    decode_cursor,
+    encode_cursor,
+    normalise_query,
+    region_summary,
+)
 from services.investments.domain.reference import (
-    CLOSED_STAGES, COUNTRY_CODES, CURRENCIES, FINANCING_SOURCES, OPEN_STAGES, PROJECT_TYPES,
-    SECTORS, STAGE_SEQUENCE, STAGES)
-from services.investments.domain.identifiers import is_valid_bin
+    CLOSED_STAGES,
+    COUNTRY_CODES,
+    CURRENCIES,
+    FINANCING_SOURCES,
+    OPEN_STAGES,
+    PROJECT_TYPES,
+    SECTORS,
+    STAGE_SEQUENCE,
+    STAGES,
+)
+from services.investments.domain.settings import DEFAULT_SETTINGS, InvestmentSettings
 
 __all__ = [
     "DEFAULT_SETTINGS", "InvestmentSettings",

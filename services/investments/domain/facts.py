@@ -6,8 +6,8 @@ model keeps per project (stage, sector, cost, jobs, agglomeration, when the stag
 ``version``, so a consumer can upsert from any event and drop one older than what it holds.
 The schemas are in ``services.investments.contract.events``.
 """
-from services.investments.domain.priority import priority_basis_json
 from services.common.money import money_str
+from services.investments.domain.priority import priority_basis_json
 from services.investments.domain.values import iso
 
 PROJECT_REGISTERED = "project_registered"

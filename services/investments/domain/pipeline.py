@@ -22,17 +22,28 @@
 from datetime import datetime
 
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
-from services.investments.domain import limits
+from services.investments.contract import limits
 from services.investments.domain import facts
-from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.projects import (
-    check_actor, check_consistency, check_version, read_expected_version, touched)
+    check_actor,
+    check_consistency,
+    check_version,
+    read_expected_version,
+    touched,
+)
 from services.investments.domain.reference import (
-    CANCELLED, COMMISSIONED, DATE_TARGETS, OPEN_STAGES, STAGE_SEQUENCE, STAGES, SUSPENDED)
-from services.investments.domain.values import (
-    check_now, local_today, parse_choice, parse_date, parse_text)
+    CANCELLED,
+    COMMISSIONED,
+    DATE_TARGETS,
+    OPEN_STAGES,
+    STAGE_SEQUENCE,
+    STAGES,
+    SUSPENDED,
+)
+from services.investments.domain.settings import DEFAULT_SETTINGS
+from services.investments.domain.values import check_now, local_today, parse_choice, parse_date, parse_text
 
-NEXT_STAGE: dict[str, str] = dict(zip(STAGE_SEQUENCE, STAGE_SEQUENCE[1:]))
+NEXT_STAGE: dict[str, str] = dict(zip(STAGE_SEQUENCE, STAGE_SEQUENCE[1:], strict=False))
 STAGE_CHANGE_FIELDS = frozenset({"stage", "expected_version", "reason", "actual_start",
                                  "actual_commissioning"})
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.common.money import money as quantize_money, money_str
+from services.common.money import money as quantize_money
+from services.common.money import money_str
 
 
 @dataclass(frozen=True)

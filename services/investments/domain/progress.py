@@ -13,14 +13,26 @@
 from datetime import datetime
 
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
-from services.investments.domain import limits
-from services.investments.domain import facts
-from services.investments.domain.settings import DEFAULT_SETTINGS
-from services.investments.domain.projects import (
-    check_actor, check_not_closed, check_version, read_expected_version, touched)
 from services.common.money import money_str
+from services.investments.contract import limits
+from services.investments.domain import facts
+from services.investments.domain.projects import (
+    check_actor,
+    check_not_closed,
+    check_version,
+    read_expected_version,
+    touched,
+)
+from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import (
-    check_now, iso, local_today, parse_count, parse_date, parse_money, parse_text)
+    check_now,
+    iso,
+    local_today,
+    parse_count,
+    parse_date,
+    parse_money,
+    parse_text,
+)
 
 REPORT_REQUIRED = ("report_date", "invested_to_date_kzt", "jobs_created_to_date")
 REPORT_FIELDS = frozenset(REPORT_REQUIRED) | {"expected_version", "milestones", "note",

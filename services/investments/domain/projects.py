@@ -8,22 +8,36 @@ import copy
 import re
 from datetime import datetime
 
-from services.common.errors import (
-    RuleViolation, StaleVersion, ValidationFailed, raise_if_problems, require)
+from services.common.errors import RuleViolation, StaleVersion, ValidationFailed, raise_if_problems, require
+from services.common.money import ZERO
+from services.common.money import money as quantize_money
 from services.common.regions import AGGLOMERATIONS, REGIONS, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS, kato_region
-from services.common.money import ZERO, money as quantize_money
-from services.investments.domain import limits
+from services.investments.contract import limits
+from services.investments.contract.identifiers import is_valid_bin
 from services.investments.domain import facts
-from services.investments.domain.identifiers import is_valid_bin
-from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.priority import assess_priority, mci_year_for
 from services.investments.domain.reference import (
-    CLOSED_STAGES, COMMISSIONED, COUNTRY_CODES, CURRENCIES, FINANCING_SOURCES,
-    PROJECT_TYPES, SECTORS)
+    CLOSED_STAGES,
+    COMMISSIONED,
+    COUNTRY_CODES,
+    CURRENCIES,
+    FINANCING_SOURCES,
+    PROJECT_TYPES,
+    SECTORS,
+)
+from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import (
-    check_now, local_today, parse_choice, parse_count, parse_date, parse_money,
-    parse_rate, parse_text, parse_version)
+    check_now,
+    local_today,
+    parse_choice,
+    parse_count,
+    parse_date,
+    parse_money,
+    parse_rate,
+    parse_text,
+    parse_version,
+)
 
 # Fields a client supplies. ``jobs_created`` and ``invested_to_date_kzt`` follow progress reports;
 # actual dates come with stage changes (and may be corrected by an update); ``region_code`` and

@@ -27,11 +27,12 @@ import re
 from decimal import Decimal
 
 from services.common.errors import ValidationFailed, raise_if_problems, require
+from services.common.money import ZERO
+from services.common.money import money as quantize_money
 from services.common.regions import AGGLOMERATIONS, REGIONS
-from services.investments.domain import limits
-from services.investments.domain.settings import DEFAULT_SETTINGS
+from services.investments.contract import limits
 from services.investments.domain.reference import PROJECT_TYPES, SECTORS, STAGES
-from services.common.money import ZERO, money as quantize_money
+from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import parse_money
 
 LIST_FILTERS = {"region_code": REGIONS, "agglomeration": AGGLOMERATIONS, "sector": SECTORS,
@@ -166,7 +167,7 @@ def decode_cursor(cursor: str) -> dict:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position = json.loads(raw.decode())
     except (binascii.Error, ValueError, UnicodeDecodeError, TypeError):
-        raise ValidationFailed("invalid query", {"cursor": ["malformed cursor"]})
+        raise ValidationFailed("invalid query", {"cursor": ["malformed cursor"]}) from None
     if not isinstance(position, dict):
         raise ValidationFailed("invalid query", {"cursor": ["malformed cursor"]})
     return position

@@ -10,7 +10,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
-from services.investments.domain import limits
+from services.investments.contract import limits
 
 
 def _frozen(mapping: dict) -> Mapping:

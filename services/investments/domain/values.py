@@ -2,9 +2,9 @@
 
 Each parser takes the raw value, the field path used in error details (dotted, e.g.
 ``investor.bin``, ``financing_sources.0.amount_kzt``: the same paths
-``services.common.loading.load`` produces from marshmallow errors), and the ``problems`` dict it appends reasons to. It returns the normalised
-value, or None when the value was refused, so a caller collects every bad field before raising
-once.
+``services.common.loading.load`` produces from marshmallow errors), and the ``problems`` dict it
+appends reasons to. It returns the normalised value, or None when the value was refused, so a
+caller collects every bad field before raising once.
 """
 import re
 from datetime import date, datetime, timezone
@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from services.common import clock
 from services.common.errors import require
 from services.common.money import AmountError, parse_amount
-from services.investments.domain import limits
+from services.investments.contract import limits
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

@@ -7,11 +7,10 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as their own types)
-from services.common.errors import (DuplicateKey, NotFound, RuleViolation, StaleVersion,
-                                    ValidationFailed)
+from services.common.errors import DuplicateKey, NotFound, RuleViolation, StaleVersion, ValidationFailed
 from services.common.events import parse_event
-from services.investments.repository import ProjectRepository
 from services.investments.application.demo_data import example_project
+from services.investments.repository import ProjectRepository
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

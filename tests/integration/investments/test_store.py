@@ -14,9 +14,9 @@ from bson.int64 import Int64
 
 from services.common.errors import StaleVersion, ValidationFailed
 from services.common.mongo import get_client
+from services.investments.application.demo_data import advance, example_project, generate_projects
 from services.investments.domain import STAGES, normalise_query, register_project
 from services.investments.repository import ProjectRepository
-from services.investments.application.demo_data import advance, example_project, generate_projects
 
 pytestmark = pytest.mark.integration
 

@@ -5,12 +5,17 @@ from datetime import datetime, timezone
 import pytest
 
 import services.investments.contract.events  # noqa: F401 - registers the schemas
-from services.common.events import EVENT_TYPES, build_event, parse_event
 from services.common.errors import ValidationFailed
-from services.investments.domain import (
-    STAGES, change_stage, register_project, report_progress, update_project)
-from services.investments.contract.events import PAYLOAD_SCHEMAS
+from services.common.events import EVENT_TYPES, build_event, parse_event
 from services.investments.application.demo_data import advance, example_project
+from services.investments.contract.events import PAYLOAD_SCHEMAS
+from services.investments.domain import (
+    STAGES,
+    change_stage,
+    register_project,
+    report_progress,
+    update_project,
+)
 
 NOW = datetime(2025, 9, 1, 4, 0, tzinfo=timezone.utc)
 BY = "officer-1"

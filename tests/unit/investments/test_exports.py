@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.investments.domain.settings import InvestmentSettings
+from services.investments.application.demo_data import advance, example_project
 from services.investments.application.exports import CSV_COLUMNS, to_csv_rows, to_iati_activity
 from services.investments.domain import STAGES, register_project
-from services.investments.application.demo_data import advance, example_project
+from services.investments.domain.settings import InvestmentSettings
 
 NOW = datetime(2025, 9, 1, 4, 0, tzinfo=timezone.utc)
 
@@ -29,7 +29,7 @@ def test_csv_header_and_rows():
     assert rows[0] == list(CSV_COLUMNS)
     assert len(rows) == 3 and all(len(r) == len(CSV_COLUMNS) for r in rows)
     assert all(isinstance(cell, str) for row in rows for cell in row)
-    first = dict(zip(rows[0], rows[1]))
+    first = dict(zip(rows[0], rows[1], strict=True))
     assert first["external_ref"] == "KZINVEST-2025-000123"
     assert first["region_name"] == "Kostanay region"
     assert first["cost_kzt"] == "12500000000.00"
@@ -39,7 +39,7 @@ def test_csv_header_and_rows():
     assert first["planned_start"] == "2025-04-01"
     assert first["created_at"] == "2025-09-01T04:00:00+00:00"
     assert first["version"] == "1"
-    second = dict(zip(rows[0], rows[2]))
+    second = dict(zip(rows[0], rows[2], strict=True))
     assert second["cost_currency"] == "USD" and second["exchange_rate"] == "512.5"
     assert second["cost_amount"] == "1000.00" and second["cost_kzt"] == "512500.00"
     assert second["financing_kzt"] == "0.00"
@@ -55,7 +55,7 @@ def test_csv_rows_write_and_read_back():
 
 @pytest.mark.parametrize("title", ["=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)"])
 def test_csv_neutralises_formula_like_text(title):
-    row = dict(zip(CSV_COLUMNS, to_csv_rows([make(title=title)])[1]))
+    row = dict(zip(CSV_COLUMNS, to_csv_rows([make(title=title)])[1], strict=True))
     assert row["title"] == "'" + title
 
 

@@ -5,9 +5,14 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from services.common.errors import RuleViolation, StaleVersion, ValidationFailed
-from services.investments.domain import (
-    STAGES, allowed_next_stages, change_stage, register_project, report_progress)
 from services.investments.application.demo_data import advance, example_project
+from services.investments.domain import (
+    STAGES,
+    allowed_next_stages,
+    change_stage,
+    register_project,
+    report_progress,
+)
 
 NOW = datetime(2025, 11, 3, 6, 0, tzinfo=timezone.utc)
 TODAY = date(2025, 11, 3)  # local (UTC+5) date of NOW

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.investments.domain.settings import InvestmentSettings
-from services.investments.domain import assess_priority, mci_for_year, register_project
 from services.investments.application.demo_data import example_project
+from services.investments.domain import assess_priority, mci_for_year, register_project
+from services.investments.domain.settings import InvestmentSettings
 
 TIYN = Decimal("0.01")
 MCI = {2025: Decimal(3932), 2026: Decimal(4325)}

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from services.common.errors import RuleViolation, StaleVersion, ValidationFailed
-from services.investments.domain import register_project, report_progress
 from services.investments.application.demo_data import advance, example_project
+from services.investments.domain import register_project, report_progress
 
 NOW = datetime(2025, 9, 1, 4, 0, tzinfo=timezone.utc)
 BY = "officer-3"

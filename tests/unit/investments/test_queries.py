@@ -5,11 +5,18 @@ from decimal import Decimal
 import pytest
 
 from services.common.errors import ValidationFailed
-from services.investments.domain.settings import InvestmentSettings
-from services.investments.domain import (
-    SECTORS, SORT_FIELDS, STAGES, decode_cursor, encode_cursor, normalise_query,
-    register_project, region_summary)
 from services.investments.application.demo_data import advance, example_project
+from services.investments.domain import (
+    SECTORS,
+    SORT_FIELDS,
+    STAGES,
+    decode_cursor,
+    encode_cursor,
+    normalise_query,
+    region_summary,
+    register_project,
+)
+from services.investments.domain.settings import InvestmentSettings
 
 
 def test_defaults():

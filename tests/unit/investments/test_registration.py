@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from services.common.errors import ValidationFailed
-from services.investments.domain.settings import InvestmentSettings
-from services.investments.domain import register_project
 from services.investments.application.demo_data import example_project
-from services.investments.domain.identifiers import bin_check_digit, is_valid_bin
+from services.investments.contract.identifiers import bin_check_digit, is_valid_bin
+from services.investments.domain import register_project
+from services.investments.domain.settings import InvestmentSettings
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -260,7 +260,7 @@ def test_bin_validation(bin_, valid):
 def test_bin_check_digit_uses_second_weights_when_first_gives_ten():
     # A 1 in the tenth place: weight 10 in the first pass (remainder 10), weight 1 in the second.
     first = "00000000010"
-    assert sum(int(d) * w for d, w in zip(first, range(1, 12))) % 11 == 10
+    assert sum(int(d) * w for d, w in zip(first, range(1, 12), strict=True)) % 11 == 10
     assert bin_check_digit(first) == 1
 
 

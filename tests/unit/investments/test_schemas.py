@@ -8,12 +8,18 @@ import pytest
 
 from services.common.errors import ValidationFailed
 from services.common.loading import flatten_errors, load
-from services.investments.contract import rpc as schemas
-from services.investments.domain import normalise_query, register_project
-from services.investments.application.reads import dump_project
-from services.investments.contract.rpc import (
-    ProgressReport, ProjectCreate, ProjectOut, ProjectQuery, ProjectUpdate, StageChange)
 from services.investments.application.demo_data import advance, example_project
+from services.investments.application.reads import dump_project
+from services.investments.contract import rpc as schemas
+from services.investments.contract.rpc import (
+    ProgressReport,
+    ProjectCreate,
+    ProjectOut,
+    ProjectQuery,
+    ProjectUpdate,
+    StageChange,
+)
+from services.investments.domain import normalise_query, register_project
 
 NOW = datetime(2025, 9, 1, 4, 0, tzinfo=timezone.utc)
 

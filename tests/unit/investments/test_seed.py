@@ -4,12 +4,17 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.common.regions import AGGLOMERATIONS, REGION_CODES, agglomeration_in_region
-from services.investments.domain import STAGES, is_valid_bin, register_project
 from services.common.loading import load
-from services.investments.contract.rpc import ProjectCreate, StageChange, ProgressReport
+from services.common.regions import AGGLOMERATIONS, REGION_CODES, agglomeration_in_region
 from services.investments.application.demo_data import (
-    advance, demo_steps, example_project, generate_projects, stage_path)
+    advance,
+    demo_steps,
+    example_project,
+    generate_projects,
+    stage_path,
+)
+from services.investments.contract.rpc import ProgressReport, ProjectCreate, StageChange
+from services.investments.domain import STAGES, is_valid_bin, register_project
 
 NOW = datetime(2025, 11, 3, 6, 0, tzinfo=timezone.utc)
 PROJECTS = generate_projects(120)

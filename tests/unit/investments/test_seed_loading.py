@@ -7,8 +7,12 @@ from services.common.errors import DuplicateKey, ValidationFailed
 from services.investments import domain
 from services.investments.application.demo_data import advance, generate_projects
 from services.investments.application.seeding import (
-    EVENTS_PER_CARRIER, build_projects, load_batch,
-    plan_for, seed_project_id)
+    EVENTS_PER_CARRIER,
+    build_projects,
+    load_batch,
+    plan_for,
+    seed_project_id,
+)
 
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
 

@@ -6,9 +6,9 @@ import pytest
 
 from services.common.errors import ValidationFailed
 from services.common.events import build_event, parse_event
+from services.investments.application.demo_data import example_project
 from services.investments.contract import events  # noqa: F401  (registers the schemas)
 from services.investments.domain import register_project
-from services.investments.application.demo_data import example_project
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=timezone.utc)
 

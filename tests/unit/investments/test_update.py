@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from services.common.errors import RuleViolation, StaleVersion, ValidationFailed
-from services.investments.domain import register_project, update_project
 from services.investments.application.demo_data import advance, example_project
+from services.investments.domain import register_project, update_project
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc)
 LATER = datetime(2025, 6, 3, 9, 0, tzinfo=timezone.utc)

@@ -12,7 +12,7 @@ def bin_check_digit(first_eleven: str) -> int | None:
     """
     digits = [int(ch) for ch in first_eleven]
     for weights in (range(1, 12), (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)):
-        remainder = sum(d * w for d, w in zip(digits, weights)) % 11
+        remainder = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
         if remainder != 10:
             return remainder
     return None
