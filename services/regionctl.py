@@ -2,6 +2,7 @@
 
     regionctl token --role ROLE [--region KZ-xx] [--subject NAME] [--ttl SECONDS]
     regionctl topology                       declare every exchange, queue and binding
+    regionctl asyncapi                       the event catalogue (docs/asyncapi.yaml)
     regionctl dlq list|show ID|replay [ID…|--all]|discard ID…
     regionctl seed [--only investments,personnel,budgets] [--projects N] [--servants N] …
     regionctl import FILE [--format csv|ofdp] [--mode partial|all_or_nothing]
@@ -20,6 +21,11 @@ from datetime import date
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from services.common.config import load_settings
+
+
+def _asyncapi(args) -> int:
+    from services.gateway.cli import asyncapi_command
+    return asyncapi_command(args)
 
 
 def _token(args) -> int:
@@ -138,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", default="local-user")
     token.add_argument("--ttl", type=int, default=3600)
     token.set_defaults(func=_token)
+
+    sub.add_parser("asyncapi", help="print the event catalogue (AsyncAPI 3.0) of every contract"
+                   ).set_defaults(func=_asyncapi)
 
     topo = sub.add_parser("topology", help="declare the bus topology (idempotent)")
     topo.add_argument("--wait", type=float, default=30)

@@ -5,9 +5,6 @@ One class: it declares the dependencies and every entrypoint; each entrypoint lo
 with the contract's schema and hands it to the use cases in ``application`` (and ``imports``),
 which orchestrate the rules in ``domain`` and the stores in ``repository``.
 """
-# Consumers validate on receipt against the producer's registered schema: importing the
-# investments contract is what lets this process parse project_commissioned/_cancelled.
-import services.investments.contract  # noqa: F401
 from services.budgets.application.blocks import Blocks
 from services.budgets.application.fiscal import Fiscal
 from services.budgets.application.forecast import Forecasts
@@ -15,28 +12,44 @@ from services.budgets.application.inputs import RevenueBatchInput, RevenueLineIn
 from services.budgets.application.lines import RevenueLines, region_scope
 from services.budgets.application.recalculation import Stores
 from services.budgets.application.report import OFDP_PAGE_LINES, AnnualReports
-from services.budgets.contract import events  # noqa: F401  (registers what this service emits)
-from services.budgets.contract.rpc import (BlockAllocateSchema, BlockCarryOverSchema,
-                                           BlockCreateSchema, BlockExecutionSchema,
-                                           BlockMoveSchema, ImportStartSchema,
-                                           IndicatorsQuerySchema, ReportRequestSchema,
-                                           RevenueQuerySchema)
+from services.budgets.contract import EVENTS
+from services.budgets.contract.rpc import (
+    BlockAllocateSchema,
+    BlockCarryOverSchema,
+    BlockCreateSchema,
+    BlockExecutionSchema,
+    BlockMoveSchema,
+    ImportStartSchema,
+    IndicatorsQuerySchema,
+    ReportRequestSchema,
+    RevenueQuerySchema,
+)
 from services.budgets.domain.periods import YEAR_CODE
 from services.budgets.imports import gauges as budget_gauges
 from services.budgets.imports.commands import Imports
 from services.budgets.imports.repository import ImportChunkRepository, ImportRepository
 from services.budgets.imports.runner import ImportRunner
 from services.budgets.repository.lines import RevenueLineRepository
-from services.budgets.repository.state import (BlockRepository, ForecastRepository,
-                                               IndicatorsRepository, ReportRepository,
-                                               TransfersRepository)
+from services.budgets.repository.state import (
+    BlockRepository,
+    ForecastRepository,
+    IndicatorsRepository,
+    ReportRepository,
+    TransfersRepository,
+)
 from services.common.consuming import subscribe
+from services.common.events import register
 from services.common.health import health_report
 from services.common.loading import load
 from services.common.metrics import Metrics
 from services.common.mongo import Store
 from services.common.rpc import rpc
 from services.common.startup import SecretsCheck
+from services.investments import contract as investments_contract
+
+# what this process publishes, and what it consumes: investments' project_commissioned and
+# project_cancelled are validated on receipt against the producer's schema
+register(*EVENTS, *investments_contract.EVENTS)
 
 
 class BudgetsService:

@@ -91,3 +91,11 @@ def seed_command(args) -> int:
     """``regionctl seed --only hub``: the hub's demo data, which the console shows."""
     from services.gateway.console.seed import seed_command as seed_hub
     return seed_hub(args)
+
+
+def asyncapi_command(args) -> int:
+    """``regionctl asyncapi``: the event catalogue of every service's contract (docs/asyncapi.yaml)."""
+    from services.common import asyncapi
+    from services.gateway.hub.contracts import register_contracts
+    register_contracts()
+    return asyncapi.write_document(sys.stdout)

@@ -39,7 +39,7 @@ from services.gateway.edge.schemas import (
     JournalQuery,
 )
 from services.gateway.hub import gauges
-from services.gateway.hub.contracts import CONTRACTS
+from services.gateway.hub.contracts import register_contracts
 from services.gateway.hub.initiatives_repository import InitiativeRepository
 from services.gateway.hub.journal_repository import JournalRepository
 from services.gateway.hub.projections_repository import HubReadModels
@@ -120,6 +120,8 @@ from services.personnel.contract import (
     StatisticsQuerySchema,
 )
 
+# record_event validates every service's events on receipt; the gateway publishes its own
+register_contracts()
 
 class GatewayService:
     name = "gateway"
@@ -139,7 +141,6 @@ class GatewayService:
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")
-    contracts = CONTRACTS  # the event schemas record_event validates (every service's contract)
 
     # -- platform routes ---------------------------------------------------------------------------
     @api("GET", "/health", public=True, tags=("platform",),

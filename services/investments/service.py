@@ -4,6 +4,7 @@ Every entrypoint loads its input through the contract schemas (``contract.rpc``,
 the gateway publishes in its OpenAPI document), then hands it to the application layer.
 """
 from services.common.clock import now_utc
+from services.common.events import register
 from services.common.health import health_report
 from services.common.loading import load
 from services.common.metrics import Metrics
@@ -14,7 +15,7 @@ from services.investments.application.commands import ProjectCommands
 from services.investments.application.exports import ProjectExports
 from services.investments.application.reads import ProjectReads
 from services.investments.application.seeding import load_batch, plan_for
-from services.investments.contract import events  # noqa: F401  (registers the event schemas)
+from services.investments.contract import EVENTS
 from services.investments.contract.rpc import (
     ProgressReport,
     ProjectCreate,
@@ -23,6 +24,9 @@ from services.investments.contract.rpc import (
     StageChange,
 )
 from services.investments.repository import ProjectRepository, SeedBatchRepository
+
+# the events this process publishes, validated against their schemas before they are stored
+register(*EVENTS)
 
 
 class InvestmentsService:

@@ -13,6 +13,7 @@ from nameko.timer import timer
 from services.common.config import load_settings
 from services.common.consuming import subscribe
 from services.common.errors import ValidationFailed
+from services.common.events import register
 from services.common.health import health_report
 from services.common.metrics import Metrics
 from services.common.mongo import Store
@@ -23,10 +24,14 @@ from services.personnel.application.jobs import PersonnelJobs
 from services.personnel.application.queries import PersonnelQueries
 from services.personnel.application.reconciling import reconcile
 from services.personnel.application.seeding import PersonnelSeeding
-from services.personnel.contract import events  # noqa: F401  (registers the event schemas)
-from services.personnel.repository import (OrganisationRepository, PositionRepository,
-                                           RotationRepository, SeedBatchRepository,
-                                           ServantRepository)
+from services.personnel.contract import EVENTS
+from services.personnel.repository import (
+    OrganisationRepository,
+    PositionRepository,
+    RotationRepository,
+    SeedBatchRepository,
+    ServantRepository,
+)
 from services.personnel.repository.effects import PendingEffects
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,10 @@ def _day(value) -> date | None:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ValidationFailed("invalid date", {"today": ["an ISO date, YYYY-MM-DD"]}) from None
+
+
+# what this process publishes, and the inbound organisation_changed it consumes
+register(*EVENTS)
 
 
 class PersonnelService:

@@ -168,3 +168,11 @@ class RevenueExecutedPayload(Schema):
     phase = fields.Str(required=True, validate=validate.Equal("executed"))
     # a decimal string such as "125000.50": a JSON number would arrive as a binary float
     amount_kzt = fields.Str(required=True)
+
+
+# every event this contract declares, for the processes that register it
+EVENTS = (
+    RevenueBatchImportedPayload, IndicatorsRecalculatedPayload, AutonomyBelowThresholdPayload,
+    ForecastUpdatedPayload, BlockMoveRejectedPayload, AnnualReportGeneratedPayload,
+    RevenueExecutedPayload,
+)

@@ -6,12 +6,17 @@ district budgets, EBK code known in the year's edition, level allowed in the reg
 live in one place and the fields the OpenAPI document shows are the fields that are loaded. Money
 is :class:`services.common.money.Kzt` (decimal strings or integers in, decimal strings out).
 """
-from marshmallow import (Schema, ValidationError, fields, post_load, pre_load, validate,
-                         validates_schema)
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from services.budgets.contract.vocabulary import (BUDGET_LEVELS, FIRST_FISCAL_YEAR,
-                                                  IMPORT_FORMATS, IMPORT_MODES, LAST_FISCAL_YEAR,
-                                                  PERIOD_CODES, PHASES)
+from services.budgets.contract.vocabulary import (
+    BUDGET_LEVELS,
+    FIRST_FISCAL_YEAR,
+    IMPORT_FORMATS,
+    IMPORT_MODES,
+    LAST_FISCAL_YEAR,
+    PERIOD_CODES,
+    PHASES,
+)
 from services.common.money import Kzt
 from services.common.pages import NUMBERED, page_schema
 from services.common.regions import REGION_CODES

@@ -63,3 +63,9 @@ class SettlementSrsAssessed(Schema):
                                    required=True)
     meets_srs = fields.Bool(required=True)
     source = fields.Nested(_Source, required=True)
+
+
+# every event this contract declares, for the processes that register it
+EVENTS = (
+    SettlementRegisterImported, SettlementSrsAssessed,
+)

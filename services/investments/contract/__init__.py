@@ -15,3 +15,4 @@ from services.investments.contract.rpc import (
 
 __all__ = ["DECIMAL_STRING", "ProgressReport", "ProjectCreate", "ProjectOut", "ProjectQuery",
            "ProjectUpdate", "StageChange", "codes", "events", "limits"]
+from services.investments.contract.events import EVENTS  # noqa: F401  (what a process registers)

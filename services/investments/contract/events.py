@@ -178,3 +178,10 @@ PAYLOAD_SCHEMAS = {
     "project_cancelled": ProjectCancelled,
     "project_progress_reported": ProjectProgressReported,
 }
+
+
+# every event this contract declares, for the processes that register it
+EVENTS = (
+    ProjectRegistered, ProjectUpdated, ProjectStageChanged, ProjectCommissioned,
+    ProjectCancelled, ProjectProgressReported,
+)

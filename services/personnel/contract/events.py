@@ -164,3 +164,12 @@ class OrganisationChangedSchema(Schema):
 
 
 CONSUMED_EVENTS = ("organisation_changed",)
+
+
+# every event this contract declares, for the processes that register it
+EVENTS = (
+    CivilServantRegisteredSchema, RotationRequestedSchema, RotationApprovedSchema,
+    RotationStartedSchema, RotationExtendedSchema, RotationCompletedSchema,
+    RotationCancelledSchema, RotationRejectedSchema, RotationDueSchema,
+    OrganisationChangedSchema,
+)

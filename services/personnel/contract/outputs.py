@@ -12,7 +12,6 @@ from services.common.pages import NUMBERED, page_schema
 from services.personnel.contract.iin import mask_iin
 from services.personnel.contract.rpc import IncentiveSchema
 
-
 # --- organisations and posts ---------------------------------------------------------------------
 
 class OrganisationSchema(Schema):

@@ -11,11 +11,19 @@ from services.common.errors import ValidationFailed
 from services.common.money import Kzt
 from services.common.regions import REGION_CODES
 from services.personnel.contract.iin import SEXES, validate_iin
-from services.personnel.contract.lists import (APPROVAL_SIDES, CORPS, DIRECTIONS,
-                                               EXTENSION_AUTHORITIES, INCENTIVE_KINDS,
-                                               MAX_INCENTIVE_PERIOD_MONTHS, ORG_KINDS,
-                                               POSITION_STATUSES, ROTATION_STATUSES,
-                                               SERVANT_STATUSES, UPDATABLE_SERVANT_STATUSES)
+from services.personnel.contract.lists import (
+    APPROVAL_SIDES,
+    CORPS,
+    DIRECTIONS,
+    EXTENSION_AUTHORITIES,
+    INCENTIVE_KINDS,
+    MAX_INCENTIVE_PERIOD_MONTHS,
+    ORG_KINDS,
+    POSITION_STATUSES,
+    ROTATION_STATUSES,
+    SERVANT_STATUSES,
+    UPDATABLE_SERVANT_STATUSES,
+)
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
