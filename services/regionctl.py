@@ -202,6 +202,9 @@ def main(argv=None) -> int:
         if isinstance(exc, PlatformError):
             print(f"error: {exc.message} {json.dumps(exc.details)}", file=sys.stderr)
             return 1
+        if isinstance(exc, ValueError):  # a refused setting, e.g. no JWT_SECRET outside local
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         raise
 
 
