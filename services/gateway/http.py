@@ -25,6 +25,7 @@ from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.guarded import guard
 from services.common.mongo import get_client
+from services.common.rpc import ACTOR_CONTEXT_KEY
 from services.gateway import auth, policy
 from services.gateway.errors import (PayloadTooLarge, RateLimited, json_response,
                                      response_from_exception)
@@ -160,8 +161,11 @@ class ApiRoute(HttpRequestHandler):
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
             event = Event()
+            context = {"correlation_id": correlation_id}
+            if request.principal is not None:  # services take a command's actor from here only
+                context[ACTOR_CONTEXT_KEY] = request.principal.subject
             self.container.spawn_worker(
-                self, args, kwargs, context_data={"correlation_id": correlation_id},
+                self, args, kwargs, context_data=context,
                 handle_result=partial(self.handle_result, event))
             result = event.wait()
             response = self.response_from_result(result)
