@@ -7,7 +7,8 @@ routing key of a message published to a topic exchange. The tables here are deri
 topology (services.common.topology) and nameko's own naming, so a new subscription needs no edit:
 
 - a service user publishes only to ``nameko-rpc`` (requests and replies), its own
-  ``<service>.events`` and the platform's retry/dead-letter exchanges, and consumes only its RPC
+  ``<service>.events`` and the platform's retry, requeue and dead-letter exchanges (declaring a
+  retry queue needs write on its dead-letter exchange), and consumes only its RPC
   queue, its reply queues and its own subscription queues. It may (re)declare the shared topology,
   because every publisher declares it at start (services.common.outbox) so that no event is
   published before its queues exist; re-declaring also needs write on each queue and read on each
@@ -101,9 +102,9 @@ def service_permission(service: str) -> Permission:
     exchanges, queues = _topology_names()
     own_queues = _own_rpc_queues(service) + [
         re.escape(sub.queue) for sub in topology.SUBSCRIPTIONS if sub.consumer == service]
-    platform_exchanges = [re.escape(name) for name in exchanges
-                          if name.startswith(re.escape(PLATFORM_EXCHANGE_PREFIX))
-                          and name != re.escape(topology.REQUEUE_EXCHANGE)]
+    # platform.requeue included: declaring a retry queue needs write on its dead-letter exchange
+    platform_exchanges = [name for name in exchanges
+                          if name.startswith(re.escape(PLATFORM_EXCHANGE_PREFIX))]
     rpc = re.escape(RPC_EXCHANGE)
     return Permission(
         configure=_alternatives([rpc, *own_queues, *exchanges, *queues]),
@@ -145,6 +146,14 @@ def password_for(user: str, environ=None, *, is_local: bool) -> str:
     raise KeyError(f"{variable} is not set")
 
 
+def _has_password(user: str, environ=None) -> bool:
+    try:
+        password_for(user, environ, is_local=False)
+    except KeyError:
+        return False
+    return True
+
+
 def _api(api_uri: str):
     parts = urlsplit(api_uri.rstrip("/"))
     auth = (unquote(parts.username or GUEST), unquote(parts.password or GUEST))
@@ -160,6 +169,8 @@ def apply(api_uri: str, vhost: str, *, is_local: bool, environ=None, users=None)
     vh = quote(vhost, safe="")
     table = permissions()
     names = list(users or table)
+    if users is None and not is_local and not _has_password(ADMIN_USER, environ):
+        names.remove(ADMIN_USER)  # the broker's own administrator (e.g. the operator's) does it
     with requests.Session() as http:
         http.auth = auth
 
