@@ -11,6 +11,7 @@ masks it, and ``iin_masked`` says whether it did.
 """
 from marshmallow import Schema, fields, validate
 
+from services.common import clock
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.common.regions import is_region
 from services.gateway import policy
@@ -420,8 +421,23 @@ class PersonnelRoutes(GatewayBase):
     @api("POST", f"{PREFIX}/due-rotations/scan", permission=(RESOURCE, "write"),
          summary="Run the rotation-due scan now (publishes rotation_due once per case)",
          body=ScanBody, response=ScanReport, tags=TAGS,
-         responses={403: "national action: unscoped roles only"})
+         responses={403: "national action: unscoped roles only; another day: admins only"})
     def personnel_scan_due_rotations(self, request):
         body = _optional_json(request)
         policy.authorize(request.principal, RESOURCE, "write", None)  # national: unscoped only
-        return self.personnel.scan_due_rotations(body.get("today"))
+        return self.personnel.scan_due_rotations(_scan_day(request.principal, body.get("today")))
+
+
+def _scan_day(principal, requested):
+    """The day a scan runs as of: today, or (admins only, as the hub's checks) another day, since
+    a scan as of a future day publishes rotation_due facts ahead of time."""
+    if requested is None:
+        return None
+    try:
+        day = ScanBody().load({"today": requested})["today"]
+    except Exception:
+        raise ValidationFailed("invalid scan day", {"today": ["must be a date, YYYY-MM-DD"]})
+    if day != clock.civil_today() and principal.role != policy.ADMIN:
+        raise Forbidden("only an admin may run the scan as of another day",
+                        {"role": principal.role, "today": day.isoformat()})
+    return day.isoformat()

@@ -119,3 +119,32 @@ def test_request_is_authorised_by_both_ends_and_unknown_references_are_400(gatew
     with pytest.raises(ValidationFailed) as missing:
         gateway.personnel_request_rotation(request(principal("hr_officer", "KZ-35"), {"x": 1}))
     assert "servant_id" in missing.value.details
+
+
+def _scan(gateway, who, body):
+    return gateway.personnel_scan_due_rotations(request(who, body=body))
+
+
+def test_a_scan_as_of_another_day_is_admin_only(gateway):
+    from datetime import timedelta
+
+    from services.common import clock
+    future = (clock.civil_today() + timedelta(days=400)).isoformat()
+    national_officer = principal("hr_officer", None)
+    gateway.personnel.scan_due_rotations.return_value = {"published": 0}
+    with pytest.raises(Forbidden) as refused:
+        _scan(gateway, national_officer, {"today": future})
+    assert refused.value.details == {"role": "hr_officer", "today": future}
+    gateway.personnel.scan_due_rotations.assert_not_called()
+
+    _scan(gateway, principal("admin"), {"today": future})
+    gateway.personnel.scan_due_rotations.assert_called_once_with(future)
+    _scan(gateway, national_officer, {"today": clock.civil_today().isoformat()})
+    _scan(gateway, national_officer, {})
+    assert gateway.personnel.scan_due_rotations.call_args_list[-1].args == (None,)
+
+
+def test_a_scan_day_that_is_not_a_date_is_a_400_naming_the_field(gateway):
+    with pytest.raises(ValidationFailed) as refused:
+        _scan(gateway, principal("admin"), {"today": "next tuesday"})
+    assert list(refused.value.details) == ["today"]
