@@ -168,11 +168,15 @@ class PersonnelRoutes(GatewayBase):
 
     def _servant_for(self, principal, servant_id: str, action: str) -> dict:
         servant = self.personnel.get_civil_servant(servant_id)
+        if not policy.can(principal, RESOURCE, "read", servant["home_region"]):
+            raise _absent("civil servant", "servant_id", servant_id)  # as if it did not exist
         policy.authorize(principal, RESOURCE, action, servant["home_region"])
         return servant
 
     def _rotation_for(self, principal, rotation_id: str, action: str) -> dict:
         rotation = self.personnel.get_rotation(rotation_id)
+        if not policy.can_act_on_rotation(principal, "read", rotation):
+            raise _absent("rotation", "rotation_id", rotation_id)
         policy.authorize_rotation(principal, action, rotation)
         return rotation
 
@@ -253,6 +257,8 @@ class PersonnelRoutes(GatewayBase):
         if home is not None and not (isinstance(home, str) and is_region(home)):
             raise ValidationFailed("invalid civil servant", {"home_region": ["unknown region code"]})
         policy.authorize(request.principal, RESOURCE, "write", home)
+        # the post is staffed too: an officer of one region does not fill another region's posts
+        policy.authorize(request.principal, RESOURCE, "write", post["region_code"])
         servant = self.personnel.register_civil_servant(body, request.principal.subject)
         return 201, self._servant_view(request, servant)
 
@@ -441,3 +447,9 @@ def _scan_day(principal, requested):
         raise Forbidden("only an admin may run the scan as of another day",
                         {"role": principal.role, "today": day.isoformat()})
     return day.isoformat()
+
+
+def _absent(what: str, key: str, value) -> NotFound:
+    """The very answer the personnel service gives for an id it does not have, so that a caller
+    without access cannot tell "exists in another region" from "does not exist"."""
+    return NotFound(f"{what} not found", {key: value})
