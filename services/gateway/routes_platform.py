@@ -8,6 +8,7 @@ from services.common.config import load_settings
 from services.common.errors import NotFound, PlatformError
 from services.common.regions import REGIONS, region_as_dict
 from services.gateway.base import GatewayBase
+from services.gateway.health_cache import HealthCache
 from services.gateway.http import api
 
 DOMAIN_SERVICES = ("investments", "budgets", "personnel")
@@ -15,11 +16,15 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 
 
 class PlatformRoutes(GatewayBase):
+    health_cache = HealthCache()
 
     @api("GET", "/health", public=True, tags=("platform",),
          summary="Health of every service, the broker and the store (200 only when all are up)",
          responses={503: "a component is down; the body names it"})
     def health(self, request):
+        return self.health_cache.get(self._probe_health)
+
+    def _probe_health(self):
         checks = {}
         pool = eventlet.GreenPool()
         for name, status in pool.imap(self._service_health, DOMAIN_SERVICES):
