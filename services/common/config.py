@@ -76,6 +76,8 @@ class Settings:
     address_rate_per_second: float = 50.0
     address_rate_burst: int = 200
     health_cache_seconds: float = 2.0  # /health answers from a probe at most this old
+    import_max_bytes: int = 64 * 1024 * 1024  # the text of one budgets import, in all
+    import_max_open_per_credential: int = 4  # chunked imports open at once (gateway process)
 
     @property
     def is_local(self) -> bool:
@@ -132,6 +134,8 @@ def load_settings() -> Settings:
         address_rate_burst=_int("RATE_LIMIT_PER_ADDRESS_BURST",
                                 max(200, 5 * _int("RATE_LIMIT_BURST", 60))),
         health_cache_seconds=_float("HEALTH_CACHE_SECONDS", 2.0),
+        import_max_bytes=_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024),
+        import_max_open_per_credential=_int("IMPORT_MAX_OPEN_PER_CREDENTIAL", 4),
     )
 
 

@@ -31,7 +31,10 @@ from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.common.regions import REGIONS
 from services.gateway import policy
 from services.gateway.base import GatewayBase
+from services.gateway.edge import parse_json
 from services.gateway.http import api, read_json
+from services.gateway.import_limits import (MAX_DESCRIPTOR_BYTES, CappedReader, ImportLimits,
+                                            check_zip_member, read_zip_member)
 
 PIECE_BYTES = 256 * 1024
 BASE = "/api/v1/budgets"
@@ -122,6 +125,7 @@ def _pieces(stream, size: int = PIECE_BYTES):
 
 
 class BudgetsRoutes(GatewayBase):
+    import_limits = ImportLimits()
 
     def _out(self, request, body):
         return policy.redact(request.principal, "budgets", body)
@@ -171,9 +175,12 @@ class BudgetsRoutes(GatewayBase):
          responses={201: "opened: send the chunks, then finish", 400: BAD_INPUT, 403: FORBIDDEN})
     def budgets_start_import(self, request):
         body = read_json(request)
+        credential = request.principal.rate_limit_key
+        self.import_limits.open_imports.check(credential)  # 429 past the open imports allowed
         status = self.budgets.import_start(body.get("format"), body.get("mode", "partial"),
                                            body.get("datapackage"), _scope(request, "write"),
                                            request.principal.subject)
+        self.import_limits.open_imports.opened(credential, status["import_id"])
         return 201, status
 
     @api("PUT", f"{BASE}/imports/<string:import_id>/chunks/<int:seq>",
@@ -182,6 +189,7 @@ class BudgetsRoutes(GatewayBase):
          tags=TAGS, responses={400: BAD_INPUT, 403: FORBIDDEN, 404: "no such import",
                                409: "another text under this seq, or the import is closed"})
     def budgets_import_chunk(self, request, import_id, seq):
+        self.import_limits.check_chunk(seq)  # 413: chunks beyond the import's size limit
         self._import_for(request, import_id, "write")
         try:
             text = request.get_data(cache=False).decode("utf-8")
@@ -198,7 +206,9 @@ class BudgetsRoutes(GatewayBase):
     def budgets_finish_import(self, request, import_id):
         self._import_for(request, import_id, "write")
         body = read_json(request)
-        return 202, self.budgets.import_finish(import_id, body.get("chunks"))
+        finished = self.budgets.import_finish(import_id, body.get("chunks"))
+        self.import_limits.open_imports.closed(request.principal.rate_limit_key, import_id)
+        return 202, finished
 
     @api("GET", f"{BASE}/imports/<string:import_id>", permission=("budgets", "read"),
          summary="Progress of an import and its row errors (row, field, reason)",
@@ -213,9 +223,11 @@ class BudgetsRoutes(GatewayBase):
          responses={202: "queued", 400: BAD_INPUT, 403: FORBIDDEN, 413: "body over 1 MiB"})
     def budgets_import_csv(self, request):
         mode = request.args.get("mode", "partial")
+        self.import_limits.open_imports.check(request.principal.rate_limit_key)
         status = self.budgets.import_start("csv", mode, None, _scope(request, "write"),
                                            request.principal.subject)
-        return 202, self._send(status["import_id"], _pieces(request.stream))
+        body = CappedReader(request.stream, self.import_limits.max_bytes, "body")
+        return 202, self._send(status["import_id"], _pieces(body))
 
     @api("POST", f"{BASE}/imports/ofdp", permission=("budgets", "write"),
          summary="Import an OFDP zip (datapackage.json and its CSV resource) at once",
@@ -223,11 +235,15 @@ class BudgetsRoutes(GatewayBase):
          responses={202: "queued", 400: BAD_INPUT, 403: FORBIDDEN, 413: "body over 1 MiB"})
     def budgets_import_ofdp(self, request):
         mode = request.args.get("mode", "partial")
-        try:
+        self.import_limits.open_imports.check(request.principal.rate_limit_key)
+        max_bytes = self.import_limits.max_bytes
+        try:  # sizes checked before inflating; the reader stops at the cap if a header lies
             package = zipfile.ZipFile(io.BytesIO(request.get_data(cache=False)))
-            descriptor = json.loads(package.read("datapackage.json"))
+            descriptor = parse_json(read_zip_member(package, "datapackage.json",
+                                                    MAX_DESCRIPTOR_BYTES), "datapackage.json")
             path = descriptor["resources"][0]["path"]
-            resource = package.open(path)
+            check_zip_member(package, path, max_bytes)
+            resource = CappedReader(package.open(path), max_bytes, path)
         except (zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError) as exc:
             raise ValidationFailed("the body must be a zip holding datapackage.json and its CSV "
                                    "resource", {"body": [f"{type(exc).__name__}: {exc}"]})
