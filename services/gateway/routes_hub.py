@@ -20,6 +20,7 @@ from services.gateway.hub_schemas import (CalendarQuery, CalendarSchema, Scoreca
                                           SrsRecordWithHistorySchema, SrsValuesSchema)
 from services.gateway.hub_settings import load_hub_config
 from services.gateway.routes_settlements import settlement_srs_by_region
+from services.gateway.journal_views import journal_view
 from services.gateway.schemas import JournalPageSchema, JournalQuery, load_body, load_query
 
 TAGS = ("hub",)
@@ -68,9 +69,9 @@ class HubRoutes(GatewayBase):
             region_codes=regions, source=query.get("source"), event_type=query.get("type"),
             correlation_id=query.get("correlation_id"), since=query.get("since"),
             until=query.get("until"), limit=query["limit"], offset=query["offset"])
-        # payloads are the services' published contracts; redact anyway, so a personal field
-        # a future event might carry is masked like everywhere else
-        return {"items": policy.redact(request.principal, "hub", items), "total": total,
+        # a payload only for a caller who may read its source's resource there, and then with
+        # that resource's field rules (journal_views)
+        return {"items": journal_view(request.principal, items), "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
 
     # -- scorecards ------------------------------------------------------------------------------
