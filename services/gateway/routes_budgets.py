@@ -161,9 +161,14 @@ class BudgetsRoutes(GatewayBase):
     # -- imports ---------------------------------------------------------------------------------
     def _import_for(self, request, import_id: str, action: str) -> dict:
         status = self.budgets.import_status(import_id)
-        scope = policy.region_filter(request.principal, "budgets", action)
         covered = status.get("scope_regions")
-        if scope is not None and (covered is None or not set(covered) <= scope):
+
+        def outside(scope):
+            return scope is not None and (covered is None or not set(covered) <= scope)
+        if outside(policy.region_filter(request.principal, "budgets", "read")):
+            # the answer the service gives for an unknown id: "elsewhere" looks like "nowhere"
+            raise NotFound(f"import {import_id} not found", {"import_id": import_id})
+        if outside(policy.region_filter(request.principal, "budgets", action)):
             raise Forbidden(f"{request.principal.role} may not {action} this import",
                             {"role": request.principal.role, "resource": "budgets",
                              "action": action, "region": None})

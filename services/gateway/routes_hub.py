@@ -71,8 +71,10 @@ class HubRoutes(GatewayBase):
             until=query.get("until"), limit=query["limit"], offset=query["offset"])
         # a payload only for a caller who may read its source's resource there, and then with
         # that resource's field rules (journal_views)
-        return {"items": journal_view(request.principal, items), "total": total,
-                "limit": query["limit"], "offset": query["offset"]}
+        # personnel payloads are personal data: no shared or browser cache keeps the journal
+        return 200, {"Cache-Control": "no-store"}, {
+            "items": journal_view(request.principal, items), "total": total,
+            "limit": query["limit"], "offset": query["offset"]}
 
     # -- scorecards ------------------------------------------------------------------------------
     def _scorecard_facts(self, codes, today):

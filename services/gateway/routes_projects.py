@@ -93,6 +93,9 @@ class ProjectRoutes(GatewayBase):
 
     def _project_for(self, principal, project_id: str, action: str) -> dict:
         project = self.investments.get(project_id)
+        if not policy.can(principal, "projects", "read", project["region_code"]):
+            # the answer the service gives for an unknown id: "elsewhere" looks like "nowhere"
+            raise NotFound(f"project {project_id} not found", {"id": str(project_id)})
         policy.authorize(principal, "projects", action, project["region_code"])
         return project
 

@@ -88,3 +88,8 @@ def test_health_answers_from_a_cached_probe(gateway, monkeypatch):  # noqa: F811
     time.sleep(gateway.settings.health_cache_seconds + 0.1)
     client.get("/health")
     assert len(probes) == 2
+
+
+def test_the_journal_is_never_cached(gateway):  # noqa: F811
+    answer = gateway.api("ministry_analyst").get("/api/v1/hub/journal")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
