@@ -6,6 +6,9 @@
     regionctl seed [--only investments,personnel,budgets] [--projects N] [--servants N] …
     regionctl import FILE [--format csv|ofdp] [--mode partial|all_or_nothing]
     regionctl keys create|list|revoke …      API keys for machine clients
+    regionctl status [--json]                components, replicas, queues, DLQ, outboxes: one table
+    regionctl logs --correlation-id ID [--json] [--log-dir DIR]
+                                             one request's log lines from every service, by time
 """
 import argparse
 import json
@@ -20,7 +23,7 @@ from services.common.config import load_settings
 
 
 def _token(args) -> int:
-    from services.gateway.auth import issue_token
+    from services.gateway.access.auth import issue_token
     settings = load_settings()
     print(issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
                       ttl_seconds=args.ttl, issuer=settings.jwt_issuer,
@@ -93,6 +96,38 @@ def _import(args) -> int:
     return import_command(args)
 
 
+def _status(args) -> int:
+    """Exit 0 when every component and replica is up, 1 otherwise (scripts can wait on it)."""
+    from services.common import health
+    rows = health.platform_status(load_settings())
+    if args.json:
+        print(json.dumps([vars(row) for row in rows], indent=2))
+    else:
+        print(health.format_table(rows))
+    return 0 if all(row.healthy() for row in rows if row.kind in ("component", "replica")) else 1
+
+
+def _logs(args) -> int:
+    import os
+
+    from services.common import health, logs
+    log_dir = args.log_dir or os.path.join(health.state_dir(), "log")
+    lines = logs.read_lines(log_dir, args.correlation_id)
+    for line in lines:
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False))
+            continue
+        where = f"{line.get('service')}/{line.get('replica')}"
+        event = f" [event {line['event_id']}]" if line.get("event_id") else ""
+        print(f"{line.get('time')} {where:<14} {line.get('level', ''):<7} "
+              f"{line.get('message')}{event}")
+    if not lines:
+        print(f"no log line with correlation id {args.correlation_id} under {log_dir}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regionctl")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
         sub.choices["import"].set_defaults(func=_import)
     except ImportError:  # the budgets CLI ships with the budgets service
         pass
+
+    status = sub.add_parser("status", help="every component, replica, queue, the DLQ and the "
+                                           "outboxes in one table")
+    status.add_argument("--json", action="store_true", help="rows as JSON instead of a table")
+    status.set_defaults(func=_status)
+
+    logs = sub.add_parser("logs", help="one request's log lines from every service, by time")
+    logs.add_argument("--correlation-id", dest="correlation_id", required=True)
+    logs.add_argument("--log-dir", dest="log_dir", default=None,
+                      help="default: $PLATFORM_STATE_DIR/log (var/platform/log)")
+    logs.add_argument("--json", action="store_true", help="the JSON lines as they are")
+    logs.set_defaults(func=_logs)
 
     from services.gateway.cli import add_keys_parser
     add_keys_parser(sub)

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 
 from services.common.config import load_settings
 from services.common.mongo import get_client
-from services.gateway import auth
-from services.gateway.admin_store import ApiKeyStore, public_key_view
+from services.gateway.access import auth
+from services.gateway.access.keys import ApiKeyStore, public_key_view
 
 
 def _store() -> ApiKeyStore:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.personnel.iin import first_valid_iin
+from services.personnel.domain.iin import first_valid_iin
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e

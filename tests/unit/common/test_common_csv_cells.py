@@ -33,7 +33,7 @@ def _cells(text):
 
 
 def test_the_ofdp_export_escapes_every_text_cell():
-    from services.budgets import ofdp
+    from services.budgets.domain import ofdp
     out = io.StringIO()
     rows = [{column: "=cmd()" for column in ofdp.CSV_COLUMNS}]
     ofdp.write_rows(rows, out)
