@@ -28,8 +28,8 @@ from services.gateway.access import auth, policy
 from services.gateway.access.audit import AuditRepository
 from services.gateway.access.keys import ApiKeyStore
 from services.gateway.access.principal import Principal
-from services.gateway.edge.errors import PayloadTooLarge, RateLimited, json_response, response_from_exception
 from services.gateway.edge import checks as edge
+from services.gateway.edge.errors import PayloadTooLarge, RateLimited, json_response, response_from_exception
 from services.gateway.edge.ratelimit import RateLimiter
 
 MAX_BODY_BYTES = 1 * 1024 * 1024

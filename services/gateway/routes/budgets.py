@@ -28,8 +28,12 @@ from services.common.regions import REGIONS
 from services.gateway.access import policy
 from services.gateway.edge.checks import parse_json
 from services.gateway.edge.http import read_json
-from services.gateway.edge.import_limits import (MAX_DESCRIPTOR_BYTES, CappedReader,
-                                                 check_zip_member, read_zip_member)
+from services.gateway.edge.import_limits import (
+    MAX_DESCRIPTOR_BYTES,
+    CappedReader,
+    check_zip_member,
+    read_zip_member,
+)
 
 PIECE_BYTES = 256 * 1024
 BASE = "/api/v1/budgets"

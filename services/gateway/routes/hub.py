@@ -11,8 +11,8 @@ from services.common.regions import REGION_CODES, is_region
 from services.gateway.access import policy
 from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.edge.schemas import JournalQuery
-from services.gateway.hub.journal_views import journal_view
 from services.gateway.hub.calendar import calendar_entry, reporting_deadline
+from services.gateway.hub.journal_views import journal_view
 from services.gateway.hub.reactions import HubReactions
 from services.gateway.hub.schemas import (
     CalendarQuery,

@@ -366,7 +366,7 @@ def _scan_day(principal, requested):
     try:
         day = ScanBody().load({"today": requested})["today"]
     except Exception:
-        raise ValidationFailed("invalid scan day", {"today": ["must be a date, YYYY-MM-DD"]})
+        raise ValidationFailed("invalid scan day", {"today": ["must be a date, YYYY-MM-DD"]}) from None
     if day != clock.civil_today() and principal.role != policy.ADMIN:
         raise Forbidden("only an admin may run the scan as of another day",
                         {"role": principal.role, "today": day.isoformat()})
