@@ -44,7 +44,7 @@ def load_projects(client, prefix: str, n: int) -> list[dict]:
     from services.gateway.hub.documents import project_document
     from services.gateway.hub.projections_repository import CODEC, PROJECTS, HubReadModels
     from services.investments.repository import ProjectRepository
-    from services.investments.seed_loading import build_projects, plan_for
+    from services.investments.application.seeding import build_projects, plan_for
     db, hub_db = client[f"{prefix}_investments"], client[f"{prefix}_gateway"]
     ProjectRepository.ensure_indexes(db)
     HubReadModels.ensure_indexes(hub_db)

@@ -23,12 +23,8 @@ from services.common.config import load_settings
 
 
 def _token(args) -> int:
-    from services.gateway.access.auth import issue_token
-    settings = load_settings()
-    print(issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
-                      ttl_seconds=args.ttl, issuer=settings.jwt_issuer,
-                      audience=settings.jwt_audience))
-    return 0
+    from services.gateway.cli import token_command
+    return token_command(args)
 
 
 def _topology(args) -> int:
@@ -67,13 +63,20 @@ def _dlq(args) -> int:
 
 
 SEED_AREAS = ("investments", "personnel", "budgets", "hub")
-# the hub's demo data (SRS demo values, initiatives opened by the rules) ships with the console
-SEED_MODULES = {"hub": "services.gateway.console.seed"}
+
+
+def _seed_clis() -> dict:
+    """Each seed area's command line module (the hub's demo data ships with the gateway)."""
+    from services.budgets import cli as budgets_cli
+    from services.gateway import cli as gateway_cli
+    from services.investments import cli as investments_cli
+    from services.personnel import cli as personnel_cli
+    return {"investments": investments_cli, "personnel": personnel_cli, "budgets": budgets_cli,
+            "hub": gateway_cli}
 
 
 def _seed(args) -> int:
     """Demo data for `make run` users, through each service's own RPC (idempotent on re-run)."""
-    import importlib
     areas = [a.strip() for a in args.only.split(",")] if args.only else list(SEED_AREAS)
     unknown = sorted(set(areas) - set(SEED_AREAS))
     if unknown:
@@ -82,12 +85,9 @@ def _seed(args) -> int:
     # each area has its own defaults for what was not given on the command line
     given = argparse.Namespace(**{k: v for k, v in vars(args).items() if v is not None})
     worst = 0
+    clis = _seed_clis()
     for area in areas:
-        cli = importlib.import_module(SEED_MODULES.get(area, f"services.{area}.cli"))
-        if not hasattr(cli, "seed_command"):
-            print(f"{area}: no demo data to seed")
-            continue
-        worst = max(worst, cli.seed_command(given))
+        worst = max(worst, clis[area].seed_command(given))
     return worst
 
 

@@ -76,3 +76,18 @@ def add_keys_parser(subparsers) -> None:
     revoke = actions.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=keys_revoke)
+
+
+def token_command(args) -> int:
+    """``regionctl token``: a bearer token signed with the configured secret."""
+    settings = load_settings()
+    print(auth.issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
+                           ttl_seconds=args.ttl, issuer=settings.jwt_issuer,
+                           audience=settings.jwt_audience))
+    return 0
+
+
+def seed_command(args) -> int:
+    """``regionctl seed --only hub``: the hub's demo data, which the console shows."""
+    from services.gateway.console.seed import seed_command as seed_hub
+    return seed_hub(args)

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from services.investments.seed import example_project
+from services.investments.application.demo_data import example_project
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e

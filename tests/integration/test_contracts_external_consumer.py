@@ -20,7 +20,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from services.common import asyncapi
 from services.common.mongo import Repository, Store, get_client
 from services.gateway.hub import contracts  # noqa: F401  (registers every event schema)
-from services.investments.events import ProjectCommissioned
+from services.investments.contract.events import ProjectCommissioned
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 import services.budgets.contract  # noqa: F401  (the budgets event schemas)
-import services.investments.events  # noqa: F401
+import services.investments.contract.events  # noqa: F401
 from services.budgets.contract import CSV_HEADER
 from services.common import remote_errors  # noqa: F401 (errors cross RPC as themselves)
 from services.common.events import build_event

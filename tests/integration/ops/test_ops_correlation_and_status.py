@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from services.investments.seed import generate_projects
+from services.investments.application.demo_data import generate_projects
 from tests.conftest import ROOT
 from tests.integration.ops.conftest import wait_for
 

@@ -5,7 +5,7 @@ from services.budgets.domain.report import build_annual_report
 from services.common import clock
 from services.gateway.hub import calendar as hub_calendar
 from services.gateway.hub.rules import days_in_stage
-from services.investments.values import local_today
+from services.investments.domain.values import local_today
 from services.personnel.application.queries import PersonnelQueries
 
 LATE_EVENING_UTC = datetime(2026, 4, 1, 19, 30, tzinfo=timezone.utc)  # 00:30 on 2 April in Astana
