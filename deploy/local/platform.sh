@@ -16,6 +16,10 @@
 # port (the web server's socket has SO_REUSEPORT: the kernel spreads connections between them).
 # `up` converges: replicas beyond the count are stopped.
 #
+# Broker users: `up`/`run` create the platform's broker users on AMQP_URI's vhost
+# (services/broker_access.py, through RABBIT_API_URI's administrator) and start every service with
+# its own least-privilege user instead of AMQP_URI's account; PLATFORM_BROKER_USERS=0 turns it off.
+#
 # Monitoring: with WITH_MONITORING=1 (the Makefile sets it unless PROMETHEUS=0), `up` and `run` also
 # start Prometheus and Alertmanager (deploy/local/monitoring.sh, 127.0.0.1:PROMETHEUS_PORT 9090 and
 # ALERTMANAGER_PORT 9093) and `down` stops them. Tests leave it unset: they run their own.
@@ -99,13 +103,27 @@ alive() {  # alive <instance>: its recorded pid runs a nameko process
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q nameko "/proc/$pid/cmdline" 2>/dev/null
 }
 
+broker_users() {  # every platform broker user on AMQP_URI's vhost (idempotent)
+  [[ "${PLATFORM_BROKER_USERS:-1}" == 1 ]] || return 0
+  (cd "$ROOT" && "$PY" -m services.broker_access apply) | sed 's/^/[platform] /'
+}
+
+service_amqp_uri() {  # <service>: AMQP_URI with the service's own broker user
+  if [[ "${PLATFORM_BROKER_USERS:-1}" == 1 ]]; then
+    (cd "$ROOT" && "$PY" -m services.broker_access uri "$1")
+  else
+    echo "${AMQP_URI:-pyamqp://guest:guest@127.0.0.1:5672/}"
+  fi
+}
+
 start_one() {  # <service> <replica>
-  local svc="$1" r="${2:-1}" name
+  local svc="$1" r="${2:-1}" name uri
   name="$(instance "$svc" "$r")"
   if alive "$name"; then say "$name already running (pid $(cat "$STATE/run/$name.pid"))"; return; fi
   rm -f "$STATE/run/$name.pid"  # stale pid from a killed run
   cd "$ROOT"
-  PLATFORM_REPLICA="$r" setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" \
+  uri="$(service_amqp_uri "$svc")"
+  AMQP_URI="$uri" PLATFORM_REPLICA="$r" setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" \
     "services.$svc.service:${SERVICE_CLASS[$svc]}" >>"$STATE/log/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/run/$name.pid"
   say "started $name (pid $!, log $STATE/log/$name.log)"
@@ -113,6 +131,7 @@ start_one() {  # <service> <replica>
 
 start_all() {
   local svc r name
+  broker_users
   while read -r svc r; do start_one "$svc" "$r"; done < <(wanted)
   # replicas beyond the count (a previous, larger REPLICAS) are stopped
   while read -r svc r; do

@@ -26,7 +26,9 @@ from services.gateway.access.audit import AuditRepository
 from services.gateway.access.keys import ApiKeyStore
 from services.gateway.console import routes as console_routes
 from services.gateway.edge import openapi
+from services.gateway.edge.health_cache import HealthCache
 from services.gateway.edge.http import api
+from services.gateway.edge.import_limits import ImportLimits
 from services.gateway.edge.schemas import (
     ApiKeyCreatedSchema,
     ApiKeyCreateSchema,
@@ -138,6 +140,8 @@ class GatewayService:
     settlements = Store(SettlementRepository)  # the KATO settlement register
     settlement_imports = Store(SettlementImportRepository)
     srs_assessments = Store(SrsAssessmentRepository)  # SRS per settlement and year
+    health_cache = HealthCache()      # /health from a cached, single-flight probe
+    import_limits = ImportLimits()    # bytes per import, open imports per credential
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")
@@ -781,7 +785,7 @@ class GatewayService:
          permission=(personnel_routes.RESOURCE, "write"),
          summary="Run the rotation-due scan now (publishes rotation_due once per case)",
          body=personnel_routes.ScanBody, response=personnel_routes.ScanReport, tags=personnel_routes.TAGS,
-         responses={403: "national action: unscoped roles only"})
+         responses={403: "national action: unscoped roles only; another day: admins only"})
     def personnel_scan_due_rotations(self, request):
         return personnel_routes.personnel_scan_due_rotations(self, request)
 

@@ -206,7 +206,6 @@ KDF_ITERATIONS = 10_000
 _KDF_ITERATION_BOUNDS = (1_000, 1_000_000)
 SALT_BYTES = 16
 MAX_LABEL_CHARS = 200
-_DUMMY_SALT = secrets.token_bytes(SALT_BYTES)
 
 
 class ApiKeyRepository(Protocol):
@@ -269,10 +268,14 @@ def generate_api_key(role: str, region: str | None, label: str, *, now: datetime
 def verify_api_key(plaintext: str, lookup: ApiKeyLookup) -> Principal:
     """The principal an API key speaks for, or ``Unauthenticated``.
 
-    An unknown key id and a wrong secret give the same reason (``invalid_api_key``) and cost the
-    same derivation, so neither the answer nor its timing tells which key ids exist. ``revoked``
-    is only said to a caller who proved the secret. Errors raised by ``lookup`` (store down)
-    propagate untouched: an outage is not a bad credential.
+    An unknown key id and a wrong secret give the same reason (``invalid_api_key``). An unknown
+    id costs no key derivation: a flood of made-up keys must not buy a PBKDF2 run each (key ids
+    are 64 random bits, so timing cannot enumerate them). ``revoked`` is only said to a caller
+    who proved the secret. Errors raised by ``lookup`` (store down) propagate untouched: an outage
+    is not a bad credential.
+
+    The principal's subject is the person who created the key (``created_by``), so a token and an
+    API key of one person are one subject (a requester cannot approve through their key).
     """
     match = _API_KEY_PATTERN.fullmatch(plaintext) if isinstance(plaintext, str) else None
     if match is None:
@@ -280,7 +283,6 @@ def verify_api_key(plaintext: str, lookup: ApiKeyLookup) -> Principal:
     key_id, secret = match.groups()
     record = lookup(key_id)
     if record is None or record.get("key_id") != key_id:
-        _derive(secret, _DUMMY_SALT, KDF_ITERATIONS)
         raise _refuse("invalid_api_key", "invalid API key")
     try:
         iterations = record["iterations"]
@@ -290,7 +292,6 @@ def verify_api_key(plaintext: str, lookup: ApiKeyLookup) -> Principal:
         salt = bytes.fromhex(record["salt"])
         expected = bytes.fromhex(record["secret_hash"])
     except (KeyError, TypeError, ValueError):
-        _derive(secret, _DUMMY_SALT, KDF_ITERATIONS)
         raise _refuse("invalid_api_key", "invalid API key") from None
     if not hmac.compare_digest(_derive(secret, salt, iterations), expected):
         raise _refuse("invalid_api_key", "invalid API key")
@@ -299,7 +300,9 @@ def verify_api_key(plaintext: str, lookup: ApiKeyLookup) -> Principal:
     problem = credential_scope_problem(record.get("role"), record.get("region"))
     if problem:
         raise _refuse(problem, f"API key scope refused: {problem}")
-    return Principal(subject=f"{API_KEY}:{key_id}", role=record["role"],
+    owner = record.get("created_by")
+    subject = owner if isinstance(owner, str) and owner.strip() else f"{API_KEY}:{key_id}"
+    return Principal(subject=subject, role=record["role"],
                      region=record.get("region"), credential_kind=API_KEY, credential_id=key_id)
 
 

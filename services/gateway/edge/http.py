@@ -23,10 +23,12 @@ from services.common import metrics
 from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.mongo import get_client
+from services.common.rpc import ACTOR_CONTEXT_KEY
 from services.gateway.access import auth, policy
 from services.gateway.access.audit import AuditRepository
 from services.gateway.access.keys import ApiKeyStore
 from services.gateway.access.principal import Principal
+from services.gateway.edge import checks as edge
 from services.gateway.edge.errors import PayloadTooLarge, RateLimited, json_response, response_from_exception
 from services.gateway.edge.ratelimit import RateLimiter
 
@@ -35,7 +37,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Answers of these resources carry personal data (staff records, who called from where, keys):
 # no shared or browser cache may keep them.
 PERSONAL_DATA_RESOURCES = frozenset({"personnel", "audit", "api_keys"})
-CORRELATION_HEADER = "X-Correlation-Id"
+CORRELATION_HEADER = edge.CORRELATION_HEADER
 INVALID_BODY = "invalid request body"  # the message of a 400 for a body the route's schema refuses
 
 
@@ -52,6 +54,10 @@ class Guard(SharedExtension):
         self.audit_log = AuditRepository(db)
         self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
                                    burst=settings.rate_limit_burst)
+        # before authentication: keyed by the peer address, the only thing known then
+        self.address_limiter = RateLimiter(rate_per_second=settings.address_rate_per_second,
+                                           burst=settings.address_rate_burst)
+        self.refusals = edge.RefusalSampler()
 
     def authenticate(self, request) -> Principal:
         header = request.headers.get("Authorization", "")
@@ -64,6 +70,12 @@ class Guard(SharedExtension):
         raise Unauthenticated("a bearer token or an API key is required",
                               {"reason": "missing_credentials"})
 
+    def check_address_rate(self, request) -> None:
+        allowed, retry_after = self.address_limiter.check(f"addr:{request.remote_addr}")
+        if not allowed:
+            raise RateLimited("too many requests from this address",
+                              {"retry_after_seconds": retry_after})
+
     def check_rate(self, principal: Principal) -> None:
         allowed, retry_after = self.limiter.check(principal.rate_limit_key)
         if not allowed:
@@ -71,7 +83,7 @@ class Guard(SharedExtension):
                               {"retry_after_seconds": retry_after})
 
     def audit(self, request, principal, status: int, correlation_id: str, error=None, *,
-              revealed_iins=None) -> None:
+              revealed_iins=None, refusals_left_out=None) -> None:
         record = {
             "at": datetime.now(timezone.utc),
             "method": request.method,
@@ -86,6 +98,8 @@ class Guard(SharedExtension):
             "remote_addr": request.remote_addr,
             "correlation_id": correlation_id,
         }
+        if refusals_left_out is not None:  # 401s are sampled: how many this one stands for
+            record["refusals_left_out"] = refusals_left_out
         if revealed_iins:  # who read whose full IIN (the servant ids, never the numbers)
             record["revealed_iins"] = list(revealed_iins)
         self.audit_log.record(record)
@@ -139,11 +153,13 @@ class ApiRoute(HttpRequestHandler):
     def handle_request(self, request):
         started = time.perf_counter()
         request.shallow = False  # nameko's server builds requests that refuse to read the body
-        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        request.correlation_id = correlation_id
+        request.correlation_id = correlation_id = str(uuid.uuid4())  # until the header is checked
         request.principal = None
         request.max_content_length = MAX_BODY_BYTES
         try:
+            request.correlation_id = correlation_id = edge.correlation_id(
+                request.headers.get(CORRELATION_HEADER), lambda: correlation_id)
+            self.guard.check_address_rate(request)
             if request.content_length and request.content_length > MAX_BODY_BYTES:
                 raise PayloadTooLarge("request body too large",
                                       {"max_bytes": MAX_BODY_BYTES})
@@ -155,8 +171,11 @@ class ApiRoute(HttpRequestHandler):
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
             event = Event()
+            context = {"correlation_id": correlation_id}
+            if request.principal is not None:  # services take a command's actor from here only
+                context[ACTOR_CONTEXT_KEY] = request.principal.subject
             self.container.spawn_worker(
-                self, args, kwargs, context_data={"correlation_id": correlation_id},
+                self, args, kwargs, context_data=context,
                 handle_result=partial(self.handle_result, event))
             result = event.wait()
             response = self.response_from_result(result)
@@ -182,14 +201,20 @@ class ApiRoute(HttpRequestHandler):
         if self.public and not refused:
             return
         if refused or request.method in WRITE_METHODS or self.audit_always or revealed:
-            error = None
+            error, details = None, {}
             if status >= 400:
                 try:
-                    error = json.loads(response.get_data(as_text=True)).get("error")
-                except ValueError:
+                    answer = json.loads(response.get_data(as_text=True))
+                    error, details = answer.get("error"), answer.get("details") or {}
+                except (ValueError, AttributeError):
                     error = "error"
+            left_out = None
+            if status == 401:  # counted always, audited as a sample (a flood writes no flood)
+                left_out = self.guard.refusals.record(request.remote_addr, details.get("reason"))
+                if left_out is None:
+                    return
             self.guard.audit(request, request.principal, status, request.correlation_id, error,
-                             revealed_iins=revealed)
+                             revealed_iins=revealed, refusals_left_out=left_out)
 
     def response_from_result(self, result):
         if isinstance(result, Response):
@@ -218,7 +243,7 @@ def read_json(request) -> dict:
     if not data:
         raise ValidationFailed("a JSON body is required", {"body": ["missing"]})
     try:
-        body = json.loads(data)
+        body = edge.parse_json(data)
     except ValueError as exc:
         raise ValidationFailed("the body is not valid JSON", {"body": [str(exc)]})
     if not isinstance(body, dict):

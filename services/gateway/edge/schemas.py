@@ -51,7 +51,10 @@ class JournalEntrySchema(Schema):
     correlation_id = fields.Str(allow_none=True)
     occurred_at = fields.Str(metadata={"format": "date-time"})
     received_at = fields.Str(metadata={"format": "date-time"})
-    payload = fields.Dict(metadata={"description": "the payload as published"})
+    payload = fields.Dict(metadata={"description": "the payload as published, with the field "
+                                    "rules of the caller's role; {} when payload_hidden"})
+    payload_hidden = fields.Bool(metadata={"description": "the caller may not read the source "
+                                           "service's resource in this region (docs/security.md)"})
 
 
 JournalPageSchema = offset_page_schema(JournalEntrySchema, "JournalPageSchema")

@@ -26,7 +26,14 @@ from werkzeug.wrappers import Response
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.common.regions import REGIONS
 from services.gateway.access import policy
+from services.gateway.edge.checks import parse_json
 from services.gateway.edge.http import read_json
+from services.gateway.edge.import_limits import (
+    MAX_DESCRIPTOR_BYTES,
+    CappedReader,
+    check_zip_member,
+    read_zip_member,
+)
 
 PIECE_BYTES = 256 * 1024
 BASE = "/api/v1/budgets"
@@ -145,9 +152,14 @@ def budgets_record_revenues(svc, request):
 # -- imports ---------------------------------------------------------------------------------
 def _import_for(svc, request, import_id: str, action: str) -> dict:
     status = svc.budgets.import_status(import_id)
-    scope = policy.region_filter(request.principal, "budgets", action)
     covered = status.get("scope_regions")
-    if scope is not None and (covered is None or not set(covered) <= scope):
+
+    def outside(scope):
+        return scope is not None and (covered is None or not set(covered) <= scope)
+    if outside(policy.region_filter(request.principal, "budgets", "read")):
+        # the answer the service gives for an unknown id: "elsewhere" looks like "nowhere"
+        raise NotFound(f"import {import_id} not found", {"import_id": import_id})
+    if outside(policy.region_filter(request.principal, "budgets", action)):
         raise Forbidden(f"{request.principal.role} may not {action} this import",
                         {"role": request.principal.role, "resource": "budgets",
                          "action": action, "region": None})
@@ -156,13 +168,17 @@ def _import_for(svc, request, import_id: str, action: str) -> dict:
 
 def budgets_start_import(svc, request):
     body = read_json(request)
+    credential = request.principal.rate_limit_key
+    svc.import_limits.open_imports.check(credential)  # 429 past the open imports allowed
     status = svc.budgets.import_start(body.get("format"), body.get("mode", "partial"),
                                        body.get("datapackage"), _scope(request, "write"),
                                        request.principal.subject)
+    svc.import_limits.open_imports.opened(credential, status["import_id"])
     return 201, status
 
 
 def budgets_import_chunk(svc, request, import_id, seq):
+    svc.import_limits.check_chunk(seq)  # 413: chunks beyond the import's size limit
     _import_for(svc, request, import_id, "write")
     try:
         text = request.get_data(cache=False).decode("utf-8")
@@ -175,7 +191,9 @@ def budgets_import_chunk(svc, request, import_id, seq):
 def budgets_finish_import(svc, request, import_id):
     _import_for(svc, request, import_id, "write")
     body = read_json(request)
-    return 202, svc.budgets.import_finish(import_id, body.get("chunks"))
+    finished = svc.budgets.import_finish(import_id, body.get("chunks"))
+    svc.import_limits.open_imports.closed(request.principal.rate_limit_key, import_id)
+    return 202, finished
 
 
 def budgets_import_status(svc, request, import_id):
@@ -184,18 +202,24 @@ def budgets_import_status(svc, request, import_id):
 
 def budgets_import_csv(svc, request):
     mode = request.args.get("mode", "partial")
+    svc.import_limits.open_imports.check(request.principal.rate_limit_key)
     status = svc.budgets.import_start("csv", mode, None, _scope(request, "write"),
                                        request.principal.subject)
-    return 202, _send(svc, status["import_id"], _pieces(request.stream))
+    body = CappedReader(request.stream, svc.import_limits.max_bytes, "body")
+    return 202, _send(svc, status["import_id"], _pieces(body))
 
 
 def budgets_import_ofdp(svc, request):
     mode = request.args.get("mode", "partial")
-    try:
+    svc.import_limits.open_imports.check(request.principal.rate_limit_key)
+    max_bytes = svc.import_limits.max_bytes
+    try:  # sizes checked before inflating; the reader stops at the cap if a header lies
         package = zipfile.ZipFile(io.BytesIO(request.get_data(cache=False)))
-        descriptor = json.loads(package.read("datapackage.json"))
+        descriptor = parse_json(read_zip_member(package, "datapackage.json",
+                                                MAX_DESCRIPTOR_BYTES), "datapackage.json")
         path = descriptor["resources"][0]["path"]
-        resource = package.open(path)
+        check_zip_member(package, path, max_bytes)
+        resource = CappedReader(package.open(path), max_bytes, path)
     except (zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError) as exc:
         raise ValidationFailed("the body must be a zip holding datapackage.json and its CSV "
                                "resource", {"body": [f"{type(exc).__name__}: {exc}"]})

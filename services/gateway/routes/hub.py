@@ -12,6 +12,7 @@ from services.gateway.access import policy
 from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.edge.schemas import JournalQuery
 from services.gateway.hub.calendar import calendar_entry, reporting_deadline
+from services.gateway.hub.journal_views import journal_view
 from services.gateway.hub.reactions import HubReactions
 from services.gateway.hub.schemas import (
     CalendarQuery,
@@ -67,10 +68,11 @@ def get_journal(svc, request):
         region_codes=regions, source=query.get("source"), event_type=query.get("type"),
         correlation_id=query.get("correlation_id"), since=query.get("since"),
         until=query.get("until"), limit=query["limit"], offset=query["offset"])
-    # payloads are the services' published contracts; redact anyway, so a personal field
-    # a future event might carry is masked like everywhere else
-    return {"items": policy.redact(request.principal, "hub", items), "total": total,
-            "limit": query["limit"], "offset": query["offset"]}
+    # a payload only for a caller who may read its source's resource there, and then with that
+    # resource's field rules; personnel payloads are personal data: no cache keeps the journal
+    return 200, {"Cache-Control": "no-store"}, {
+        "items": journal_view(request.principal, items), "total": total,
+        "limit": query["limit"], "offset": query["offset"]}
 
 
 # -- scorecards ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ masks it, and ``iin_masked`` says whether it did.
 """
 from marshmallow import Schema, fields, validate
 
+from services.common import clock
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.common.pages import NUMBERED, page_schema
 from services.common.regions import is_region
@@ -162,12 +163,16 @@ def _servant_view(svc, request, servant: dict) -> dict:
 
 def _servant_for(svc, principal, servant_id: str, action: str) -> dict:
     servant = svc.personnel.get_civil_servant(servant_id)
+    if not policy.can(principal, RESOURCE, "read", servant["home_region"]):
+        raise _absent("civil servant", "servant_id", servant_id)  # as if it did not exist
     policy.authorize(principal, RESOURCE, action, servant["home_region"])
     return servant
 
 
 def _rotation_for(svc, principal, rotation_id: str, action: str) -> dict:
     rotation = svc.personnel.get_rotation(rotation_id)
+    if not policy.can_act_on_rotation(principal, "read", rotation):
+        raise _absent("rotation", "rotation_id", rotation_id)
     policy.authorize_rotation(principal, action, rotation)
     return rotation
 
@@ -227,6 +232,8 @@ def personnel_register_servant(svc, request):
     if home is not None and not (isinstance(home, str) and is_region(home)):
         raise ValidationFailed("invalid civil servant", {"home_region": ["unknown region code"]})
     policy.authorize(request.principal, RESOURCE, "write", home)
+    # the post is staffed too: an officer of one region does not fill another region's posts
+    policy.authorize(request.principal, RESOURCE, "write", post["region_code"])
     servant = svc.personnel.register_civil_servant(body, request.principal.subject)
     return 201, _servant_view(svc, request, servant)
 
@@ -348,4 +355,25 @@ def personnel_due_rotations(svc, request):
 def personnel_scan_due_rotations(svc, request):
     body = _optional_json(request)
     policy.authorize(request.principal, RESOURCE, "write", None)  # national: unscoped only
-    return svc.personnel.scan_due_rotations(body.get("today"))
+    return svc.personnel.scan_due_rotations(_scan_day(request.principal, body.get("today")))
+
+
+def _scan_day(principal, requested):
+    """The day a scan runs as of: today, or (admins only, as the hub's checks) another day, since
+    a scan as of a future day publishes rotation_due facts ahead of time."""
+    if requested is None:
+        return None
+    try:
+        day = ScanBody().load({"today": requested})["today"]
+    except Exception:
+        raise ValidationFailed("invalid scan day", {"today": ["must be a date, YYYY-MM-DD"]}) from None
+    if day != clock.civil_today() and principal.role != policy.ADMIN:
+        raise Forbidden("only an admin may run the scan as of another day",
+                        {"role": principal.role, "today": day.isoformat()})
+    return day.isoformat()
+
+
+def _absent(what: str, key: str, value) -> NotFound:
+    """The very answer the personnel service gives for an id it does not have, so that a caller
+    without access cannot tell "exists in another region" from "does not exist"."""
+    return NotFound(f"{what} not found", {key: value})

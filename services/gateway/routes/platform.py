@@ -13,6 +13,10 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 
 
 def health(svc, request):
+    return svc.health_cache.get(lambda: _probe_health(svc))  # edge/health_cache.py
+
+
+def _probe_health(svc):
     checks = {}
     pool = eventlet.GreenPool()
     for name, status in pool.imap(lambda name: _service_health(svc, name), DOMAIN_SERVICES):

@@ -88,6 +88,9 @@ def _write_project(svc, request, project_id: str, command: str) -> dict:
 
 def _project_for(svc, principal, project_id: str, action: str) -> dict:
     project = svc.investments.get(project_id)
+    if not policy.can(principal, "projects", "read", project["region_code"]):
+        # the answer the service gives for an unknown id: "elsewhere" looks like "nowhere"
+        raise NotFound(f"project {project_id} not found", {"id": str(project_id)})
     policy.authorize(principal, "projects", action, project["region_code"])
     return project
 

@@ -1,5 +1,5 @@
 """The /api/v1/budgets routes over real HTTP, with the budgets service behind them: region
-scoping (403 for another region, guessed ids included), 400s naming the field, 409 with the
+scoping (403 for another region, guessed block ids included; another region's import is a 404), 400s naming the field, 409 with the
 figures, chunked and one-shot imports, and the OFDP zip round trip."""
 import io
 import json
@@ -139,8 +139,12 @@ def test_chunked_import_progress_and_scope(http, budgets_db):
     assert started.status_code == 201
     import_id = started.json()["import_id"]
     chunks = [text[i:i + 100] for i in range(0, len(text), 100)]
-    assert other.put(f"/api/v1/budgets/imports/{import_id}/chunks/0",
-                     data=chunks[0].encode()).status_code == 403
+    # another region's import answers as an unknown one
+    hidden = other.put(f"/api/v1/budgets/imports/{import_id}/chunks/0", data=chunks[0].encode())
+    assert hidden.status_code == 404
+    assert hidden.json()["details"] == {"import_id": import_id}
+    assert other.get("/api/v1/budgets/imports/no-such-import").json()["message"] \
+        == hidden.json()["message"].replace(import_id, "no-such-import")
     for seq, chunk in enumerate(chunks):
         sent = officer.put(f"/api/v1/budgets/imports/{import_id}/chunks/{seq}",
                            data=chunk.encode("utf-8"), headers={"Content-Type": "text/csv"})
@@ -152,7 +156,7 @@ def test_chunked_import_progress_and_scope(http, budgets_db):
         officer.get(f"/api/v1/budgets/imports/{import_id}").json()), message="import done")
     assert (status["lines_inserted"], status["rows_rejected"]) == (12, 1)
     assert status["errors"][0]["row"] == 14 and status["errors"][0]["field"] == "region_code"
-    assert other.get(f"/api/v1/budgets/imports/{import_id}").status_code == 403
+    assert other.get(f"/api/v1/budgets/imports/{import_id}").status_code == 404
 
 
 def test_ofdp_zip_exports_and_imports_back_unchanged(http, budgets_db):

@@ -512,3 +512,35 @@ def test_public_view_hides_hash_material():
     original = copy.deepcopy(record)
     api_key_public_view(record)
     assert record == original
+
+
+def test_an_unknown_key_id_costs_no_key_derivation(monkeypatch):
+    derivations = []
+    real = auth._derive
+    monkeypatch.setattr(auth, "_derive", lambda *a: derivations.append(a) or real(*a))
+    plaintext, record = new_key()
+    other, _ = new_key()
+    derivations.clear()  # making the keys derived their hashes
+    assert api_refusal(other, KeyTable(record).find).details == {"reason": "invalid_api_key"}
+    assert derivations == []
+    verify_api_key(plaintext, KeyTable(record).find)  # a known id still pays one derivation
+    assert len(derivations) == 1
+
+
+def test_a_key_speaks_for_the_person_who_created_it():
+    """A token and an API key of one person are one subject: rules such as "the requester does
+    not approve" cannot be sidestepped by switching credentials."""
+    plaintext, record = new_key(role="hr_officer", region="KZ-35")
+    record["created_by"] = "alice"
+    through_key = verify_api_key(plaintext, KeyTable(record).find)
+    token = issue_token(SECRET, "hr_officer", "KZ-35", subject="alice", issuer=ISSUER,
+                        audience=AUDIENCE, now=NOW)
+    through_token = verify_token(token, SECRET, ISSUER, AUDIENCE, now=NOW)
+    assert through_key.subject == through_token.subject == "alice"
+    assert through_key.rate_limit_key != through_token.rate_limit_key  # limits stay per credential
+
+
+def test_a_key_without_a_recorded_creator_is_its_own_subject():
+    plaintext, record = new_key()
+    record.pop("created_by", None)
+    assert verify_api_key(plaintext, KeyTable(record).find).subject == f"api_key:{record['key_id']}"

@@ -6,7 +6,7 @@ import pytest
 from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
-from services.common.errors import Forbidden, ValidationFailed
+from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.gateway.access.principal import Principal
 from services.gateway.routes.personnel import approval_side
 from services.gateway.service import GatewayService
@@ -76,9 +76,13 @@ def test_approval_names_the_principal_and_the_derived_side(gateway):
 
 @pytest.mark.parametrize("who", [principal("hr_officer", "KZ-10"), principal("hr_officer", "KZ-63")])
 def test_officer_of_another_region_cannot_touch_the_rotation(gateway, who):
-    with pytest.raises(Forbidden):
+    """To a caller without access a rotation of another region does not exist: the answer is the
+    one the personnel service gives for an unknown id."""
+    with pytest.raises(NotFound) as hidden:
         gateway.personnel_start_rotation(request(who, {"start_date": "2026-12-01"}), "rot-1")
-    with pytest.raises(Forbidden):
+    assert (hidden.value.message, hidden.value.details) == ("rotation not found",
+                                                            {"rotation_id": "rot-1"})
+    with pytest.raises(NotFound):
         gateway.personnel_get_rotation(request(who), "rot-1")
     gateway.personnel.start_rotation.assert_not_called()
 
@@ -101,8 +105,10 @@ def test_iin_is_masked_by_the_gateway_policy_only(gateway, role, shown, masked):
 
 
 def test_scoped_officer_cannot_see_another_regions_servant_or_create_central_bodies(gateway):
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound) as hidden:
         gateway.personnel_get_servant(request(principal("hr_officer", "KZ-10")), "cs-1")
+    assert (hidden.value.message, hidden.value.details) == ("civil servant not found",
+                                                            {"servant_id": "cs-1"})
     with pytest.raises(Forbidden):
         gateway.personnel_create_organisation(request(principal("hr_officer", "KZ-35"), {
             "name": "Ministry", "kind": "central", "region_code": None}))
@@ -120,3 +126,48 @@ def test_request_is_authorised_by_both_ends_and_unknown_references_are_400(gatew
     with pytest.raises(ValidationFailed) as missing:
         gateway.personnel_request_rotation(request(principal("hr_officer", "KZ-35"), {"x": 1}))
     assert "servant_id" in missing.value.details
+
+
+def _scan(gateway, who, body):
+    return gateway.personnel_scan_due_rotations(request(who, body=body))
+
+
+def test_a_scan_as_of_another_day_is_admin_only(gateway):
+    from datetime import timedelta
+
+    from services.common import clock
+    future = (clock.civil_today() + timedelta(days=400)).isoformat()
+    national_officer = principal("hr_officer", None)
+    gateway.personnel.scan_due_rotations.return_value = {"published": 0}
+    with pytest.raises(Forbidden) as refused:
+        _scan(gateway, national_officer, {"today": future})
+    assert refused.value.details == {"role": "hr_officer", "today": future}
+    gateway.personnel.scan_due_rotations.assert_not_called()
+
+    _scan(gateway, principal("admin"), {"today": future})
+    gateway.personnel.scan_due_rotations.assert_called_once_with(future)
+    _scan(gateway, national_officer, {"today": clock.civil_today().isoformat()})
+    _scan(gateway, national_officer, {})
+    assert gateway.personnel.scan_due_rotations.call_args_list[-1].args == (None,)
+
+
+def test_a_scan_day_that_is_not_a_date_is_a_400_naming_the_field(gateway):
+    with pytest.raises(ValidationFailed) as refused:
+        _scan(gateway, principal("admin"), {"today": "next tuesday"})
+    assert list(refused.value.details) == ["today"]
+
+
+def test_a_reader_without_write_access_still_gets_a_403_not_a_404(gateway):
+    """Hiding is only for callers who may not see the record: a national analyst may."""
+    with pytest.raises(Forbidden):
+        gateway.personnel_update_servant(request(principal("ministry_analyst"), {"x": 1}), "cs-1")
+
+
+def test_an_officer_cannot_register_a_servant_into_another_regions_post(gateway):
+    gateway.personnel.get_position.return_value = {"position_id": "p-kz10", "region_code": "KZ-10"}
+    officer = principal("hr_officer", "KZ-35")
+    with pytest.raises(Forbidden) as refused:
+        gateway.personnel_register_servant(request(officer, {
+            "position_id": "p-kz10", "home_region": "KZ-35", "iin": IIN}))
+    assert refused.value.details["region"] == "KZ-10"
+    gateway.personnel.register_civil_servant.assert_not_called()
