@@ -10,9 +10,10 @@ from services.common.events import EVENT_TYPES
 from services.gateway.access import policy
 from services.gateway.access.principal import Principal, credential_scope_problem
 from services.gateway.hub.journal_views import SOURCE_RESOURCES, journal_entry_view
+from tests.support.contracts import registered_contracts
 
 REGIONS = ("KZ-35", "KZ-10", None)
-CONTRACTS = sorted(name for name, spec in asyncapi.load_contracts().items()
+CONTRACTS = sorted(name for name, spec in registered_contracts().items()
                    if asyncapi.is_platform_contract(spec))
 
 
