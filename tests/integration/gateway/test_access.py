@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from services.gateway import cli
-from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401  (fixture)
+from tests.support.gateway_harness import gateway, start_gateway  # noqa: F401  (fixture)
 from tests.support import gateway_matrix as matrix
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 from services.common.errors import Conflict
 from services.personnel import domain
 from services.personnel.service import PersonnelService
-from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
+from tests.support.personnel_harness import TODAY, personnel, world  # noqa: F401
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
