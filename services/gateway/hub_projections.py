@@ -76,6 +76,15 @@ class HubReadModels(Repository):
         return self._conditional_upsert(PROJECTS, doc["project_id"], "version", doc.pop("version"),
                                         doc)
 
+    def note_progress(self, project_id: str, report_date) -> None:
+        """Keep the date of the project's latest progress report (``last_progress_on``, ISO day):
+        the stall rule spares a project under implementation that reports progress."""
+        day = str(report_date)[:10]
+        self.db[PROJECTS].update_one(
+            {"_id": project_id, "$or": [{"last_progress_on": {"$lt": day}},
+                                        {"last_progress_on": None}]},
+            {"$set": {"last_progress_on": day}})
+
     def apply_indicators(self, payload: dict, occurred_at: datetime, event_id: str) -> bool:
         key = f"{payload['region_code']}|{payload['fiscal_year']}"
         fields = {name: payload.get(name) for name in (
@@ -181,7 +190,7 @@ class HubReadModels(Repository):
 
     def projects_entered_before(self, stages: Iterable[str], cutoff: datetime) -> list[dict]:
         projection = {"_id": 1, "title": 1, "region_code": 1, "stage": 1, "stage_entered_at": 1,
-                      "project_id": 1}
+                      "project_id": 1, "last_progress_on": 1}
         return self._find(PROJECTS, {"stage": {"$in": list(stages)},
                                      "stage_entered_at": {"$lt": cutoff}}, projection)
 

@@ -20,6 +20,7 @@ from services.common.clock import civil_date
 from services.common.mongo import utcnow
 from services.common.regions import REGION_CODES
 from services.gateway import hub_rules as rules
+from services.gateway.hub.assumptions import autonomy_trajectory_proposal
 from services.gateway.hub_calendar import overdue_report_proposals, overdue_reporting_years
 from services.gateway.hub_documents import UNDER_WAY
 from services.gateway.hub_initiatives import InitiativeRepository
@@ -56,15 +57,16 @@ class HubReactions:
         occurred_at = envelope["occurred_at"]
         if event_type in PROJECT_EVENTS:
             self.models.apply_project(payload)
+            if event_type == "project_progress_reported":
+                self.models.note_progress(payload["project_id"], payload["report_date"])
             if event_type in STAGE_EVENTS:
                 self._resolve_moved_on(payload["project_id"], event_id)
         elif event_type == "indicators_recalculated":
             self.models.apply_indicators(payload, occurred_at, event_id)
+            self._on_dependency(payload, occurred_at, event_id)
         elif event_type == "autonomy_below_threshold":
             self.models.apply_autonomy_alert(payload, occurred_at, event_id)
-            proposal = rules.autonomy_proposal(payload, civil_date(occurred_at), self.config)
-            self.initiatives.open(proposal, now=self.clock(), by=rules.SYSTEM_ACTOR,
-                                  event_ids=[event_id])
+            self._on_dependency(payload, occurred_at, event_id)
         elif event_type == "forecast_updated":
             self.models.apply_forecast(payload, occurred_at, event_id)
         elif event_type == "annual_report_generated":
@@ -76,6 +78,14 @@ class HubReactions:
                 self._on_rotation_started(payload, event_id)
         elif event_type == "rotation_due":
             self._on_rotation_due(payload, occurred_at, event_id)
+
+    def _on_dependency(self, payload: dict, occurred_at: datetime, event_id: str) -> None:
+        """(a) fiscal autonomy: an initiative only for a region off its dependency trajectory
+        (an assumption, hub/assumptions.py), not for every share below 0.5."""
+        proposal = autonomy_trajectory_proposal(payload, civil_date(occurred_at), self.config)
+        if proposal is not None:
+            self.initiatives.open(proposal, now=self.clock(), by=rules.SYSTEM_ACTOR,
+                                  event_ids=[event_id])
 
     def _resolve_moved_on(self, project_id: str, event_id: str) -> None:
         """(b) a stalled project that left the stage it stalled in: its initiative is resolved."""

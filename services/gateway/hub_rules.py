@@ -38,7 +38,11 @@ STALLED_PROJECT = "project_stalled"
 ROTATION_DUE = "rotation_due"
 REPORT_OVERDUE = "annual_report_overdue"
 MANUAL = "manual"
-AUTOMATIC_KINDS: tuple[str, ...] = (AUTONOMY, STALLED_PROJECT, ROTATION_DUE, REPORT_OVERDUE)
+# the Concept Action Plan tracker's rules (hub/action_plan.py)
+MEASURE_OVERDUE = "action_plan_measure_overdue"
+INDICATOR_OFF_TRACK = "action_plan_indicator_off_track"
+AUTOMATIC_KINDS: tuple[str, ...] = (AUTONOMY, STALLED_PROJECT, ROTATION_DUE, REPORT_OVERDUE,
+                                    MEASURE_OVERDUE, INDICATOR_OFF_TRACK)
 INITIATIVE_KINDS: tuple[str, ...] = AUTOMATIC_KINDS + (MANUAL,)
 
 SYSTEM_ACTOR = "system:hub"
@@ -80,6 +84,10 @@ class HubConfig:
     stall_days: int = 180
     stall_stages: tuple[str, ...] = ("proposed", "appraised", "approved", "financed",
                                      "under_implementation", "suspended")
+    # Assumption (hub/assumptions.py "stall_progress_exemption"): a project in one of these
+    # stages that filed a progress report within progress_window_days is moving, not stalled.
+    progress_exempt_stages: tuple[str, ...] = ("under_implementation",)
+    progress_window_days: int = 180
     # scorecards: investment committed = cost of projects approved and beyond (a suspended one
     # counts where it was suspended from); commissioned = in operation
     committed_stages: tuple[str, ...] = ("approved", "financed", "under_implementation",
@@ -103,7 +111,9 @@ class HubConfig:
     def __post_init__(self):
         if not (isinstance(self.stall_days, int) and self.stall_days >= 1):
             raise ValueError("stall_days must be a positive integer")
-        unknown = set(self.stall_stages) - set(PIPELINE_STAGES)
+        if not (isinstance(self.progress_window_days, int) and self.progress_window_days >= 1):
+            raise ValueError("progress_window_days must be a positive integer")
+        unknown = (set(self.stall_stages) | set(self.progress_exempt_stages)) - set(PIPELINE_STAGES)
         if unknown:
             raise ValueError(f"unknown stages in stall_stages: {sorted(unknown)}")
         date(2000, self.report_deadline_month, self.report_deadline_day)  # a real calendar day
@@ -267,9 +277,19 @@ def days_in_stage(project: Mapping, today: date) -> int:
     return (today - _as_date(project["stage_entered_at"])).days
 
 
+def reports_progress(project: Mapping, today: date, config: HubConfig = DEFAULT_CONFIG) -> bool:
+    """True for a project in an exempt stage whose last progress report (``last_progress_on``,
+    the report's date) is at most ``config.progress_window_days`` old."""
+    last = project.get("last_progress_on")
+    if project.get("stage") not in config.progress_exempt_stages or not last:
+        return False
+    return (today - date.fromisoformat(str(last)[:10])).days <= config.progress_window_days
+
+
 def stalled_project_proposals(projects: Iterable[Mapping], today: date,
                               config: HubConfig = DEFAULT_CONFIG) -> list[InitiativeProposal]:
-    """(b) projects in one stage for more than ``config.stall_days`` days.
+    """(b) projects in one stage for more than ``config.stall_days`` days, except those under
+    implementation that report progress (``reports_progress``).
 
     The cause is the project's stay in that stage (project, stage, entry instant): a project that
     moves on and stalls again elsewhere is a new cause.
@@ -279,7 +299,7 @@ def stalled_project_proposals(projects: Iterable[Mapping], today: date,
         if project["stage"] not in config.stall_stages:
             continue
         days = days_in_stage(project, today)
-        if days <= config.stall_days:
+        if days <= config.stall_days or reports_progress(project, today, config):
             continue
         entered = project["stage_entered_at"]
         entered_key = entered.isoformat() if hasattr(entered, "isoformat") else str(entered)
