@@ -13,10 +13,14 @@ from services.gateway.routes_personnel import PersonnelRoutes
 from services.gateway.routes_platform import PlatformRoutes
 from services.gateway.routes_projects import ProjectRoutes
 from services.gateway.routes_settlements import SettlementRoutes
+# --- Concept features (issue 15): mixins in services/gateway/routes/, to become delegations ----
+from services.gateway.routes.action_plan import ActionPlanRoutes
+CONCEPT_ROUTES = (ActionPlanRoutes,)
+# --- end of the Concept features' wiring --------------------------------------------------------
 
 
 class GatewayService(PlatformRoutes, HubRoutes, HubInitiativeRoutes, AdminRoutes, DocsRoutes,
                      ProjectRoutes, BudgetsRoutes, PersonnelRoutes, ConsoleRoutes,
-                     SettlementRoutes):
+                     SettlementRoutes, *CONCEPT_ROUTES):
     name = "gateway"
     secrets_check = SecretsCheck()  # refuses to start on a known secret (outside local)
