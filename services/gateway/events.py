@@ -128,3 +128,36 @@ class ActionPlanIndicatorActualRecorded(Schema):
     expected = fields.Str(required=True, allow_none=True, metadata={"format": "decimal"})
     off_track = fields.Bool(required=True, allow_none=True)
     source = fields.Nested(_EntrySource, required=True)
+
+
+# --- the 1 April report to the Ministry of National Economy -------------------------------------
+
+class _ConceptReport(Schema):
+    report_id = fields.Str(required=True)
+    region_code = fields.Str(required=True, validate=validate.OneOf(REGION_CODES))
+    reporting_year = fields.Int(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(
+        ("drafted", "submitted", "acknowledged")))
+    revision = fields.Int(required=True)
+    by = fields.Str(required=True)
+    at = fields.DateTime(required=True)
+    submitted_on_time = fields.Bool(required=True, allow_none=True)
+
+
+@event_schema("concept_report_drafted", source=SOURCE,
+              description="A region's 1 April report was assembled (or re-assembled) as a draft.")
+class ConceptReportDrafted(_ConceptReport):
+    pass
+
+
+@event_schema("concept_report_submitted", source=SOURCE,
+              description="A region's 1 April report was submitted to the Ministry of National "
+                          "Economy (on time or late against 1 April).")
+class ConceptReportSubmitted(_ConceptReport):
+    pass
+
+
+@event_schema("concept_report_acknowledged", source=SOURCE,
+              description="The Ministry of National Economy acknowledged a submitted report.")
+class ConceptReportAcknowledged(_ConceptReport):
+    pass

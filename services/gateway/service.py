@@ -15,7 +15,8 @@ from services.gateway.routes_projects import ProjectRoutes
 from services.gateway.routes_settlements import SettlementRoutes
 # --- Concept features (issue 15): mixins in services/gateway/routes/, to become delegations ----
 from services.gateway.routes.action_plan import ActionPlanRoutes
-CONCEPT_ROUTES = (ActionPlanRoutes,)
+from services.gateway.routes.concept_report import ConceptReportRoutes
+CONCEPT_ROUTES = (ActionPlanRoutes, ConceptReportRoutes)
 # --- end of the Concept features' wiring --------------------------------------------------------
 
 
