@@ -198,6 +198,16 @@ class HubReadModels(Repository):
         docs = self._find(REPORTS, {"reporting_year": {"$in": list(years)}})
         return {(d["region_code"], d["reporting_year"]): d for d in docs}
 
+    def submissions_for_years(self, years: Iterable[int]) -> dict[tuple[str, int], dict]:
+        """Submitted (or acknowledged) 1 April reports, from the hub's report store
+        (``hub_concept_reports``, written by hub/concept_report_repository.py)."""
+        docs = self.db["hub_concept_reports"].find(
+            {"reporting_year": {"$in": list(years)}, "status": {"$in": ["submitted",
+                                                                       "acknowledged"]}},
+            {"region_code": 1, "reporting_year": 1, "submitted_at": 1, "submitted_by": 1,
+             "acknowledged_at": 1})
+        return {(d["region_code"], d["reporting_year"]): d for d in docs}
+
     def region_facts(self, region_codes: Iterable[str], today: date) -> dict[str, RegionFacts]:
         """Every read-model document of the given regions, grouped by region (projected cursors,
         aggregated in Python: the store's ``$group`` is not trusted with several accumulators)."""

@@ -100,13 +100,9 @@ class HubReactions:
             comment=f"the project moved on to stage {current['stage']}")
 
     def _on_report(self, payload: dict, event_id: str) -> None:
+        """Budgets generated its fiscal annual report: shown in the calendar, but it is not a
+        submission, so the overdue initiative stays until the 1 April report is submitted."""
         self.models.record_report(payload, event_id)
-        region, year = payload["region_code"], payload["reporting_year"]
-        self.initiatives.resolve_where(
-            {"cause_key": f"{rules.REPORT_OVERDUE}:{region}:{year}"}, now=self.clock(),
-            event_id=event_id,
-            comment=f"annual report {payload['report_id']} generated at "
-                    f"{_iso_instant(payload['generated_at'])}")
 
     def _on_rotation_started(self, rotation: dict, event_id: str) -> None:
         """(c) the servant left the post: due items and their initiatives are settled."""
@@ -172,16 +168,16 @@ class HubReactions:
 
     def _check_reports(self, today: date, now: datetime) -> tuple[list[str], int]:
         years = overdue_reporting_years(today, self.config)
-        reports = self.models.reports_for_years(years)
-        proposals = overdue_report_proposals(REGION_CODES, reports, today, self.config)
+        submitted = self.models.submissions_for_years(years)
+        proposals = overdue_report_proposals(REGION_CODES, submitted, today, self.config)
         opened = []
         for proposal in proposals:
             initiative, created = self.initiatives.open(proposal, now=now, by=rules.SYSTEM_ACTOR)
             if created:
                 opened.append(initiative["id"])
                 region, year = proposal.region_code, proposal.subject["reporting_year"]
-                if self.models.reports_for_years([year]).get((region, year)):
+                if self.models.submissions_for_years([year]).get((region, year)):
                     self.initiatives.resolve_where(
                         {"cause_key": proposal.cause_key}, now=self.clock(),
-                        comment="the report was generated while the check ran")
+                        comment="the report was submitted while the check ran")
         return opened, len(proposals)

@@ -176,8 +176,13 @@ class CalendarEntrySchema(Schema):
     due_date = fields.Date()
     status = fields.Str(validate=validate.OneOf(REPORT_STATUSES))
     report_id = fields.Str(allow_none=True)
-    first_generated_at = fields.DateTime(format="iso", allow_none=True)
+    first_generated_at = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "budgets' fiscal report generated (shown; not a submission)"})
     last_generated_at = fields.DateTime(format="iso", allow_none=True)
+    submitted_at = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "the 1 April report submitted (what the status is judged on)"})
+    submitted_by = fields.Str(allow_none=True)
+    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
 
 
 class CalendarSchema(Schema):
