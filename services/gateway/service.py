@@ -16,7 +16,8 @@ from services.gateway.routes_settlements import SettlementRoutes
 # --- Concept features (issue 15): mixins in services/gateway/routes/, to become delegations ----
 from services.gateway.routes.action_plan import ActionPlanRoutes
 from services.gateway.routes.concept_report import ConceptReportRoutes
-CONCEPT_ROUTES = (ActionPlanRoutes, ConceptReportRoutes)
+from services.gateway.routes.territories import TerritoryRoutes
+CONCEPT_ROUTES = (ActionPlanRoutes, ConceptReportRoutes, TerritoryRoutes)
 # --- end of the Concept features' wiring --------------------------------------------------------
 
 

@@ -75,7 +75,8 @@ class MonoTownAccessRepository(Repository):
 
     def put(self, entry: dict) -> dict:
         stored = self.to_store(entry)
-        self.collection.replace_one({"_id": stored["_id"]}, stored, upsert=True)
+        doc_id = stored.pop("_id")
+        self.collection.update_one({"_id": doc_id}, {"$set": stored}, upsert=True)
         return self.get_access(entry["kato"])
 
     def get_access(self, kato: str) -> dict | None:
