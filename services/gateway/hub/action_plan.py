@@ -184,7 +184,7 @@ def expected_value(indicator: Mapping, year: int) -> Decimal | None:
     earlier target) to the next target; None before the baseline or after the last target."""
     points = sorted([(indicator["baseline_year"], Decimal(str(indicator["baseline"])))]
                     + [(int(y), Decimal(str(v))) for y, v in indicator["targets"].items()])
-    for (y0, v0), (y1, v1) in zip(points, points[1:]):
+    for (y0, v0), (y1, v1) in zip(points, points[1:], strict=False):
         if y0 <= year <= y1:
             value = v0 + (v1 - v0) * Decimal(year - y0) / Decimal(y1 - y0)
             return value.quantize(PLACES, rounding=ROUND_HALF_UP)
