@@ -58,6 +58,7 @@ _COMPARED = ("own_revenue_kzt", "total_revenue_kzt", "transfers_received_kzt", "
 
 @dataclass(frozen=True)
 class IndicatorConfig:
+    # Assumption (ASSUMED_SETTINGS): the floor below which autonomy_below_threshold is published.
     min_own_revenue_share: Decimal = Decimal("0.5")
     ratio_places: int = 4
     # None: the prefixes the year's classification edition names (see the module doc).
@@ -65,6 +66,16 @@ class IndicatorConfig:
 
 
 DEFAULT_INDICATOR_CONFIG = IndicatorConfig()
+
+# Settings no law fixes, with why they have their value. The hub lists its own (GET
+# /api/v1/hub/assumptions) and opens fiscal-autonomy initiatives on the dependency trajectory,
+# not on this floor alone.
+ASSUMED_SETTINGS = {
+    "min_own_revenue_share": (
+        "A signal only: half of the revenue from own sources. Nearly every subsidised region is "
+        "below it every year, so the hub judges a region against its dependency trajectory "
+        "(50.7% in 2026 to 33% in 2028, the 2026-2028 republican budget law) instead."),
+}
 
 
 def fiscal_status(transfers: dict | None) -> str:
