@@ -79,6 +79,14 @@ class AutonomyAlertSchema(Schema):
     occurred_at = fields.Str(metadata={"format": "date-time"})
 
 
+class TrajectorySchema(Schema):
+    fiscal_year = fields.Int()
+    transfer_dependency = _ratio()
+    expected_dependency = _ratio()
+    off_track = fields.Bool(allow_none=True)
+    assumption = fields.Str(metadata={"description": "key in GET /api/v1/hub/assumptions"})
+
+
 class ScorecardFiscalSchema(Schema):
     fiscal_year = fields.Int(allow_none=True)
     as_of_period = fields.Str(allow_none=True)
@@ -97,6 +105,7 @@ class ScorecardFiscalSchema(Schema):
     forecast_kzt = fields.Dict(keys=fields.Str(), values=_money(),
                                metadata={"description": "revenue forecast by year"})
     autonomy_alert = fields.Nested(AutonomyAlertSchema, allow_none=True)
+    trajectory = fields.Nested(TrajectorySchema, allow_none=True)
 
 
 class ScorecardMobilitySchema(Schema):

@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 
 from services.common.clock import civil_date
 from services.common.population import PopulationTable, population_for_year
+from services.gateway.hub.assumptions import trajectory_status
 from services.gateway.hub_documents import PRE_START, UNDER_WAY
 from services.gateway.hub_rollup import Weighted, weighted_share
 from services.gateway.hub_rules import (ACTIVE_STATUSES, DEFAULT_CONFIG, PIPELINE_STAGES, HubConfig,
@@ -125,6 +126,9 @@ def fiscal_figures(facts: RegionFacts) -> dict:
                             "own_revenue_share": _decimal(alert["own_revenue_share"]),
                             "threshold": _decimal(alert["threshold"]),
                             "occurred_at": alert.get("occurred_at")} if alert else None),
+        # the dependency beside its expected value on the trajectory (an assumption, named)
+        "trajectory": (trajectory_status(latest.get("transfer_dependency"),
+                                         latest["fiscal_year"]) if latest else None),
     }
 
 
