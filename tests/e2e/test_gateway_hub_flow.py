@@ -142,16 +142,21 @@ def test_reporting_calendar_and_overdue_report_rule(platform):
         f"/api/v1/budgets/regions/{region}/reports/{year}")
     assert generated.status_code == 201, generated.text
 
-    def calendar_status():
+    def calendar_entry():
         items = ok(platform.api("ministry_analyst").get(
             "/api/v1/hub/reporting-calendar", params={"year": year}))["items"]
-        return next(i["status"] for i in items if i["region_code"] == region)
+        return next(i for i in items if i["region_code"] == region)
 
-    # generated now, after 1 April 2026
-    wait_until(lambda: calendar_status() == "generated_late", timeout=30,
-               message="late report in the calendar")
-    wait_until(lambda: overdue()[0]["status"] == "resolved", timeout=30,
-               message="overdue initiative resolved by the report")
+    # generated now, after 1 April 2026: shown, but generating is not submitting
+    wait_until(lambda: calendar_entry()["first_generated_at"] is not None, timeout=30,
+               message="generated report in the calendar")
+    assert calendar_entry()["status"] == "overdue"
+    assert overdue()[0]["status"] == "open"
+    officer = platform.api("regional_officer", region)
+    ok(officer.post(f"/api/v1/hub/concept-reports/{region}/{year}/draft"))
+    ok(officer.post(f"/api/v1/hub/concept-reports/{region}/{year}/submit"))
+    assert calendar_entry()["status"] == "submitted_late"
+    assert overdue()[0]["status"] == "resolved"
 
 
 # --- personnel ------------------------------------------------------------------------------------
