@@ -2,8 +2,8 @@
 with region scope, the checks opening initiatives once per cause, completion resolving them, and
 the events of each change in the hub's journal."""
 import pytest
-from gateway_harness import gateway  # noqa: F401  (fixture)
 
+from tests.integration.gateway.harness import gateway  # noqa: F401  (fixture)
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

@@ -3,8 +3,8 @@ from a classifier file, projects from events, the transport access recorded by h
 import uuid
 
 import pytest
-from gateway_harness import gateway  # noqa: F401  (fixture)
 
+from tests.integration.gateway.harness import gateway  # noqa: F401  (fixture)
 from tests.support.hub_events import envelope, project_event, project_snapshot
 
 pytestmark = pytest.mark.integration
