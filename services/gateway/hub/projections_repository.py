@@ -81,6 +81,15 @@ class HubReadModels(Repository):
         return self._conditional_upsert(PROJECTS, doc["project_id"], "version", doc.pop("version"),
                                         doc)
 
+    def note_progress(self, project_id: str, report_date) -> None:
+        """Keep the date of the project's latest progress report (``last_progress_on``, ISO day):
+        the stall rule spares a project under implementation that reports progress."""
+        day = str(report_date)[:10]
+        self.db[PROJECTS].update_one(
+            {"_id": project_id, "$or": [{"last_progress_on": {"$lt": day}},
+                                        {"last_progress_on": None}]},
+            {"$set": {"last_progress_on": day}})
+
     def apply_indicators(self, payload: dict, occurred_at: datetime, event_id: str) -> bool:
         key = f"{payload['region_code']}|{payload['fiscal_year']}"
         fields = {name: payload.get(name) for name in (
@@ -186,12 +195,22 @@ class HubReadModels(Repository):
 
     def projects_entered_before(self, stages: Iterable[str], cutoff: datetime) -> list[dict]:
         projection = {"_id": 1, "title": 1, "region_code": 1, "stage": 1, "stage_entered_at": 1,
-                      "project_id": 1}
+                      "project_id": 1, "last_progress_on": 1}
         return self._find(PROJECTS, {"stage": {"$in": list(stages)},
                                      "stage_entered_at": {"$lt": cutoff}}, projection)
 
     def reports_for_years(self, years: Iterable[int]) -> dict[tuple[str, int], dict]:
         docs = self._find(REPORTS, {"reporting_year": {"$in": list(years)}})
+        return {(d["region_code"], d["reporting_year"]): d for d in docs}
+
+    def submissions_for_years(self, years: Iterable[int]) -> dict[tuple[str, int], dict]:
+        """Submitted (or acknowledged) 1 April reports, from the hub's report store
+        (``hub_concept_reports``, written by hub/concept_report_repository.py)."""
+        docs = self.db["hub_concept_reports"].find(
+            {"reporting_year": {"$in": list(years)}, "status": {"$in": ["submitted",
+                                                                       "acknowledged"]}},
+            {"region_code": 1, "reporting_year": 1, "submitted_at": 1, "submitted_by": 1,
+             "acknowledged_at": 1})
         return {(d["region_code"], d["reporting_year"]): d for d in docs}
 
     def region_facts(self, region_codes: Iterable[str], today: date) -> dict[str, RegionFacts]:
