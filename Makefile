@@ -10,7 +10,7 @@ export PYTHON := $(PY)
 export PLATFORM_ENV ?= local
 
 .PHONY: run up down status test test-unit test-integration test-e2e test-fault bench infra \
-        infra-down seed lint topology venv clean
+        infra-down seed lint topology venv clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -40,7 +40,11 @@ down:
 status:
 	@bash deploy/local/infra.sh status; bash deploy/local/platform.sh status
 
-test: infra
+# the console's browser tests drive Debian's chromium: installed here when missing
+browser:
+	@bash deploy/local/browser.sh ensure
+
+test: infra browser
 	@$(PY) -m pytest tests -q -ra
 
 test-unit: venv
@@ -49,7 +53,7 @@ test-unit: venv
 test-integration: infra
 	@$(PY) -m pytest tests/integration -q -ra
 
-test-e2e: infra
+test-e2e: infra browser
 	@$(PY) -m pytest tests/e2e -q -ra
 
 test-fault: infra

@@ -40,7 +40,7 @@ export async function journalView(container, ctx) {
     try {
       const page = await api('/api/v1/hub/journal', { params: { ...filters, limit: 50 } });
       if (stopped) return;
-      const rows = page.items.map((item) => h('tr', { dataset: { eventId: item.event_id, type: item.event_type } },
+      const rows = page.items.map((item) => h('tr', { dataset: { eventId: item.event_id, type: item.event_type, occurred: item.occurred_at } },
         h('td', { class: 'nowrap' }, time(item.occurred_at)), h('td', {}, item.source), h('td', {}, item.event_type),
         h('td', {}, item.region_code ? ctx.regionLabel(item.region_code).en : t('common.none')),
         h('td', {}, item.correlation_id
