@@ -54,6 +54,7 @@ export async function journalView(container, ctx) {
       ctx.showMessage(null);
     } catch (err) {
       if (stopped) return;
+      if (err.status === 401) { stopped = true; return; } // signed out: the sign-in form says why
       ctx.showMessage(err.message);
     }
     if (!stopped) timer = setTimeout(refresh, POLL_SECONDS * 1000);
