@@ -1,6 +1,6 @@
 // The console's shell: sign-in, the header (who is signed in, navigation, sign-out), the message
 // banner and the hash router (#/country, #/region/KZ-61, #/journal, #/initiatives, #/calendar).
-import { api, credential, signInMessage, whenSignedOut } from './api.js';
+import { api, credential, errorText, signInMessage, whenSignedOut } from './api.js';
 import { clear, h } from './dom.js';
 import { loadStrings, localNames, t } from './i18n.js';
 import { countryView } from './view_country.js';
@@ -107,7 +107,7 @@ async function route() {
   } catch (err) {
     if (session !== current || err.status === 401) return; // the sign-in form says why
     clear(container);
-    showMessage(err.status === 403 ? t('error.not_permitted', { message: err.message }) : (err.message || String(err)));
+    showMessage(errorText(err));
   }
 }
 

@@ -1,6 +1,6 @@
 // Journal: every event the hub received, newest first, refreshed by polling while on screen.
 // Filters: source, event type, region; a correlation id follows one request across services.
-import { api } from './api.js';
+import { api, errorText } from './api.js';
 import { clear, h, option } from './dom.js';
 import { t } from './i18n.js';
 import { time } from './format.js';
@@ -55,7 +55,7 @@ export async function journalView(container, ctx) {
     } catch (err) {
       if (stopped) return;
       if (err.status === 401) { stopped = true; return; } // signed out: the sign-in form says why
-      ctx.showMessage(err.message);
+      ctx.showMessage(errorText(err));
     }
     if (!stopped) timer = setTimeout(refresh, POLL_SECONDS * 1000);
   }
