@@ -169,6 +169,12 @@ def _initiatives(console, http, role, hub, writes):
         if role == "regional_officer":
             shown = page.eval_on_selector_all("article.initiative", "(cards) => cards.map((c) => c.dataset.region)")
             assert set(shown) <= {REGION}
+        else:  # the board narrowed to one region shows that region's initiatives, as the API lists them
+            page.select_option("#board-region", REGION)
+            page.wait_for_function("(r) => [...document.querySelectorAll('article.initiative')].every((c) => c.dataset.region === r)", arg=REGION)
+            listed = sum(len(ok(http.get("/api/v1/hub/initiatives", params={"region": REGION, "status": s, "limit": 100}))["items"])
+                         for s in ("open", "in_progress", "resolved", "dismissed"))
+            assert page.locator("article.initiative").count() == listed
         console.screenshot("initiatives")
         return
     card = page.locator("#column-open article.initiative:has(form.move)").first
