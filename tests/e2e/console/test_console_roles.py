@@ -220,9 +220,12 @@ def _journal(console, role, hub):
     assert occurred == sorted(occurred, reverse=True)  # newest first
     row.locator("button").click()  # follow the correlation id
     page.wait_for_selector(f"#journal-following:has-text('{correlation}')")
-    wait_until(lambda: set(page.eval_on_selector_all(
-        "#journal-table tbody tr button.link", "(bs) => bs.map((b) => b.textContent)")) == {correlation},
-        timeout=30, message="journal filtered to the correlation id")
+    followed = ok(console.platform.api("admin").get("/api/v1/hub/journal", params={"correlation_id": correlation}))
+    wait_until(lambda: page.eval_on_selector_all(
+        "#journal-table tbody tr[data-event-id]", "(rows) => rows.map((r) => r.dataset.correlation)")
+        == [correlation] * followed["total"], timeout=30, message="journal filtered to the correlation id")
+    page.wait_for_timeout(4000)  # a poll later, it still shows only that request's events
+    assert page.get_attribute("#journal-table", "data-total") == str(followed["total"])
     console.screenshot("journal")
     console.go("#/calendar")
     page.wait_for_selector("#calendar-table tbody tr")
