@@ -103,6 +103,11 @@ def _country(console, http, role, hub):
         order = page.eval_on_selector_all("#country-table tbody tr", "(rows) => rows.map((r) => r.dataset.region)")
         values = [expected.billions(cards[code]["projects"]["investment_committed_kzt"]) for code in order]
         assert values == sorted(values, reverse=True)
+        page.emulate_media(media="print")  # readable in print: the table without the controls
+        assert not page.is_visible(".main-nav") and not page.is_visible("#signout")
+        assert page.is_visible("#country-table")
+        console.screenshot("country-print")
+        page.emulate_media(media="screen")
     console.screenshot("country")
 
 
