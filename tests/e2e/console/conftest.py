@@ -108,12 +108,19 @@ class Console:
         self.page.wait_for_selector(f"{selector}[data-chart=ready]")
         return self.page.evaluate(
             """(sel) => { const o = window.echarts.getInstanceByDom(document.querySelector(sel)).getOption();
-                          return { series: o.series.map((s) => ({ id: s.id, type: s.type, data: s.data })) }; }""",
+                          return { series: o.series.map(
+                            (s) => ({ id: s.id, type: s.type, data: s.data })) }; }""",
             selector)
 
     def svg_text(self, selector: str) -> list[str]:
         """The text ECharts rendered into the chart's SVG (labels, axis values)."""
-        return self.page.eval_on_selector_all(f"{selector} svg text", "(els) => els.map((e) => e.textContent)")
+        return self.page.eval_on_selector_all(f"{selector} svg text",
+                                              "(els) => els.map((e) => e.textContent)")
+
+    def data(self, selector: str, key: str) -> list[str]:
+        """``data-<key>`` of every element ``selector`` finds, in page order."""
+        return self.page.eval_on_selector_all(
+            selector, "(els, key) => els.map((e) => e.dataset[key])", key)
 
     def message(self) -> str:
         self.page.wait_for_selector("#message .message")

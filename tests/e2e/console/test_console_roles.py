@@ -90,7 +90,8 @@ def _country(console, http, role, hub):
     assert cards.keys() <= srs_map.keys()
     page.select_option("#map-measure", "committed")
     page.wait_for_selector("#country-map[data-measure=committed]")
-    committed_map = {d["name"]: d.get("value") for d in console.chart_option("#country-map")["series"][0]["data"]}
+    drawn = console.chart_option("#country-map")["series"][0]["data"]
+    committed_map = {d["name"]: d.get("value") for d in drawn}
     # ECharts lists every shape of the map; the regions the role may not see have no value
     assert {code: committed_map[code] for code in cards} == {
         code: expected.billions(c["projects"]["investment_committed_kzt"]) for code, c in cards.items()}
@@ -100,7 +101,7 @@ def _country(console, http, role, hub):
     if role == "admin":  # sortable: committed, largest first
         page.click("button[data-sort=committed]")
         page.wait_for_selector("th[aria-sort=descending] button[data-sort=committed]")
-        order = page.eval_on_selector_all("#country-table tbody tr", "(rows) => rows.map((r) => r.dataset.region)")
+        order = console.data("#country-table tbody tr", "region")
         values = [expected.billions(cards[code]["projects"]["investment_committed_kzt"]) for code in order]
         assert values == sorted(values, reverse=True)
         page.emulate_media(media="print")  # readable in print: the table without the controls
@@ -138,7 +139,8 @@ def _region(console, http, hub, budgets, personnel):
         parts = expected.monthly_parts(months)
         assert series["own"] == parts["own"] and series["transfers"] == parts["transfers"]
         assert any(v for v in parts["own"]), "the demo data has own revenue this year"
-        blocks = ok(http.get(f"/api/v1/budgets/regions/{REGION}/blocks", params={"fiscal_year": year}))["items"]
+        blocks = ok(http.get(f"/api/v1/budgets/regions/{REGION}/blocks",
+                             params={"fiscal_year": year}))["items"]
         if blocks:
             drawn = {s["id"]: s["data"] for s in console.chart_option("#chart-blocks")["series"]}
             assert drawn["limit"] == [expected.billions(b["limit_kzt"]) for b in blocks]
@@ -148,7 +150,8 @@ def _region(console, http, hub, budgets, personnel):
     if personnel:
         due = ok(http.get("/api/v1/personnel/due-rotations", params={"region": REGION}))["items"]
         assert page.locator("#rotations-due tbody tr[data-servant]").count() == min(10, len(due))
-        listed = ok(http.get("/api/v1/personnel/rotations", params={"region": REGION, "page_size": 200}))["items"]
+        listed = ok(http.get("/api/v1/personnel/rotations",
+                             params={"region": REGION, "page_size": 200}))["items"]
         outgoing = [r for r in listed if r["from_region"] == REGION]
         assert page.locator("#rotations-out tbody tr[data-rotation]").count() == min(15, len(outgoing))
     else:
@@ -172,13 +175,14 @@ def _initiatives(console, http, role, hub, writes):
         page.wait_for_selector("#read-only")
         assert page.locator("form.move").count() == 0 and page.locator("#new-initiative").count() == 0
         if role == "regional_officer":
-            shown = page.eval_on_selector_all("article.initiative", "(cards) => cards.map((c) => c.dataset.region)")
-            assert set(shown) <= {REGION}
+            assert set(console.data("article.initiative", "region")) <= {REGION}
         else:  # the board narrowed to one region shows that region's initiatives, as the API lists them
             page.select_option("#board-region", REGION)
-            page.wait_for_function("(r) => [...document.querySelectorAll('article.initiative')].every((c) => c.dataset.region === r)", arg=REGION)
-            listed = sum(len(ok(http.get("/api/v1/hub/initiatives", params={"region": REGION, "status": s, "limit": 100}))["items"])
-                         for s in ("open", "in_progress", "resolved", "dismissed"))
+            page.wait_for_function("(r) => [...document.querySelectorAll('article.initiative')]"
+                                   ".every((c) => c.dataset.region === r)", arg=REGION)
+            listed = sum(len(ok(http.get("/api/v1/hub/initiatives", params={
+                "region": REGION, "status": s, "limit": 100}))["items"])
+                for s in ("open", "in_progress", "resolved", "dismissed"))
             assert page.locator("article.initiative").count() == listed
         console.screenshot("initiatives")
         return
@@ -200,7 +204,8 @@ def _initiatives(console, http, role, hub, writes):
         page.fill("#new-due", "2027-03-31")
         page.click("#new-initiative button[type=submit]")
         page.wait_for_selector(f"article.initiative:has-text('{title}')")
-        found = ok(http.get("/api/v1/hub/initiatives", params={"region": REGION, "kind": "manual", "limit": 200}))
+        found = ok(http.get("/api/v1/hub/initiatives",
+                            params={"region": REGION, "kind": "manual", "limit": 200}))
         assert title in [i["title"] for i in found["items"]]
     console.screenshot("initiatives")
 
@@ -221,14 +226,15 @@ def _journal(console, role, hub):
     # the page polls: the event shows up without a reload, newest first
     row = page.locator(f"#journal-table tbody tr:has(button:text-is('{correlation}'))")
     row.wait_for()
-    occurred = page.eval_on_selector_all("#journal-table tbody tr", "(rows) => rows.map((r) => r.dataset.occurred)")
+    occurred = console.data("#journal-table tbody tr", "occurred")
     assert occurred == sorted(occurred, reverse=True)  # newest first
     row.locator("button").click()  # follow the correlation id
     page.wait_for_selector(f"#journal-following:has-text('{correlation}')")
-    followed = ok(console.platform.api("admin").get("/api/v1/hub/journal", params={"correlation_id": correlation}))
-    wait_until(lambda: page.eval_on_selector_all(
-        "#journal-table tbody tr[data-event-id]", "(rows) => rows.map((r) => r.dataset.correlation)")
-        == [correlation] * followed["total"], timeout=30, message="journal filtered to the correlation id")
+    followed = ok(console.platform.api("admin").get("/api/v1/hub/journal",
+                                                    params={"correlation_id": correlation}))
+    wait_until(lambda: console.data("#journal-table tbody tr[data-event-id]", "correlation")
+               == [correlation] * followed["total"], timeout=30,
+               message="journal filtered to the correlation id")
     page.wait_for_timeout(4000)  # a poll later, it still shows only that request's events
     assert page.get_attribute("#journal-table", "data-total") == str(followed["total"])
     console.screenshot("journal")
