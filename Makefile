@@ -8,6 +8,10 @@ PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
 export PYTHON := $(PY)
 # run/up/test/seed/bench are local development: the development secret and guest are allowed.
 export PLATFORM_ENV ?= local
+# Prometheus + Alertmanager beside the platform (deploy/local/monitoring.sh); PROMETHEUS=0 turns
+# them off. Passed to platform.sh only, so the tests' own platforms never start a monitoring stack.
+PROMETHEUS ?= 1
+WITH_MONITORING := $(if $(filter 0,$(PROMETHEUS)),0,1)
 
 .PHONY: run up down status test test-unit test-integration test-e2e test-fault bench infra \
         infra-down seed lint topology venv clean browser
@@ -19,8 +23,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# A brand-new machine gets Debian's prometheus and prometheus-alertmanager here too: `make run`
+# and the ops integration tests (tests/integration/ops) need them.
 infra: venv
 	@bash deploy/local/infra.sh up
+	@if [[ "$(WITH_MONITORING)" == 1 ]]; then bash deploy/local/monitoring.sh install; fi
 
 infra-down:
 	@bash deploy/local/infra.sh down
@@ -29,16 +36,19 @@ topology: infra
 	@$(VENV)/bin/regionctl topology
 
 run: infra topology
-	@bash deploy/local/platform.sh run
+	@WITH_MONITORING=$(WITH_MONITORING) bash deploy/local/platform.sh run
 
 up: infra topology
-	@bash deploy/local/platform.sh up
+	@WITH_MONITORING=$(WITH_MONITORING) bash deploy/local/platform.sh up
 
+# Stops Prometheus/Alertmanager too, whatever PROMETHEUS says now.
 down:
-	@bash deploy/local/platform.sh down
+	@WITH_MONITORING=1 bash deploy/local/platform.sh down
 
 status:
-	@bash deploy/local/infra.sh status; bash deploy/local/platform.sh status
+	@bash deploy/local/infra.sh status; bash deploy/local/platform.sh status; \
+	  if [[ "$(WITH_MONITORING)" == 1 ]]; then bash deploy/local/monitoring.sh status; fi; \
+	  $(VENV)/bin/regionctl status
 
 # the console's browser tests drive Debian's chromium: installed here when missing
 browser:
@@ -67,7 +77,8 @@ seed: up
 	@$(VENV)/bin/regionctl seed
 
 lint: venv
-	@$(PY) -m compileall -q services tests bench
+	@$(VENV)/bin/ruff check services tests bench examples deploy conftest.py
+	@$(PY) -m pytest tests/unit/architecture -q -p no:randomly
 
 clean: down
 	rm -rf var/platform var/e2e

@@ -35,7 +35,7 @@ from urllib.parse import quote  # noqa: E402
 
 import requests  # noqa: E402
 
-from services.budgets.importing import CSV_HEADER  # noqa: E402
+from services.budgets.contract import CSV_HEADER  # noqa: E402
 from services.common.regions import REGIONS  # noqa: E402
 
 DEFAULT_ROWS = 1_000_000
@@ -107,8 +107,8 @@ class Isolation:
 
 def baseline(rows: int, log) -> float:
     """Seconds spent in insert_many for the import's own documents."""
-    from services.budgets.domain import validate_revenue_line
-    from services.budgets.repository import RevenueLineRepository, stored_line
+    from services.budgets.domain.lines import validate_revenue_line
+    from services.budgets.repository.lines import RevenueLineRepository, stored_line
     from services.common.config import load_settings
     from services.common.mongo import get_client
     collection = get_client()[load_settings().database_name("budgets")]["baseline_lines"]

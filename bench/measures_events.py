@@ -42,7 +42,7 @@ def _percentile(values: list[float], share: float) -> float | None:
 def _outbox_documents(n: int, run_id: str, repo):
     from services.common.events import build_event
     from services.investments import domain
-    from services.investments.seed import generate_projects
+    from services.investments.application.demo_data import generate_projects
     now = datetime.now(timezone.utc)
     docs, pointers = [], []
     for i, payload in enumerate(generate_projects(n, seed=11)):

@@ -41,10 +41,10 @@ def _insert(collection, docs):
 
 def load_projects(client, prefix: str, n: int) -> list[dict]:
     from services.common.events import build_event
-    from services.gateway.hub_documents import project_document
-    from services.gateway.hub_projections import CODEC, PROJECTS, HubReadModels
+    from services.gateway.hub.documents import project_document
+    from services.gateway.hub.projections_repository import CODEC, PROJECTS, HubReadModels
     from services.investments.repository import ProjectRepository
-    from services.investments.seed_loading import build_projects, plan_for
+    from services.investments.application.seeding import build_projects, plan_for
     db, hub_db = client[f"{prefix}_investments"], client[f"{prefix}_gateway"]
     ProjectRepository.ensure_indexes(db)
     HubReadModels.ensure_indexes(hub_db)
@@ -70,8 +70,8 @@ def load_projects(client, prefix: str, n: int) -> list[dict]:
 
 def load_revenue(client, prefix: str, n: int) -> None:
     from bench.bench_budgets_import import row
-    from services.budgets.domain import validate_revenue_line
-    from services.budgets.repository import RevenueLineRepository, stored_line
+    from services.budgets.domain.lines import validate_revenue_line
+    from services.budgets.repository.lines import RevenueLineRepository, stored_line
     db = client[f"{prefix}_budgets"]
     RevenueLineRepository.ensure_indexes(db)
     began = time.perf_counter()
@@ -84,7 +84,7 @@ def load_revenue(client, prefix: str, n: int) -> None:
 
 def load_personnel(client, prefix: str, servants: int, rotations: int) -> list[str]:
     from services.personnel import repository as r
-    from services.personnel.seed import generate_seed
+    from services.personnel.application.demo_data import generate_seed
     db = client[f"{prefix}_personnel"]
     data = generate_seed(seed=SEED, servants=servants, rotations=rotations, today=NOW.date())
     for kind, cls in (("organisations", r.OrganisationRepository),

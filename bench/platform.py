@@ -111,7 +111,7 @@ class Platform(Isolation):
         super().__exit__(*exc)
 
     def token(self, role: str = "admin", region: str | None = None) -> str:
-        from services.gateway.auth import issue_token
+        from services.gateway.access.auth import issue_token
         return issue_token(self.env["JWT_SECRET"], role, region, subject=f"bench-{role}",
                            issuer="regional-platform", audience="regional-platform-api",
                            ttl_seconds=24 * 3600)

@@ -24,7 +24,7 @@ from kombu import Connection, Exchange, Queue  # noqa: E402
 
 from services.common.config import load_settings  # noqa: E402
 from services.common.mongo import get_client  # noqa: E402
-from services.gateway.auth import verify_token  # noqa: E402
+from services.gateway.access.auth import verify_token  # noqa: E402
 
 settings = load_settings()
 projects = get_client()[settings.database_name("investments")]["projects"]

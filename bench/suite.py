@@ -56,7 +56,7 @@ class RawServer:
 
 
 def project_body(template_ref: str = "BENCH-{n}") -> dict:
-    from services.investments.seed import generate_projects
+    from services.investments.application.demo_data import generate_projects
     body = generate_projects(1, seed=7)[0]
     body["external_ref"] = template_ref
     return body

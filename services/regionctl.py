@@ -2,10 +2,14 @@
 
     regionctl token --role ROLE [--region KZ-xx] [--subject NAME] [--ttl SECONDS]
     regionctl topology                       declare every exchange, queue and binding
+    regionctl asyncapi                       the event catalogue (docs/asyncapi.yaml)
     regionctl dlq list|show ID|replay [ID…|--all]|discard ID…
     regionctl seed [--only investments,personnel,budgets] [--projects N] [--servants N] …
     regionctl import FILE [--format csv|ofdp] [--mode partial|all_or_nothing]
     regionctl keys create|list|revoke …      API keys for machine clients
+    regionctl status [--json]                components, replicas, queues, DLQ, outboxes: one table
+    regionctl logs --correlation-id ID [--json] [--log-dir DIR]
+                                             one request's log lines from every service, by time
 """
 import argparse
 import json
@@ -19,13 +23,14 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 from services.common.config import load_settings
 
 
+def _asyncapi(args) -> int:
+    from services.gateway.cli import asyncapi_command
+    return asyncapi_command(args)
+
+
 def _token(args) -> int:
-    from services.gateway.auth import issue_token
-    settings = load_settings()
-    print(issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
-                      ttl_seconds=args.ttl, issuer=settings.jwt_issuer,
-                      audience=settings.jwt_audience))
-    return 0
+    from services.gateway.cli import token_command
+    return token_command(args)
 
 
 def _topology(args) -> int:
@@ -64,13 +69,20 @@ def _dlq(args) -> int:
 
 
 SEED_AREAS = ("investments", "personnel", "budgets", "hub")
-# the hub's demo data (SRS demo values, initiatives opened by the rules) ships with the console
-SEED_MODULES = {"hub": "services.gateway.console.seed"}
+
+
+def _seed_clis() -> dict:
+    """Each seed area's command line module (the hub's demo data ships with the gateway)."""
+    from services.budgets import cli as budgets_cli
+    from services.gateway import cli as gateway_cli
+    from services.investments import cli as investments_cli
+    from services.personnel import cli as personnel_cli
+    return {"investments": investments_cli, "personnel": personnel_cli, "budgets": budgets_cli,
+            "hub": gateway_cli}
 
 
 def _seed(args) -> int:
     """Demo data for `make run` users, through each service's own RPC (idempotent on re-run)."""
-    import importlib
     areas = [a.strip() for a in args.only.split(",")] if args.only else list(SEED_AREAS)
     unknown = sorted(set(areas) - set(SEED_AREAS))
     if unknown:
@@ -79,18 +91,47 @@ def _seed(args) -> int:
     # each area has its own defaults for what was not given on the command line
     given = argparse.Namespace(**{k: v for k, v in vars(args).items() if v is not None})
     worst = 0
+    clis = _seed_clis()
     for area in areas:
-        cli = importlib.import_module(SEED_MODULES.get(area, f"services.{area}.cli"))
-        if not hasattr(cli, "seed_command"):
-            print(f"{area}: no demo data to seed")
-            continue
-        worst = max(worst, cli.seed_command(given))
+        worst = max(worst, clis[area].seed_command(given))
     return worst
 
 
 def _import(args) -> int:
     from services.budgets.cli import import_command
     return import_command(args)
+
+
+def _status(args) -> int:
+    """Exit 0 when every component and replica is up, 1 otherwise (scripts can wait on it)."""
+    from services.common import health
+    rows = health.platform_status(load_settings())
+    if args.json:
+        print(json.dumps([vars(row) for row in rows], indent=2))
+    else:
+        print(health.format_table(rows))
+    return 0 if all(row.healthy() for row in rows if row.kind in ("component", "replica")) else 1
+
+
+def _logs(args) -> int:
+    import os
+
+    from services.common import health, logs
+    log_dir = args.log_dir or os.path.join(health.state_dir(), "log")
+    lines = logs.read_lines(log_dir, args.correlation_id)
+    for line in lines:
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False))
+            continue
+        where = f"{line.get('service')}/{line.get('replica')}"
+        event = f" [event {line['event_id']}]" if line.get("event_id") else ""
+        print(f"{line.get('time')} {where:<14} {line.get('level', ''):<7} "
+              f"{line.get('message')}{event}")
+    if not lines:
+        print(f"no log line with correlation id {args.correlation_id} under {log_dir}",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", default="local-user")
     token.add_argument("--ttl", type=int, default=3600)
     token.set_defaults(func=_token)
+
+    sub.add_parser("asyncapi", help="print the event catalogue (AsyncAPI 3.0) of every contract"
+                   ).set_defaults(func=_asyncapi)
 
     topo = sub.add_parser("topology", help="declare the bus topology (idempotent)")
     topo.add_argument("--wait", type=float, default=30)
@@ -132,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # the budgets CLI ships with the budgets service
         pass
 
+    status = sub.add_parser("status", help="every component, replica, queue, the DLQ and the "
+                                           "outboxes in one table")
+    status.add_argument("--json", action="store_true", help="rows as JSON instead of a table")
+    status.set_defaults(func=_status)
+
+    logs = sub.add_parser("logs", help="one request's log lines from every service, by time")
+    logs.add_argument("--correlation-id", dest="correlation_id", required=True)
+    logs.add_argument("--log-dir", dest="log_dir", default=None,
+                      help="default: $PLATFORM_STATE_DIR/log (var/platform/log)")
+    logs.add_argument("--json", action="store_true", help="the JSON lines as they are")
+    logs.set_defaults(func=_logs)
+
     from services.gateway.cli import add_keys_parser
     add_keys_parser(sub)
     return parser
@@ -145,6 +201,9 @@ def main(argv=None) -> int:
         from services.common.errors import PlatformError
         if isinstance(exc, PlatformError):
             print(f"error: {exc.message} {json.dumps(exc.details)}", file=sys.stderr)
+            return 1
+        if isinstance(exc, ValueError):  # a refused setting, e.g. no JWT_SECRET outside local
+            print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
 

@@ -28,6 +28,9 @@ USE_DOCKER = _docker_engine_available()
 
 
 def pytest_configure(config):
+    # the test process handles every service's events, as the gateway does: register them all
+    from tests.support.contracts import registered_contracts
+    registered_contracts()
     # nameko's rabbit fixtures read these options; point them at the configured broker
     amqp = os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/")
     api = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")

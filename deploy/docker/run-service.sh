@@ -9,12 +9,12 @@ case "${SERVICE:-}" in
         exit 64
         ;;
 esac
-# The class is named: a service module also imports the entrypoint mixins its class is assembled
-# from, which nameko would otherwise try to run as services of their own.
+# A service module that still imports entrypoint mixins names its class: nameko would otherwise
+# try to run each mixin as a service of its own. The gateway's module holds one class.
 case "$SERVICE" in
     investments) target=services.investments.service:InvestmentsService ;;
     budgets) target=services.budgets.service:BudgetsService ;;
     personnel) target=services.personnel.service:PersonnelService ;;
-    gateway) target=services.gateway.service:GatewayService ;;
+    gateway) target=services.gateway.service ;;
 esac
 exec nameko run --config "${NAMEKO_CONFIG:-/app/deploy/nameko.yaml}" "$target"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Prometheus and Alertmanager (Debian's packages) watching the local platform, on loopback only.
+#   monitoring.sh install install Debian's prometheus and prometheus-alertmanager when missing
 #   monitoring.sh up      install when missing, start what is not running, wait until both answer
 #   monitoring.sh down    stop them (TERM, then KILL after a grace period)
 #   monitoring.sh status  up/down of each, exit 0 only when both answer
@@ -45,17 +46,33 @@ die() { echo "[monitoring] error: $*" >&2; exit 1; }
 mkdir -p "$STATE/run" "$STATE/log" "$STATE/prometheus-data" "$STATE/alertmanager-data" "$PLATFORM_STATE"
 
 ensure_installed() {
-  command -v prometheus >/dev/null && command -v prometheus-alertmanager >/dev/null && return 0
+  command -v prometheus >/dev/null && command -v prometheus-alertmanager >/dev/null \
+    && command -v promtool >/dev/null && return 0
   command -v apt-get >/dev/null || die "prometheus / prometheus-alertmanager are missing and this is not a Debian/Ubuntu system: install them, or run with PROMETHEUS=0"
-  local sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo -n)
-  say "installing Debian's prometheus and prometheus-alertmanager (one time)"
-  # --no-install-recommends: no node exporter. The package's own system service is not ours; if
-  # it holds 127.0.0.1:9090, choose another PROMETHEUS_PORT.
+  local sudo=() pkg
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null || die "prometheus and prometheus-alertmanager are missing; install them as root (apt-get install prometheus prometheus-alertmanager), or run with PROMETHEUS=0"
+    sudo=(sudo -n)
+  fi
+  mkdir -p "$STATE/log"
+  say "installing Debian's prometheus and prometheus-alertmanager (one time; log $STATE/log/apt-get.log)"
+  # A brand-new machine has empty package lists: refresh them once, only when apt cannot see a
+  # package at all.
+  for pkg in prometheus prometheus-alertmanager; do
+    if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+      "${sudo[@]}" apt-get update -q >>"$STATE/log/apt-get.log" 2>&1 \
+        || { tail -n 20 "$STATE/log/apt-get.log" >&2; die "apt-get update failed"; }
+      break
+    fi
+  done
+  # --no-install-recommends: no node exporter. The package's own system service is not ours (and
+  # without systemd it does not start); if something holds 127.0.0.1:9090, choose another
+  # PROMETHEUS_PORT.
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      prometheus prometheus-alertmanager >"$STATE/log/apt-get.log" 2>&1 \
-    || { "${sudo[@]}" apt-get update -q >>"$STATE/log/apt-get.log" 2>&1 && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-         apt-get install -y -q --no-install-recommends prometheus prometheus-alertmanager >>"$STATE/log/apt-get.log" 2>&1; } \
+      prometheus prometheus-alertmanager >>"$STATE/log/apt-get.log" 2>&1 \
     || { tail -n 20 "$STATE/log/apt-get.log" >&2; die "apt-get install prometheus prometheus-alertmanager failed"; }
+  command -v prometheus >/dev/null && command -v prometheus-alertmanager >/dev/null \
+    || die "apt-get installed the packages but prometheus / prometheus-alertmanager are not on PATH"
 }
 
 alive() {  # alive <component>: its recorded pid runs that program with our state folder
@@ -63,6 +80,28 @@ alive() {  # alive <component>: its recorded pid runs that program with our stat
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null || true)"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$STATE"
+}
+
+marker_of() {  # marker_of <component>: a piece of its command line no other process has
+  case "$1" in
+    receiver) echo "--out $STATE/alerts.jsonl" ;;
+    *) echo "--config.file=$STATE/$1.yml" ;;
+  esac
+}
+
+adopt() {  # adopt <component>: a process of ours whose pid file was lost (a killed `up`) is kept
+  local marker f pid cmd args
+  marker="$(marker_of "$1")"
+  for f in /proc/[0-9]*/cmdline; do
+    { mapfile -d '' -t args <"$f"; } 2>/dev/null || continue  # no fork per process
+    cmd="${args[*]}"
+    [[ "$cmd" == *"$marker"* ]] || continue
+    pid="${f#/proc/}"; pid="${pid%/cmdline}"
+    echo "$pid" >"$STATE/run/$1.pid"
+    say "$1 already running (pid $pid, its pid file was lost)"
+    return 0
+  done
+  return 1
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
@@ -141,6 +180,7 @@ start_one() {  # start_one <component> <port> <url that answers when ready> comm
   local name="$1" port="$2"; shift 2
   if alive "$name"; then say "$name already running (pid $(cat "$STATE/run/$name.pid"))"; return; fi
   rm -f "$STATE/run/$name.pid"  # stale pid from a killed run
+  adopt "$name" && return
   port_free "$port" || die "port $HOST:$port is taken by another program: stop it or choose another port (PROMETHEUS_PORT, ALERTMANAGER_PORT, ALERT_RECEIVER_PORT)"
   setsid "$@" >>"$STATE/log/$name.log" 2>&1 </dev/null &
   echo $! >"$STATE/run/$name.pid"
@@ -182,6 +222,7 @@ up() {
 down() {
   local pids=() name pid
   for name in "${COMPONENTS[@]}"; do
+    alive "$name" || adopt "$name" >/dev/null || true
     if alive "$name"; then pid="$(cat "$STATE/run/$name.pid")"; kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
   done
   for _ in $(seq 1 40); do
@@ -204,9 +245,10 @@ status() {
 }
 
 case "${1:-}" in
+  install) ensure_installed ;;
   up) up ;;
   down) down ;;
   status) status ;;
   reload) write_configs; curl -fs -m 5 -X POST "http://$HOST:$PROM_PORT/-/reload" && say "reloaded" ;;
-  *) echo "usage: $0 up|down|status|reload" >&2; exit 2 ;;
+  *) echo "usage: $0 install|up|down|status|reload" >&2; exit 2 ;;
 esac

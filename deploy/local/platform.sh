@@ -15,6 +15,14 @@
 # $PLATFORM_STATE_DIR/prometheus-targets.json (Prometheus file_sd). Gateway replicas share the HTTP
 # port (the web server's socket has SO_REUSEPORT: the kernel spreads connections between them).
 # `up` converges: replicas beyond the count are stopped.
+#
+# Broker users: `up`/`run` create the platform's broker users on AMQP_URI's vhost
+# (services/broker_access.py, through RABBIT_API_URI's administrator) and start every service with
+# its own least-privilege user instead of AMQP_URI's account; PLATFORM_BROKER_USERS=0 turns it off.
+#
+# Monitoring: with WITH_MONITORING=1 (the Makefile sets it unless PROMETHEUS=0), `up` and `run` also
+# start Prometheus and Alertmanager (deploy/local/monitoring.sh, 127.0.0.1:PROMETHEUS_PORT 9090 and
+# ALERTMANAGER_PORT 9093) and `down` stops them. Tests leave it unset: they run their own.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -36,6 +44,27 @@ declare -A METRICS_BASE=([gateway]="${GATEWAY_METRICS_PORT:-9100}"
                          [personnel]="${PERSONNEL_METRICS_PORT:-9103}")
 
 say() { echo "[platform] $*"; }
+with_monitoring() { [[ "${WITH_MONITORING:-0}" == 1 ]]; }
+monitoring() { with_monitoring || return 0; bash "$ROOT/deploy/local/monitoring.sh" "$@"; }
+
+start_monitoring() {
+  monitoring up && return 0
+  say "Prometheus/Alertmanager did not start (see above); PROMETHEUS=0 runs the platform without them"
+  return 1
+}
+
+# Where to look once the platform runs.
+where() {
+  say "console      http://$HOST:$PORT/console"
+  say "API          http://$HOST:$PORT/api/v1  (health http://$HOST:$PORT/health)"
+  if with_monitoring; then
+    say "Prometheus   http://127.0.0.1:${PROMETHEUS_PORT:-9090}  (alerts http://127.0.0.1:${PROMETHEUS_PORT:-9090}/alerts)"
+    say "Alertmanager http://127.0.0.1:${ALERTMANAGER_PORT:-9093}  notifications ${MONITORING_STATE_DIR:-$ROOT/var/monitoring}/alerts.jsonl"
+  else
+    say "Prometheus   off (PROMETHEUS=0)"
+  fi
+  say "logs         $STATE/log/  (one request: regionctl logs --correlation-id ID)"
+}
 mkdir -p "$STATE/run" "$STATE/log"
 
 replicas_of() {  # replicas_of <service>: REPLICAS_<SERVICE>, else REPLICAS, else 1
@@ -74,13 +103,27 @@ alive() {  # alive <instance>: its recorded pid runs a nameko process
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q nameko "/proc/$pid/cmdline" 2>/dev/null
 }
 
+broker_users() {  # every platform broker user on AMQP_URI's vhost (idempotent)
+  [[ "${PLATFORM_BROKER_USERS:-1}" == 1 ]] || return 0
+  (cd "$ROOT" && "$PY" -m services.broker_access apply) | sed 's/^/[platform] /'
+}
+
+service_amqp_uri() {  # <service>: AMQP_URI with the service's own broker user
+  if [[ "${PLATFORM_BROKER_USERS:-1}" == 1 ]]; then
+    (cd "$ROOT" && "$PY" -m services.broker_access uri "$1")
+  else
+    echo "${AMQP_URI:-pyamqp://guest:guest@127.0.0.1:5672/}"
+  fi
+}
+
 start_one() {  # <service> <replica>
-  local svc="$1" r="${2:-1}" name
+  local svc="$1" r="${2:-1}" name uri
   name="$(instance "$svc" "$r")"
   if alive "$name"; then say "$name already running (pid $(cat "$STATE/run/$name.pid"))"; return; fi
   rm -f "$STATE/run/$name.pid"  # stale pid from a killed run
   cd "$ROOT"
-  PLATFORM_REPLICA="$r" setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" \
+  uri="$(service_amqp_uri "$svc")"
+  AMQP_URI="$uri" PLATFORM_REPLICA="$r" setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" \
     "services.$svc.service:${SERVICE_CLASS[$svc]}" >>"$STATE/log/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/run/$name.pid"
   say "started $name (pid $!, log $STATE/log/$name.log)"
@@ -88,6 +131,7 @@ start_one() {  # <service> <replica>
 
 start_all() {
   local svc r name
+  broker_users
   while read -r svc r; do start_one "$svc" "$r"; done < <(wanted)
   # replicas beyond the count (a previous, larger REPLICAS) are stopped
   while read -r svc r; do
@@ -164,8 +208,12 @@ stop_all() {
 case "${1:-}" in
   up)
     start_all
-    wait_healthy ;;
-  down) stop_all ;;
+    wait_healthy
+    start_monitoring
+    where ;;
+  down)
+    stop_all
+    monitoring down ;;
   status)
     rc=0
     while read -r svc r; do
@@ -175,10 +223,15 @@ case "${1:-}" in
     code="$(health)"; say "/health: $code"; [[ "$code" == 200 ]] || rc=1; exit $rc ;;
   run)
     start_all
-    trap 'echo; stop_all; exit 0' INT TERM
+    tail_pid=""
+    # the log follower goes too (a TERM reaches this script only, not its children)
+    trap 'echo; [[ -z "$tail_pid" ]] || kill "$tail_pid" 2>/dev/null; stop_all; monitoring down; exit 0' INT TERM
     wait_healthy || { stop_all; exit 1; }
+    start_monitoring || { stop_all; monitoring down; exit 1; }
+    where
     say "platform running; Ctrl-C stops it"
     tail -n 0 -F "$STATE"/log/*.log &
-    wait $! ;;
+    tail_pid=$!
+    wait "$tail_pid" ;;
   *) echo "usage: $0 up|down|status|run" >&2; exit 2 ;;
 esac

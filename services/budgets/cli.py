@@ -5,7 +5,7 @@ Sends a revenue file to the budgets service through its import RPCs (``import_st
 bar until it ends; the service may run on another machine, so the file travels as text chunks
 rather than as a path. Memory stays flat: one chunk is read, sent and dropped at a time.
 
-FILE is a CSV (see ``services.budgets.importing``) or, with ``--format ofdp``, either a
+FILE is a CSV (see ``services.budgets.imports.parsers``) or, with ``--format ofdp``, either a
 ``datapackage.json`` (its CSV resource is read relative to it) or a zip holding both, as the
 annual report's OFDP export produces. Exit status: 0 when the import completed (row errors of a
 partial import are listed), 1 when it was rejected or failed, 2 for a file that cannot be read.
@@ -191,7 +191,7 @@ def seed_budgets(rpc, *, seed: int, today, out=sys.stdout) -> dict:
     Safe to re-run: line batches carry stable ids (a replayed batch is a no-op), transfers and
     forecasts are set values, a block that exists is left as it is, moves have ids.
     """
-    from services.budgets import seed as demo
+    from services.budgets.application import seed as demo
     from services.common.errors import DuplicateKey
     through = demo_executed_through(today)
     started = time.monotonic()

@@ -1,6 +1,6 @@
 """The event catalogue as an AsyncAPI 3.0 document, generated from the registered schemas.
 
-    python -m services.common.asyncapi > docs/asyncapi.yaml
+    regionctl asyncapi > docs/asyncapi.yaml
 
 Every event the platform publishes is a channel on ``<source>.events`` (topic exchange, routing
 key = event type); every inbound contract is a channel on ``ministry.inbound`` (routing key
@@ -10,7 +10,6 @@ Schema derived from the marshmallow schema, plus a worked example that the schem
 The output is deterministic (sorted, fixed example ids), so a test regenerates it and compares it
 with the checked-in file: the document cannot drift from the code.
 """
-import importlib
 import sys
 import uuid
 from datetime import date, datetime, timezone
@@ -22,7 +21,6 @@ from marshmallow import RAISE, Schema, ValidationError, fields, missing, validat
 from services.common import topology
 from services.common.events import EVENT_TYPES, EnvelopeSchema, EventType
 
-CONTRACT_LOADER = "services.gateway.contracts"  # imports every service's events module
 DOCUMENT_VERSION = "1.0.0"
 EXAMPLE_NAMESPACE = uuid.UUID("7d0c4a52-3f59-4a0e-9a57-8f8d2b1f6c11")
 EXAMPLE_INSTANT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -350,12 +348,6 @@ envelope and the payload on receipt; a message that fails (bad envelope, bad pay
 moved to the platform's dead-letter queue with the reason and is never partly applied."""
 
 
-def load_contracts() -> dict[str, EventType]:
-    """Import every events module (through the gateway's contract list) and return the registry."""
-    importlib.import_module(CONTRACT_LOADER)
-    return EVENT_TYPES
-
-
 def is_platform_contract(spec: EventType) -> bool:
     # schemas registered by tests or tools outside the platform's packages are not contracts
     return spec.schema.__module__.startswith("services.")
@@ -403,7 +395,7 @@ def _ids(spec: EventType) -> tuple[str, str]:
 
 
 def build_document(event_types: dict[str, EventType] | None = None) -> dict:
-    specs = sorted((s for s in (event_types or load_contracts()).values() if is_platform_contract(s)),
+    specs = sorted((s for s in (event_types or EVENT_TYPES).values() if is_platform_contract(s)),
                    key=lambda s: (route_of(s)[2] == "receive", s.source, s.name))
     channels, operations, messages = {}, {}, {}
     for spec in specs:
@@ -468,7 +460,7 @@ def _headers(spec: EventType) -> dict:
             "required": ["event_type", "source", "correlation_id"]}
 
 
-HEADER = ("# The platform's event catalogue. Generated: python -m services.common.asyncapi > "
+HEADER = ("# The platform's event catalogue. Generated: regionctl asyncapi > "
           "docs/asyncapi.yaml\n# Do not edit by hand: a test regenerates it and fails when it "
           "differs from the event schemas.\n")
 
@@ -491,16 +483,13 @@ def render(document: dict | None = None) -> str:
                               width=100, default_flow_style=False)
 
 
-def main() -> int:
-    load_contracts()
+def write_document(stream) -> int:
+    """Write the document of every registered event to ``stream`` (the caller registers the
+    platform's contracts: ``regionctl asyncapi``)."""
     missing_inbound = [f"{ex} {key}" for sub in topology.SUBSCRIPTIONS for ex, key in sub.bindings
                        if ex == topology.INBOUND_EXCHANGE
                        and key.split(".", 1)[-1] not in EVENT_TYPES]
     for item in missing_inbound:  # generated from what exists; said, so it is not missed
         print(f"note: inbound contract {item} has no registered payload schema yet", file=sys.stderr)
-    sys.stdout.write(render())
+    stream.write(render())
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -72,6 +72,12 @@ class Settings:
     civil_utc_offset_hours: float  # the platform's civil calendar (services.common.clock)
     replica: int  # 1-based number of this process among its service's replicas
     platform_env: str = LOCAL_ENV
+    # per client address, before authentication (services.gateway.edge)
+    address_rate_per_second: float = 50.0
+    address_rate_burst: int = 200
+    health_cache_seconds: float = 2.0  # /health answers from a probe at most this old
+    import_max_bytes: int = 64 * 1024 * 1024  # the text of one budgets import, in all
+    import_max_open_per_credential: int = 4  # chunked imports open at once (gateway process)
 
     @property
     def is_local(self) -> bool:
@@ -120,6 +126,16 @@ def load_settings() -> Settings:
                                       _float("PERSONNEL_UTC_OFFSET_HOURS", 5.0)),
         metrics_probe_seconds=_float("METRICS_PROBE_SECONDS", 15.0),
         replica=max(1, _int("PLATFORM_REPLICA", 1)),
+        # An address carries several credentials (an office behind one NAT), so by default it
+        # gets five times one credential's budget, and at least 50/s with a burst of 200.
+        address_rate_per_second=_float(
+            "RATE_LIMIT_PER_ADDRESS_PER_SECOND",
+            max(50.0, 5 * _float("RATE_LIMIT_PER_SECOND", 20.0))),
+        address_rate_burst=_int("RATE_LIMIT_PER_ADDRESS_BURST",
+                                max(200, 5 * _int("RATE_LIMIT_BURST", 60))),
+        health_cache_seconds=_float("HEALTH_CACHE_SECONDS", 2.0),
+        import_max_bytes=_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024),
+        import_max_open_per_credential=_int("IMPORT_MAX_OPEN_PER_CREDENTIAL", 4),
     )
 
 

@@ -2,7 +2,8 @@
 
 nameko's ``event_handler`` acks and drops a message whose handler raised. ``subscribe`` instead
 - validates the envelope and payload before the handler runs; an invalid message goes straight to
-  the dead-letter queue with the validation errors as its reason (retrying cannot fix it);
+  the dead-letter queue with the validation errors as its reason (retrying cannot fix it), and so
+  does a message the handler itself refuses with ``ValidationFailed`` (its own rules);
 - trusts an envelope only as far as the broker vouches for it: its ``source`` must be the exchange
   it was published to (``<source>.events``, which only that service's broker user may write), or on
   ``ministry.inbound`` the first word of its routing key (each ministry user may publish only its
@@ -28,7 +29,8 @@ from nameko.amqp.publish import Publisher
 from nameko.messaging import Consumer, QueueConsumer
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
-from services.common import metrics, topology
+from services.common import instruments as metrics
+from services.common import topology
 from services.common.config import load_settings
 from services.common.errors import ServiceUnavailable, StaleVersion, ValidationFailed
 from services.common.events import EVENT_TYPES, parse_event
@@ -181,6 +183,12 @@ class Subscribe(Consumer):
         attempts = int(headers.get(ATTEMPTS_HEADER, 0))
         outages = int(headers.get(OUTAGES_HEADER, 0))
         delays = self.settings.handler_retry_delays
+        if isinstance(exc, ValidationFailed):
+            # the handler's own rules refuse the message (a line no budget can hold, say): no
+            # retry can change that, so it goes to the dead letters at once, with the reasons
+            self.dead_letter(message, reason="invalid_message", error=exc.message,
+                              details=exc.details, attempts=attempts + 1)
+            return
         if isinstance(exc, OUTAGE_ERRORS):
             outages += 1
             delay = delays[min(outages, len(delays)) - 1]

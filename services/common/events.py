@@ -4,7 +4,8 @@ Every message on the bus is an envelope::
 
     {event_id, event_type, schema_version, occurred_at, source, region_code, correlation_id, payload}
 
-Each service declares its payload schemas in its own ``events.py`` with ``@event_schema``; the
+Each service declares its payload schemas in its contract's ``events.py`` with ``@event_schema``
+and lists them in ``EVENTS``; each process registers the contracts it uses (``register``). The
 registry here is what publishers validate against, what consumers validate on receipt, and what the
 AsyncAPI document is generated from.
 """
@@ -51,15 +52,26 @@ def exchange_name(source: str) -> str:
 
 
 def event_schema(name: str, *, source: str, version: int = 1, description: str = ""):
-    """Class decorator registering a marshmallow schema as the payload of event ``name``."""
-    def register(schema_cls: type[Schema]) -> type[Schema]:
-        existing = EVENT_TYPES.get(name)
-        if existing is not None and existing.schema is not schema_cls:
-            raise ValueError(f"event {name!r} registered twice")
-        EVENT_TYPES[name] = EventType(name, source, version, schema_cls,
-                                      description or (schema_cls.__doc__ or "").strip())
+    """Class decorator declaring a marshmallow schema as the payload of event ``name`` (it becomes
+    the class's ``event_type``). Declaring registers nothing: a process knows the events it is
+    handed with :func:`register`, from the ``EVENTS`` of the contracts it publishes or consumes."""
+    def declare(schema_cls: type[Schema]) -> type[Schema]:
+        schema_cls.event_type = EventType(name, source, version, schema_cls,
+                                          description or (schema_cls.__doc__ or "").strip())
         return schema_cls
-    return register
+    return declare
+
+
+def register(*schemas: type[Schema]) -> None:
+    """Make declared event schemas known to this process (publishers validate against them,
+    consumers validate on receipt). Registering one schema twice is harmless; two schemas for one
+    event name are a programming error."""
+    for schema_cls in schemas:
+        spec = schema_cls.event_type
+        existing = EVENT_TYPES.get(spec.name)
+        if existing is not None and existing.schema is not schema_cls:
+            raise ValueError(f"event {spec.name!r} registered twice")
+        EVENT_TYPES[spec.name] = spec
 
 
 def build_event(event_type: str, payload: dict, *, region_code: str | None,

@@ -11,72 +11,30 @@ serves it on its API port. Labels are bounded: route templates, never raw paths,
 import logging
 import threading
 import time
-from datetime import datetime, timezone
 
 import eventlet
-from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 from nameko.rpc import Rpc
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import start_http_server
 
-from services.common import logs
+from services.common import logs, probes
 from services.common.config import load_settings
 from services.common.errors import PlatformError
+from services.common.instruments import *  # noqa: F401,F403  (the instruments, by their old name)
+from services.common.instruments import (
+    BROKER_UP,
+    DEAD_LETTER_REASONS,
+    DEAD_LETTERS,
+    ENTRYPOINT_CALLS,
+    ENTRYPOINT_DURATION,
+    STORE_UP,
+    record_outbox,
+)
 
 log = logging.getLogger(__name__)
-
-DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-ENTRYPOINT_CALLS = Counter(
-    "platform_entrypoint_calls_total", "Entrypoint calls by kind and outcome",
-    ["service", "kind", "entrypoint", "outcome"])  # outcome: ok | rejected (domain error) | error
-ENTRYPOINT_DURATION = Histogram(
-    "platform_entrypoint_duration_seconds", "Entrypoint duration",
-    ["service", "kind", "entrypoint"], buckets=DURATION_BUCKETS)
-HTTP_REQUESTS = Counter(
-    "platform_http_requests_total", "HTTP requests by route template and status code",
-    ["service", "method", "route", "status"])
-HTTP_DURATION = Histogram(
-    "platform_http_request_duration_seconds", "HTTP request duration by route template",
-    ["service", "method", "route"], buckets=DURATION_BUCKETS)
-EVENTS_PUBLISHED = Counter(
-    "platform_events_published_total", "Events confirmed by the broker", ["source", "event_type"])
-EVENTS_HANDLED = Counter(
-    "platform_events_handled_total", "Events consumed by outcome",
-    ["service", "handler", "outcome"])  # ok | retried | dead_lettered | duplicate
-DEAD_LETTERS = Counter(
-    "platform_dead_letters_total", "Messages moved to the dead-letter queue",
-    ["service", "handler", "reason"])
-DEAD_LETTER_REASONS = ("invalid_message", "handler_failed", "undecodable")
-OUTBOX_BACKLOG = Gauge(
-    "platform_outbox_backlog", "Outbox pointers not yet fully published", ["service"])
-OUTBOX_OLDEST_AGE = Gauge(
-    "platform_outbox_oldest_pending_seconds", "Age of the oldest outbox pointer (0: none)",
-    ["service"])
-RPC_TIMEOUTS = Counter(
-    "platform_rpc_timeouts_total", "RPC calls that got no answer in time", ["caller", "target"])
-STORE_UP = Gauge("platform_store_up", "1 when the service's store answers ping", ["service"])
-BROKER_UP = Gauge("platform_broker_up", "1 when the service can open a broker connection",
-                  ["service"])
-# Queue depth and consumers from the broker's management API (the gateway probes its vhost), for
-# users whose broker has no rabbitmq_prometheus plugin; the dead-letter queue is one of them.
-QUEUE_MESSAGES = Gauge("platform_queue_messages", "Messages in a platform queue by state",
-                       ["queue", "state"])  # state: ready | unacked
-QUEUE_CONSUMERS = Gauge("platform_queue_consumers", "Consumers of a platform queue", ["queue"])
-# Business gauges, computed where the data lives on the probe timer (never per request).
-PROJECTS = Gauge("platform_projects", "Investment projects in the hub by stage and region",
-                 ["stage", "region"])
-OPEN_INITIATIVES = Gauge("platform_open_initiatives", "Open Office initiatives by rule (kind)",
-                         ["rule"])
-OVERDUE_REPORTS = Gauge("platform_overdue_reports",
-                        "Regions whose annual report for the last closed year is missing after its"
-                        " due date", [])
-ROTATIONS = Gauge("platform_rotations", "Rotations in the hub by state", ["state"])
-LAST_IMPORT = Gauge("platform_budget_import_last_finished_timestamp_seconds",
-                    "When the last budget import ended, by its outcome", ["outcome"])
-
 
 def kind_of(entrypoint) -> str:
     if isinstance(entrypoint, HttpRequestHandler):
@@ -89,49 +47,6 @@ def kind_of(entrypoint) -> str:
         return "timer"
     return "other"
 
-
-def record_http(service: str, method: str, route: str, status: int, seconds: float) -> None:
-    """One answered HTTP request; ``route`` is the route's template (``/api/v1/projects/<id>``)."""
-    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
-    HTTP_DURATION.labels(service, method, route).observe(seconds)
-
-
-def record_outbox(service: str, backlog: int, oldest_created_at: datetime | None) -> None:
-    OUTBOX_BACKLOG.labels(service).set(backlog)
-    age = 0.0
-    if backlog and oldest_created_at is not None:
-        if oldest_created_at.tzinfo is None:  # the store hands back naive UTC
-            oldest_created_at = oldest_created_at.replace(tzinfo=timezone.utc)
-        age = max(0.0, (datetime.now(timezone.utc) - oldest_created_at).total_seconds())
-    OUTBOX_OLDEST_AGE.labels(service).set(age)
-
-
-def set_gauge_family(gauge: Gauge, values: dict) -> None:
-    """Replace every series of ``gauge`` with ``{label tuple: value}`` (gone ones disappear)."""
-    current = {labels for labels in values}
-    for labels in list(gauge._metrics):  # prometheus_client keeps children by label tuple
-        if labels not in current:
-            gauge.remove(*labels)
-    for labels, value in values.items():
-        gauge.labels(*labels).set(value)
-
-
-def _store_answers() -> bool:
-    from services.common.mongo import get_client
-    try:
-        get_client().admin.command("ping")
-        return True
-    except Exception:
-        return False
-
-
-def _broker_answers(amqp_uri: str) -> bool:
-    try:
-        with Connection(amqp_uri, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1)
-        return True
-    except Exception:
-        return False
 
 _server_lock = threading.Lock()
 _servers: set[int] = set()
@@ -181,14 +96,23 @@ class Metrics(DependencyProvider):
     def _probe_forever(self):
         service = self.container.service_name
         while True:
-            STORE_UP.labels(service).set(1 if _store_answers() else 0)
-            BROKER_UP.labels(service).set(1 if _broker_answers(self.settings.amqp_uri) else 0)
+            STORE_UP.labels(service).set(1 if probes.store_answers() else 0)
+            BROKER_UP.labels(service).set(1 if probes.broker_answers(self.settings.amqp_uri) else 0)
+            self._probe_outbox(service)
             if self.gauges is not None:
                 try:
                     self.gauges(self.settings)
                 except Exception:
                     log.warning("gauges of %s not refreshed", service, exc_info=True)
             eventlet.sleep(self.settings.metrics_probe_seconds)
+
+    def _probe_outbox(self, service: str) -> None:
+        """The outbox gauges from the store itself: the relay sets them after each sweep only
+        once the process has written, so a service that has not written yet would show none."""
+        try:
+            record_outbox(service, *probes.outbox_state(self.settings, service))
+        except Exception:  # the store away: platform_store_up says so
+            log.debug("outbox gauges of %s not refreshed", service, exc_info=True)
 
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()

@@ -14,7 +14,6 @@ deletes it once the document holds nothing to publish *and* the pointer is older
 period: a pointer younger than that may belong to a write that has not landed yet.
 """
 import logging
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -26,7 +25,8 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import SharedExtension
 from pymongo.errors import PyMongoError
 
-from services.common import metrics, topology
+from services.common import instruments as metrics
+from services.common import topology
 from services.common.config import load_settings
 from services.common.events import exchange_name
 

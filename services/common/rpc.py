@@ -5,6 +5,7 @@ nameko's service-side ``RpcProxy`` waits for a reply forever. ``TimedRpc`` waits
 The request itself expires in the broker after the same time, so a service that comes back later
 does not execute a command whose caller already gave up on it.
 """
+import inspect
 import logging
 
 import eventlet
@@ -13,9 +14,10 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import MethodProxy, Rpc, RpcConsumer, RpcProxy
 from pymongo import errors as store_errors
 
-from services.common import metrics, remote_errors  # noqa: F401  (registers error types)
+from services.common import instruments as metrics
+from services.common import remote_errors  # noqa: F401  (registers error types)
 from services.common.config import load_settings
-from services.common.errors import ServiceUnavailable
+from services.common.errors import Forbidden, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +96,56 @@ class SafeRpcConsumer(RpcConsumer):
             return result, exc_info
 
 
+# The gateway puts the authenticated caller's subject into the RPC context (nameko sends context
+# data as ``nameko.<key>`` headers); only platform broker users may publish RPC requests at all
+# (services.common.broker_access), so a ministry system can neither call nor forge it.
+ACTOR_CONTEXT_KEY = "platform_actor"
+# The parameter through which a command names who does it (approvals, stage changes, ...).
+ACTOR_PARAMETER = "by"
+# Bulk demo/test loaders: they write without the domain's checks, so a deployment never serves them.
+LOCAL_ONLY_METHODS = frozenset({"load_seed", "begin_seed", "seed_info"})
+
+
+def bind_actor(method, args, kwargs, context_data: dict, *, is_local: bool):
+    """``(args, kwargs)`` for ``method`` with its ``by`` taken from the authenticated context.
+
+    Whatever the request itself says in ``by`` is ignored when the context names an actor. Without
+    one the command is refused, except in local development where tests and tools call the
+    services directly."""
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):
+        return args, kwargs
+    if ACTOR_PARAMETER not in signature.parameters:
+        return args, kwargs
+    actor = context_data.get(ACTOR_CONTEXT_KEY)
+    if not actor:
+        if is_local:
+            return args, kwargs
+        raise Forbidden("this command needs the authenticated caller in the RPC context",
+                        {"reason": "no_authenticated_actor", "parameter": ACTOR_PARAMETER})
+    bound = signature.bind_partial(None, *args, **kwargs)  # None stands for the service instance
+    bound.arguments[ACTOR_PARAMETER] = str(actor)
+    return bound.args[1:], bound.kwargs
+
+
 class SafeRpc(Rpc):
     rpc_consumer = SafeRpcConsumer()
+
+    def handle_message(self, body, message):
+        """nameko's, plus two refusals before any worker runs: a local-only method outside local
+        development, and a command whose actor is not the authenticated one (``bind_actor``)."""
+        is_local = load_settings().is_local
+        if self.method_name in LOCAL_ONLY_METHODS and not is_local:
+            raise Forbidden(f"{self.method_name} is served only with PLATFORM_ENV=local",
+                            {"reason": "local_only", "method": self.method_name})
+        if isinstance(body, dict) and "args" in body and "kwargs" in body:
+            context_data = self.unpack_message_headers(message)
+            method = getattr(self.container.service_cls, self.method_name)
+            args, kwargs = bind_actor(method, body["args"], body["kwargs"], context_data,
+                                      is_local=is_local)
+            body = {**body, "args": list(args), "kwargs": kwargs}
+        return super().handle_message(body, message)
 
 
 # Services declare RPC entrypoints with this instead of nameko.rpc.rpc (all of a service's

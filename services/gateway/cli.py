@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 
 from services.common.config import load_settings
 from services.common.mongo import get_client
-from services.gateway import auth
-from services.gateway.admin_store import ApiKeyStore, public_key_view
+from services.gateway.access import auth
+from services.gateway.access.keys import ApiKeyStore, public_key_view
 
 
 def _store() -> ApiKeyStore:
@@ -76,3 +76,26 @@ def add_keys_parser(subparsers) -> None:
     revoke = actions.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=keys_revoke)
+
+
+def token_command(args) -> int:
+    """``regionctl token``: a bearer token signed with the configured secret."""
+    settings = load_settings()
+    print(auth.issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
+                           ttl_seconds=args.ttl, issuer=settings.jwt_issuer,
+                           audience=settings.jwt_audience))
+    return 0
+
+
+def seed_command(args) -> int:
+    """``regionctl seed --only hub``: the hub's demo data, which the console shows."""
+    from services.gateway.console.seed import seed_command as seed_hub
+    return seed_hub(args)
+
+
+def asyncapi_command(args) -> int:
+    """``regionctl asyncapi``: the event catalogue of every service's contract (docs/asyncapi.yaml)."""
+    from services.common import asyncapi
+    from services.gateway.hub.contracts import register_contracts
+    register_contracts()
+    return asyncapi.write_document(sys.stdout)

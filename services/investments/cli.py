@@ -24,10 +24,10 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.common import remote_errors  # noqa: F401  (errors come back as their own types)
 from services.common.config import load_settings
 from services.common.errors import DuplicateKey, PlatformError
-from services.investments.config import DEFAULT_CONFIG
-from services.investments.seed import demo_steps, generate_projects, stage_path
-from services.investments.seed_loading import MAX_BATCH, plan_for  # noqa: F401  (re-exported)
-from services.investments.values import local_today
+from services.investments.application.demo_data import demo_steps, generate_projects, stage_path
+from services.investments.application.seeding import MAX_BATCH, plan_for  # noqa: F401  (re-exported)
+from services.investments.domain.settings import DEFAULT_SETTINGS
+from services.investments.domain.values import local_today
 
 DEFAULT_PROJECTS = 600
 DEFAULT_SEED = 2025
@@ -63,10 +63,10 @@ BULK_BATCH = 100  # projects per load_seed call
 def seed_projects(rpc, n: int, seed: int, *, today=None, log=print) -> Counter:
     """Load ``n`` demo projects through ``rpc`` (a ClusterRpcProxy); returns what happened.
 
-    The service makes and stores them in bulk (``load_seed``, see seed_loading); projects whose
+    The service makes and stores them in bulk (``load_seed``, see application.seeding); projects whose
     external_ref was registered before (an earlier seed through commands, or by hand) are moved
     on to their demo stage with commands, as before."""
-    today = today or local_today(datetime.now(timezone.utc), DEFAULT_CONFIG)
+    today = today or local_today(datetime.now(timezone.utc), DEFAULT_SETTINGS)
     outcome: Counter = Counter()
     before = []
     replies = [rpc.investments.load_seed.call_async(

@@ -1,4 +1,5 @@
-"""Investment projects in the store: the only module of the service that touches pymongo.
+"""Investment projects (and the seed's event carriers) in the store: the only module of the
+service that touches pymongo.
 
 List queries page with *keyset* cursors: a cursor holds the sort-key values of the last project of
 the page, and the next page is "everything after that position" in the same order. Unlike
@@ -66,7 +67,7 @@ class ProjectRepository(Repository):
 
     def insert_missing(self, projects) -> tuple[int, int]:
         """Insert projects in bulk, skipping those already stored (by id or external_ref):
-        ``(stored, existing)``. Their events go out through a seed carrier (seed_loading)."""
+        ``(stored, existing)``. Their events go out through a seed carrier (application.seeding)."""
         stored = [self.to_store(p) for p in projects]
         if not stored:
             return 0, 0
@@ -110,6 +111,12 @@ class ProjectRepository(Repository):
         """The fields ``region_summary`` adds up, for every project of the region (streamed)."""
         for doc in self.collection.find({"region_code": region_code}, SUMMARY_FIELDS):
             yield self.from_store(doc)
+
+
+class SeedBatchRepository(Repository):
+    """One small document per slice of a seed batch's events (their outbox carrier)."""
+    collection_name = "seed_batches"
+    id_field = "batch_id"
 
 
 def store_sort(sort) -> list[tuple[str, int]]:
@@ -208,7 +215,7 @@ def keyset_after(sort, values) -> dict:
     value ascending and after them descending, as the store sorts them.
     """
     alternatives, equal = [], {}
-    for (field, direction), value in zip(sort, values):
+    for (field, direction), value in zip(sort, values, strict=True):
         beyond = _beyond(field, direction, value)
         if beyond is not None:
             alternatives.append({**equal, **beyond})

@@ -20,9 +20,9 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
 from services.common.config import load_settings
 from services.common.errors import Conflict
-from services.personnel import settings
-from services.personnel.seed import generate_seed
-from services.personnel.transfer import to_wire
+from services.common import clock
+from services.personnel.application.demo_data import generate_seed
+from services.personnel.application.transfer import to_wire
 
 DEFAULTS = {"seed": 2025, "servants": 2500, "rotations": 360, "today": None, "batch_size": 200,
             "timeout": 120.0}
@@ -63,7 +63,7 @@ def load(rpc, *, seed: int, servants: int, rotations: int, today: date | None, b
     recorded = rpc.seed_info() or {}
     if today is None:
         today = (date.fromisoformat(recorded["today"]) if recorded.get("today")
-                 else settings.local_date(settings.now()))
+                 else clock.civil_today())
     rpc.begin_seed({"seed": seed, "servants": servants, "rotations": rotations,
                     "today": today.isoformat()})
     data = generate_seed(seed=seed, servants=servants, rotations=rotations, today=today)

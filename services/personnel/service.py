@@ -1,30 +1,47 @@
 """Personnel service: civil servants and "region–centre–region" mobility (entrypoints only).
 
-Commands live in ``commands`` (multi-document protocol in ``repository_effects``), reads in
-``queries``, the periodic scan, inbound changes and the seed loader in ``jobs``.
+Every entrypoint delegates: commands to ``application.commands`` (the multi-document protocol in
+``repository.effects``), reads to ``application.queries``, the periodic scan and inbound changes
+to ``application.jobs``, the demo seed to ``application.seeding``, the crash reconciler to
+``application.reconciling``.
 """
-from services.common.startup import SecretsCheck
 import logging
 from datetime import date
 
-from services.common.rpc import rpc
 from nameko.timer import timer
 
+from services.common.config import load_settings
 from services.common.consuming import subscribe
 from services.common.errors import ValidationFailed
+from services.common.events import register
 from services.common.health import health_report
 from services.common.metrics import Metrics
 from services.common.mongo import Store
-from services.personnel import events  # noqa: F401  (registers the event schemas)
-from services.personnel import settings
-from services.personnel.commands import PersonnelCommands
-from services.personnel.jobs import PersonnelJobs
-from services.personnel.queries import PersonnelQueries
-from services.personnel.repository import (OrganisationRepository, PositionRepository,
-                                           RotationRepository, SeedBatchRepository,
-                                           ServantRepository)
+from services.common.rpc import rpc
+from services.common.startup import SecretsCheck
+from services.personnel.application.commands import PersonnelCommands
+from services.personnel.application.jobs import PersonnelJobs
+from services.personnel.application.queries import PersonnelQueries
+from services.personnel.application.reconciling import reconcile
+from services.personnel.application.seeding import PersonnelSeeding
+from services.personnel.contract import EVENTS
+from services.personnel.repository import (
+    OrganisationRepository,
+    PositionRepository,
+    RotationRepository,
+    SeedBatchRepository,
+    ServantRepository,
+)
+from services.personnel.repository.effects import PendingEffects
 
 log = logging.getLogger(__name__)
+
+# Read at import: nameko's @timer needs its interval when the class is defined.
+#  ROTATION_DUE_SCAN_SECONDS (3600): how often servants due for mandatory rotation are looked for;
+#  PERSONNEL_RECONCILE_SECONDS (30): how often effects left behind by a crash are re-applied.
+_RUNTIME = load_settings()
+ROTATION_DUE_SCAN_SECONDS = _RUNTIME.rotation_due_scan_seconds
+RECONCILE_SECONDS = _RUNTIME.personnel_reconcile_seconds
 
 
 def _day(value) -> date | None:
@@ -34,6 +51,10 @@ def _day(value) -> date | None:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ValidationFailed("invalid date", {"today": ["an ISO date, YYYY-MM-DD"]}) from None
+
+
+# what this process publishes, and the inbound organisation_changed it consumes
+register(*EVENTS)
 
 
 class PersonnelService:
@@ -60,7 +81,15 @@ class PersonnelService:
 
     @property
     def jobs(self) -> PersonnelJobs:
-        return PersonnelJobs(**self._repos(), seed_batches=self.seed_batches)
+        return PersonnelJobs(**self._repos())
+
+    @property
+    def seeding(self) -> PersonnelSeeding:
+        return PersonnelSeeding(**self._repos(), seed_batches=self.seed_batches)
+
+    @property
+    def effects(self) -> PendingEffects:
+        return PendingEffects(self.positions, self.servants, self.rotations)
 
     @rpc
     def health(self):
@@ -174,18 +203,18 @@ class PersonnelService:
     def scan_due_rotations(self, today=None):
         return self.jobs.scan_due_rotations(_day(today))
 
-    @timer(interval=settings.ROTATION_DUE_SCAN_SECONDS)
+    @timer(interval=ROTATION_DUE_SCAN_SECONDS)
     def scan_due_rotations_periodically(self):
         self.jobs.scan_due_rotations()
 
     # -- multi-document effects left behind by a crash ----------------------------------------
     @rpc
     def reconcile(self):
-        return self.commands.reconcile()
+        return reconcile(self.effects)
 
-    @timer(interval=settings.RECONCILE_SECONDS, eager=True)
+    @timer(interval=RECONCILE_SECONDS, eager=True)
     def reconcile_periodically(self):
-        report = self.commands.reconcile()
+        report = reconcile(self.effects)
         if report["batches"]:
             log.warning("reconciler applied pending effects: %s", report)
 
@@ -199,12 +228,12 @@ class PersonnelService:
     # -- demo seed (regionctl seed) -------------------------------------------------------------
     @rpc
     def seed_info(self):
-        return self.jobs.seed_info()
+        return self.seeding.seed_info()
 
     @rpc
     def begin_seed(self, meta):
-        return self.jobs.begin_seed(meta)
+        return self.seeding.begin_seed(meta)
 
     @rpc
     def load_seed(self, batch):
-        return self.jobs.load_seed(batch)
+        return self.seeding.load_seed(batch)

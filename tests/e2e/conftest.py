@@ -42,7 +42,7 @@ class Platform:
         self.base_url = base_url
 
     def token(self, role: str, region: str | None = None, subject: str | None = None) -> str:
-        from services.gateway.auth import issue_token
+        from services.gateway.access.auth import issue_token
         return issue_token(self.env["JWT_SECRET"], role, region,
                            subject=subject or f"{role}-{region or 'all'}",
                            issuer="regional-platform", audience="regional-platform-api")

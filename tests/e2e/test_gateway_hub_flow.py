@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.investments.seed import generate_projects
-from services.personnel.iin import first_valid_iin
+from services.investments.application.demo_data import generate_projects
+from services.personnel.domain.iin import first_valid_iin
 from tests.support import wait_until
 from tests.support.budgets import line
 

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from services.investments.seed import example_project
+from services.investments.application.demo_data import example_project
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -199,14 +199,19 @@ def test_unknown_project_is_404(platform, method, suffix, body):
 def test_officer_of_another_region_can_neither_see_nor_touch_the_project(officer, other_officer):
     project = _register(officer)
     url = f"/api/v1/projects/{project['id']}"
-    assert other_officer.get(url).status_code == 403
+    # to an officer of another region it does not exist: the very answer for an unknown id
+    hidden = other_officer.get(url)
+    unknown = other_officer.get("/api/v1/projects/no-such-project")
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json() == {**unknown.json(), "message": unknown.json()["message"].replace(
+        "no-such-project", project["id"]), "details": {"id": project["id"]}}
     assert other_officer.patch(url, json={"expected_version": 1, "jobs_planned": 1}) \
-        .status_code == 403
+        .status_code == 404
     assert other_officer.post(f"{url}/stage", json={"stage": "appraised",
-                                                    "expected_version": 1}).status_code == 403
+                                                    "expected_version": 1}).status_code == 404
     assert other_officer.post(f"{url}/progress", json={
         "expected_version": 1, "report_date": "2025-01-01", "invested_to_date_kzt": "1.00",
-        "jobs_created_to_date": 1}).status_code == 403
+        "jobs_created_to_date": 1}).status_code == 404
     refused = other_officer.post("/api/v1/projects",
                                  json=example_project(external_ref=_ref("X")))  # KZ-39
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.personnel.iin import first_valid_iin
+from services.personnel.domain.iin import first_valid_iin
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +76,10 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     assert seen_by_analyst["birth_year"] == int(servant["date_of_birth"][:4])
     assert "date_of_birth" not in seen_by_analyst
     assert seen_by_analyst["iin_masked"] is True
-    _refused(other_region.get(f"{API}/civil-servants/{servant['servant_id']}"), 403)
+    # to an officer of another region it does not exist: the very answer for an unknown id
+    hidden = _refused(other_region.get(f"{API}/civil-servants/{servant['servant_id']}"), 404)
+    unknown = _refused(other_region.get(f"{API}/civil-servants/no-such-servant"), 404)
+    assert hidden == {**unknown, "details": {"servant_id": servant["servant_id"]}}
 
     rotation = _created(clerk.post(f"{API}/rotations", json={
         "servant_id": servant["servant_id"], "target_position_id": target["position_id"],
@@ -87,8 +90,8 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
         "region_to_centre", REGION, None)
 
     # officers of another region neither see nor move it; analysts do not approve
-    _refused(other_region.get(rotation_url), 403)
-    _refused(other_region.post(f"{rotation_url}/approve", json={}), 403)
+    _refused(other_region.get(rotation_url), 404)
+    _refused(other_region.post(f"{rotation_url}/approve", json={}), 404)
     _refused(analyst.post(f"{rotation_url}/approve", json={"side": "receiving"}), 403)
     # the sending officer approves for the sending side only, and only once
     _refused(sending.post(f"{rotation_url}/approve", json={"side": "receiving"}), 403)
@@ -104,7 +107,7 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     assert [h["by"] for h in approved["history"] if h["action"] == "approve"] == [
         "hr-ulytau", "hr-mne"]
 
-    _refused(other_region.post(f"{rotation_url}/start", json={"start_date": _day(30)}), 403)
+    _refused(other_region.post(f"{rotation_url}/start", json={"start_date": _day(30)}), 404)
     started = _ok(central.post(f"{rotation_url}/start", json={"start_date": _day(30)}))
     assert started["status"] == "started"
     _refused(central.post(f"{rotation_url}/extend", json={

@@ -1,7 +1,7 @@
 """The foundation slice over HTTP: health, reference data, authentication, one event end to end."""
 import pytest
 
-from services.investments.seed import generate_projects
+from services.investments.application.demo_data import generate_projects
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e

@@ -114,7 +114,7 @@ class FaultPlatform:
                               env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=180)
 
     def token(self, role: str, region: str | None = None) -> str:
-        from services.gateway.auth import issue_token
+        from services.gateway.access.auth import issue_token
         return issue_token(self.env["JWT_SECRET"], role, region, subject=f"fault-{role}",
                            issuer="regional-platform", audience="regional-platform-api",
                            ttl_seconds=3600)

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from services.common import topology
 from services.common.consuming import subscribe
 from services.common.errors import DuplicateKey
-from services.common.events import event_schema
+from services.common.events import event_schema, register
 from services.common.mongo import Repository, Store
 from services.common.outbox import OUTBOX_FIELD
 
@@ -32,6 +32,9 @@ class LedgerEntryRecorded(Schema):
     entry_id = fields.Str(required=True)
     seq = fields.Int(required=True)
     poison = fields.Bool(load_default=False)
+
+
+register(LedgerEntryRecorded)
 
 
 CONSUMER = topology.Subscription("fault_consumer", "on_entry", ((f"{SOURCE}.events", EVENT),))

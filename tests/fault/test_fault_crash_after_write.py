@@ -16,7 +16,7 @@ from kombu import Connection, Queue
 from fault_infra import free_port, wait_for
 from fault_processes import ServiceProcess
 from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
-from services.investments.seed import generate_projects
+from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
 

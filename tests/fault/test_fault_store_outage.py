@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from fault_ledger import LedgerReport, REPORTS
-from services.investments.seed import generate_projects
+from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(280)]
 

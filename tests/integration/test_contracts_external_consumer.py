@@ -19,8 +19,8 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.common import asyncapi
 from services.common.mongo import Repository, Store, get_client
-from services.gateway import contracts  # noqa: F401  (registers every event schema)
-from services.investments.events import ProjectCommissioned
+from services.gateway.hub import contracts  # noqa: F401  (registers every event schema)
+from services.investments.contract.events import ProjectCommissioned
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

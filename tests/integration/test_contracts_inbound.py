@@ -21,6 +21,7 @@ from services.common.errors import NotFound
 from services.common.events import EVENT_TYPES
 from services.common.mongo import Repository, Store, get_client
 from tests.support import wait_until
+from tests.support.contracts import registered_contracts
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +29,7 @@ INBOUND = topology.INBOUND_EXCHANGE
 
 
 def _inbound_contracts():
-    asyncapi.load_contracts()
+    registered_contracts()
     return sorted((s for s in EVENT_TYPES.values()
                    if asyncapi.is_platform_contract(s) and asyncapi.route_of(s)[2] == "receive"),
                   key=lambda s: s.name)

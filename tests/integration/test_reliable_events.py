@@ -12,7 +12,7 @@ from nameko.rpc import rpc
 
 from services.common import deadletters, topology
 from services.common.consuming import subscribe
-from services.common.events import EVENT_TYPES, build_event, event_schema
+from services.common.events import build_event, event_schema, register
 from services.common.mongo import Repository, Store, get_client
 from services.common.rpc import TimedRpc
 from services.common.errors import ServiceUnavailable
@@ -20,12 +20,14 @@ from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
 
-if "probe_recorded" not in EVENT_TYPES:
-    @event_schema("probe_recorded", source="investments", description="test-only probe event")
-    class ProbeRecorded(Schema):
-        probe_id = fields.Str(required=True)
-        fail_times = fields.Int(load_default=0)
-        region_code = fields.Str(required=True)
+@event_schema("probe_recorded", source="investments", description="test-only probe event")
+class ProbeRecorded(Schema):
+    probe_id = fields.Str(required=True)
+    fail_times = fields.Int(load_default=0)
+    region_code = fields.Str(required=True)
+
+
+register(ProbeRecorded)
 
 
 class Probes(Repository):

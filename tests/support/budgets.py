@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 from kombu import Connection, Exchange, Queue
 
-import services.budgets.events  # noqa: F401 (registers the schemas the factories build)
-import services.investments.events  # noqa: F401
-from services.budgets.importing import CSV_HEADER
+import services.budgets.contract  # noqa: F401  (the budgets event schemas)
+import services.investments.contract.events  # noqa: F401
+from services.budgets.contract import CSV_HEADER
 from services.common import remote_errors  # noqa: F401 (errors cross RPC as themselves)
 from services.common.events import build_event
 from services.common.mongo import get_client

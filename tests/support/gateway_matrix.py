@@ -1,5 +1,5 @@
 """The role × route × region access matrix of the gateway, written down independently of
-``services.gateway.policy.MATRIX``: who gets which answer for each representative route, asking
+``services.gateway.access.policy.MATRIX``: who gets which answer for each representative route, asking
 about the caller's own region or another one. Used by the integration test (gateway alone) and the
 e2e test (whole platform), which add routes that need the domain services.
 """

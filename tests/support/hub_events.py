@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from services.common.events import build_event, parse_event
-from services.gateway import contracts  # noqa: F401  (registers every event schema)
+from services.gateway.hub import contracts  # noqa: F401  (registers every event schema)
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc)
 
@@ -189,14 +189,6 @@ def publish(amqp_uri: str, *wires: dict) -> None:
 
 
 def full_gateway_class():
-    """The gateway service with every hub and admin mixin (added here while service.py lacks
-    them, so these tests run against the same routes the lead will assemble)."""
-    from services.gateway.hub_initiative_routes import HubInitiativeRoutes
-    from services.gateway.openapi import DocsRoutes
-    from services.gateway.routes_admin import AdminRoutes
+    """The gateway service: one class declares every hub and admin route."""
     from services.gateway.service import GatewayService
-    missing = tuple(m for m in (HubInitiativeRoutes, AdminRoutes, DocsRoutes)
-                    if not issubclass(GatewayService, m))
-    if not missing:
-        return GatewayService
-    return type("GatewayService", (GatewayService, *missing), {"name": "gateway"})
+    return GatewayService

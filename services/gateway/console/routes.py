@@ -15,11 +15,9 @@ from werkzeug.wrappers import Response
 
 from services.budgets.contract import IndicatorsOutSchema
 from services.common.errors import NotFound
-from services.gateway import policy
-from services.gateway.base import GatewayBase
-from services.gateway.routes_budgets import BAD_INPUT, FORBIDDEN, _known_region
-from services.gateway.hub_rules import INITIATIVE_STATUSES, TRANSITIONS
-from services.gateway.http import api
+from services.gateway.access import policy
+from services.gateway.hub.rules import INITIATIVE_STATUSES, TRANSITIONS
+from services.gateway.routes.budgets import _known_region
 
 STATIC_DIR = Path(__file__).with_name("static")
 TAGS = ("console",)
@@ -84,7 +82,7 @@ def static_response(relative: str) -> Response:
     return _security_headers(Response(body, mimetype=mimetype))
 
 
-def whoami(principal) -> dict:
+def principal_summary(principal) -> dict:
     permissions = []
     for (resource, action), row in sorted(policy.MATRIX.items()):
         scope = row.get(principal.role)
@@ -100,33 +98,19 @@ def whoami(principal) -> dict:
             "initiative_statuses": list(INITIATIVE_STATUSES)}
 
 
-class ConsoleRoutes(GatewayBase):
-    """Mixed into the gateway service."""
-
-    @api("GET", "/console", public=True, tags=TAGS,
-         summary="The Office console (a web page; sign in with a token or an API key)")
-    def console_page(self, request):
-        return static_response("index.html")
-
-    @api("GET", "/console/static/<path:asset>", public=True, tags=TAGS,
-         summary="Static files of the console (scripts, styles, region shapes, strings)",
-         responses={404: "no such file"})
-    def console_static(self, request, asset):
-        return static_response(asset)
-
-    @api("GET", "/api/v1/whoami", permission=("regions", "read"), tags=TAGS,
-         summary="Who the credential speaks for: role, region, reach and permissions",
-         response=WhoAmISchema)
-    def whoami(self, request):
-        return WhoAmISchema().dump(whoami(request.principal))
+def console_page(svc, request):
+    return static_response("index.html")
 
 
-    @api("GET", "/api/v1/budgets/regions/<string:region>/indicators/<int:year>/months",
-         permission=("budgets", "read"), tags=("budgets",),
-         summary="Indicators of a region as of the end of each month of a year (M01 … M12)",
-         response=MonthlyIndicatorsSchema,
-         responses={400: BAD_INPUT, 403: FORBIDDEN})
-    def budgets_indicators_by_month(self, request, region, year):
-        policy.authorize(request.principal, "budgets", "read", _known_region(region))
-        return policy.redact(request.principal, "budgets",
-                             self.budgets.indicators_by_month(region, year))
+def console_static(svc, request, asset):
+    return static_response(asset)
+
+
+def whoami(svc, request):
+    return WhoAmISchema().dump(principal_summary(request.principal))
+
+
+def budgets_indicators_by_month(svc, request, region, year):
+    policy.authorize(request.principal, "budgets", "read", _known_region(region))
+    return policy.redact(request.principal, "budgets",
+                         svc.budgets.indicators_by_month(region, year))

@@ -86,7 +86,7 @@ def seed_hub(gateway: Gateway, *, seed: int, today, out=sys.stdout) -> dict:
 
 def seed_command(args) -> int:
     """Entry point for ``regionctl seed`` (hub part)."""
-    from services.gateway.auth import issue_token
+    from services.gateway.access.auth import issue_token
     settings = load_settings()
     token = issue_token(settings.jwt_secret, "admin", None, subject=SEED_SUBJECT, ttl_seconds=600,
                         issuer=settings.jwt_issuer, audience=settings.jwt_audience)

@@ -15,6 +15,7 @@ import sys
 
 from playwright.sync_api import Error, sync_playwright
 
+
 def serve(executable: str, args: list[str]) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=args)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _expired_token(platform) -> str:
-    from services.gateway.auth import issue_token
+    from services.gateway.access.auth import issue_token
     return issue_token(platform.env["JWT_SECRET"], "ministry_analyst", None, subject="console-expired",
                        ttl_seconds=60, now=time.time() - 3600,
                        issuer="regional-platform", audience="regional-platform-api")

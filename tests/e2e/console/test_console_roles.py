@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from services.investments.seed import generate_projects
+from services.investments.application.demo_data import generate_projects
 from tests.e2e.console import expected
 from tests.e2e.console.expected import text
 from tests.support import wait_until

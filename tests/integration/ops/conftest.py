@@ -1,5 +1,6 @@
-"""The whole platform, as `make up` starts it, watched by a Prometheus and an Alertmanager of the
-test's own (deploy/local/monitoring.sh on free ports, its own state folder).
+"""The whole platform, as `make up` starts it (platform.sh with WITH_MONITORING=1), watched by a
+Prometheus and an Alertmanager of the test's own (deploy/local/monitoring.sh on free ports, its own
+state folder).
 
 Scrapes and rule evaluations run every second and Alertmanager groups for a second, so an alert
 fires in seconds. The rules are deploy/prometheus/alerts.yml with every ``for:`` shortened to
@@ -77,6 +78,16 @@ class Monitoring:
             return [json.loads(line) for line in f if line.strip()]
 
 
+def _drop_databases(prefix: str) -> None:
+    """The run's databases go with it: the store is shared with every other run."""
+    import pymongo
+    with pymongo.MongoClient(os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+                             serverSelectionTimeoutMS=5000) as client:
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                client.drop_database(name)
+
+
 @pytest.fixture(scope="package")
 def monitored():
     """(platform, monitoring): a platform of its own and the Prometheus watching it."""
@@ -119,21 +130,23 @@ def monitored():
         "FERRETDB_METRICS_ADDR": "-",
     })
     env.setdefault("PYTHON", os.path.join(ROOT, ".venv", "bin", "python"))
+    # as `make up` does: platform.sh starts the services, then Prometheus and Alertmanager
+    env["WITH_MONITORING"] = "1"
     platform = Platform(env, f"http://127.0.0.1:{port}")
     monitoring = Monitoring(env)
     started = platform.script("up", check=False)
     if started.returncode != 0:
         platform.script("down", check=False)
-        pytest.fail(f"platform did not start:\n{started.stdout}\n{started.stderr}")
-    watching = monitoring.script("up", check=False)
-    if watching.returncode != 0:
-        monitoring.script("down", check=False)
-        platform.script("down", check=False)
-        pytest.fail(f"monitoring did not start:\n{watching.stdout}\n{watching.stderr}")
+        pytest.fail(f"platform or monitoring did not start:\n{started.stdout}\n{started.stderr}")
+    monitoring.up_output = started.stdout
     yield platform, monitoring
-    monitoring.script("down", check=False)
-    platform.script("down", check=False)
+    stopped = platform.script("down", check=False)
     _management(f"vhosts/{quote(vhost, safe='')}", method="delete")
+    _drop_databases(f"ops_{run_id}_")
+    # `down` stops the monitoring stack with the services
+    assert "[monitoring] stopped" in stopped.stdout, stopped.stdout + stopped.stderr
+    with pytest.raises(requests.RequestException):
+        requests.get(f"{monitoring.prometheus}/-/ready", timeout=2)
 
 
 # -- PromQL: the metric names a query uses ------------------------------------------------------

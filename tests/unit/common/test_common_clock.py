@@ -1,12 +1,12 @@
 """One civil calendar (UTC+5) for every deadline; instants in UTC to the millisecond."""
 from datetime import date, datetime, timedelta, timezone
 
-from services.budgets.report import build_annual_report
+from services.budgets.domain.report import build_annual_report
 from services.common import clock
-from services.gateway import hub_calendar
-from services.gateway.hub_rules import days_in_stage
-from services.investments.values import local_today
-from services.personnel import settings as personnel_settings
+from services.gateway.hub import calendar as hub_calendar
+from services.gateway.hub.rules import days_in_stage
+from services.investments.domain.values import local_today
+from services.personnel.application.queries import PersonnelQueries
 
 LATE_EVENING_UTC = datetime(2026, 4, 1, 19, 30, tzinfo=timezone.utc)  # 00:30 on 2 April in Astana
 
@@ -27,7 +27,9 @@ def test_now_is_utc_to_the_millisecond():
 
 def test_every_service_reads_the_same_day_at_the_same_instant():
     day = clock.civil_date(LATE_EVENING_UTC)
-    assert personnel_settings.local_date(LATE_EVENING_UTC) == day
+    personnel = PersonnelQueries(organisations=None, positions=None, servants=None, rotations=None,
+                                 clock=lambda: LATE_EVENING_UTC)
+    assert personnel.today() == day
     assert local_today(LATE_EVENING_UTC) == day
     assert hub_calendar.report_status(2025, LATE_EVENING_UTC, date(2026, 5, 1)) == hub_calendar.LATE
     report = build_annual_report("KZ-61", 2025, indicators=None, transfers=None, blocks=[],

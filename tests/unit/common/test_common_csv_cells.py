@@ -33,7 +33,7 @@ def _cells(text):
 
 
 def test_the_ofdp_export_escapes_every_text_cell():
-    from services.budgets import ofdp
+    from services.budgets.domain import ofdp
     out = io.StringIO()
     rows = [{column: "=cmd()" for column in ofdp.CSV_COLUMNS}]
     ofdp.write_rows(rows, out)
@@ -41,8 +41,9 @@ def test_the_ofdp_export_escapes_every_text_cell():
 
 
 def test_the_investments_export_escapes_text_even_when_it_looks_like_a_number():
-    from services.investments.domain import CSV_COLUMNS, register_project, to_csv_rows
-    from services.investments.seed import example_project
+    from services.investments.application.exports import CSV_COLUMNS, to_csv_rows
+    from services.investments.domain import register_project
+    from services.investments.application.demo_data import example_project
     from datetime import datetime, timezone
     project, _ = register_project(example_project(title="-1", district="@x"), project_id="p-1",
                                   now=datetime(2025, 9, 1, tzinfo=timezone.utc), by="u")

@@ -7,6 +7,7 @@ import pytest
 from services.common import asyncapi
 from services.common.events import EVENT_TYPES
 from tests.conftest import ROOT
+from tests.support.contracts import registered_contracts
 
 _spec = importlib.util.spec_from_file_location(
     "external_consumer", os.path.join(ROOT, "examples", "external_consumer.py"))
@@ -16,7 +17,7 @@ _spec.loader.exec_module(external_consumer)
 
 @pytest.fixture(scope="module")
 def good():
-    asyncapi.load_contracts()
+    registered_contracts()
     return asyncapi.example_envelope(EVENT_TYPES["project_commissioned"])
 
 

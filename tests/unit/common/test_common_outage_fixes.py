@@ -21,7 +21,7 @@ from services.common.consuming import SafeQueueConsumer
 from services.common.errors import ServiceUnavailable
 from services.common.mongo import Repository
 from services.common.outbox import OutboxRelay
-from services.gateway.errors import response_from_exception
+from services.gateway.edge.errors import response_from_exception
 
 
 class FakeDb:

@@ -108,7 +108,7 @@ def test_the_check_refuses_the_container_setup(production):
 
 
 def test_the_gateway_checks_its_token_secret_at_start_even_locally(monkeypatch):
-    from services.gateway.http import Guard
+    from services.gateway.edge.http import Guard
     monkeypatch.setenv("PLATFORM_ENV", "local")
     monkeypatch.setenv("JWT_SECRET", "too-short")
     with pytest.raises(ValueError, match="at least 32 bytes"):

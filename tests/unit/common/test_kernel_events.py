@@ -4,14 +4,16 @@ import pytest
 from marshmallow import Schema, fields
 
 from services.common.errors import ValidationFailed
-from services.common.events import EVENT_TYPES, build_event, event_schema, parse_event
+from services.common.events import build_event, event_schema, parse_event, register
 
-if "kernel_probe_noted" not in EVENT_TYPES:
-    @event_schema("kernel_probe_noted", source="investments", version=2)
-    class KernelProbeNoted(Schema):
-        """A test-only fact."""
-        amount_kzt = fields.Decimal(as_string=True, required=True)
-        region_code = fields.Str(required=True)
+@event_schema("kernel_probe_noted", source="investments", version=2)
+class KernelProbeNoted(Schema):
+    """A test-only fact."""
+    amount_kzt = fields.Decimal(as_string=True, required=True)
+    region_code = fields.Str(required=True)
+
+
+register(KernelProbeNoted)
 
 
 def _event(**payload):

@@ -1,7 +1,7 @@
-"""Fixtures of the personnel unit tests (the helpers live in ``personnel_world``)."""
+"""Fixtures of the personnel unit tests (the helpers live in ``world``)."""
 import pytest
 
-from personnel_world import World
+from tests.unit.personnel.world import World
 
 
 @pytest.fixture

@@ -1,0 +1,226 @@
+"""Who may do what on the message bus: one broker user per service and per ministry system.
+
+RabbitMQ checks three regular expressions per user and vhost against the *name* of the queue or
+exchange an operation touches (configure: declare/delete; write: publish to an exchange, bind to a
+queue; read: consume from a queue, bind from an exchange), and topic permissions against the
+routing key of a message published to a topic exchange. The tables here are derived from the
+topology (services.common.topology) and nameko's own naming, so a new subscription needs no edit:
+
+- a service user publishes only to ``nameko-rpc`` (requests and replies), its own
+  ``<service>.events`` and the platform's retry, requeue and dead-letter exchanges (declaring a
+  retry queue needs write on its dead-letter exchange), and consumes only its RPC
+  queue, its reply queues and its own subscription queues. It may (re)declare the shared topology,
+  because every publisher declares it at start (services.common.outbox) so that no event is
+  published before its queues exist; re-declaring also needs write on each queue and read on each
+  exchange it binds, so those names are granted, which never lets it consume another's queue;
+- a ministry system user publishes only to ``ministry.inbound`` and there only under its own
+  routing keys (``<source>.<event type>``, a topic permission), declares, binds and consumes only
+  queues named ``<user>.<anything>``, and binds them only to the event exchanges listed for it
+  (never ``personnel.events``: personal data). It cannot call an RPC, publish a domain event, touch
+  the retry or dead-letter exchanges or use the default exchange;
+- ``guest`` exists only in local development; ``apply`` deletes it elsewhere.
+
+    python -m services.broker_access apply [--vhost VHOST]   users and permissions (idempotent)
+    python -m services.broker_access uri SERVICE             AMQP_URI with that service's user
+
+Passwords come from ``BROKER_PASSWORD_<USER>`` (user upper-cased, ``-`` → ``_``); with
+``PLATFORM_ENV=local`` a missing one is the development value ``local-<user>``.
+"""
+import argparse
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from services.common import topology
+from services.common.config import load_settings
+
+SERVICES = ("investments", "budgets", "personnel", "gateway")
+RPC_EXCHANGE = "nameko-rpc"
+PLATFORM_EXCHANGE_PREFIX = "platform."
+USER_PREFIX = "platform-"
+ADMIN_USER = "platform-admin"  # deploy tooling: topology, dead-letter replay, these users
+MONITOR_USER = "platform-monitor"  # RABBIT_API_URI of the services: queue depths only
+GUEST = "guest"
+# Retry queues and exchanges are named after HANDLER_RETRY_DELAYS (platform.retry.<N>s).
+RETRY_NAME_PATTERN = re.escape("platform.retry.") + r"[0-9.]+s"
+TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Ministry:
+    user: str
+    inbound_source: str | None  # first word of the routing keys it may publish on ministry.inbound
+    subscribes_to: tuple[str, ...] = ()  # event exchanges it may bind its own queues to
+
+
+MINISTRIES = (
+    Ministry("ministry-finance", "finance", ("budgets.events",)),
+    Ministry("ministry-civil-service", "civil_service"),
+    Ministry("ministry-of-national-economy", None, ("investments.events", "budgets.events")),
+)
+
+
+@dataclass(frozen=True)
+class Permission:
+    configure: str
+    write: str
+    read: str
+    topic_write: dict = field(default_factory=dict)  # exchange → routing-key regex
+    tags: str = ""
+
+
+def _alternatives(names) -> str:
+    return "^(" + "|".join(sorted(set(names))) + ")$"
+
+
+def service_user(service: str) -> str:
+    return f"{USER_PREFIX}{service}"
+
+
+def _own_rpc_queues(service: str) -> list[str]:
+    return [re.escape(f"rpc-{service}"), re.escape(f"rpc.reply-{service}-") + "[0-9a-f-]+"]
+
+
+def _topology_names() -> tuple[list[str], list[str]]:
+    """(exchange names, queue names) of the shared topology, as escaped regexes."""
+    exchanges, queues = [], []
+    for item in topology.all_declarations():
+        (queues if hasattr(item, "queue_arguments") else exchanges).append(re.escape(item.name))
+        for bound in getattr(item, "bindings", None) or ():
+            exchanges.append(re.escape(bound.exchange.name))
+        if getattr(item, "exchange", None) is not None and item.exchange.name:
+            exchanges.append(re.escape(item.exchange.name))
+    def general(names):
+        return [RETRY_NAME_PATTERN if n.startswith(re.escape("platform.retry.")) else n
+                for n in names]
+    return general(exchanges), general(queues)
+
+
+def service_permission(service: str) -> Permission:
+    exchanges, queues = _topology_names()
+    own_queues = _own_rpc_queues(service) + [
+        re.escape(sub.queue) for sub in topology.SUBSCRIPTIONS if sub.consumer == service]
+    # platform.requeue included: declaring a retry queue needs write on its dead-letter exchange
+    platform_exchanges = [name for name in exchanges
+                          if name.startswith(re.escape(PLATFORM_EXCHANGE_PREFIX))]
+    rpc = re.escape(RPC_EXCHANGE)
+    return Permission(
+        configure=_alternatives([rpc, *own_queues, *exchanges, *queues]),
+        write=_alternatives([rpc, re.escape(f"{service}.events"), *platform_exchanges,
+                             *own_queues, *queues]),
+        read=_alternatives([rpc, *exchanges, *own_queues,
+                            *(q for q in queues if q.startswith(re.escape(PLATFORM_EXCHANGE_PREFIX)))]),
+    )
+
+
+def ministry_permission(ministry: Ministry) -> Permission:
+    own = re.escape(f"{ministry.user}.") + ".+"
+    write = [own]
+    topic_write = {}
+    if ministry.inbound_source:
+        write.append(re.escape(topology.INBOUND_EXCHANGE))
+        topic_write[topology.INBOUND_EXCHANGE] = "^" + re.escape(f"{ministry.inbound_source}.") + ".+$"
+    return Permission(configure=_alternatives([own]), write=_alternatives(write),
+                      read=_alternatives([own, *(re.escape(x) for x in ministry.subscribes_to)]),
+                      topic_write=topic_write)
+
+
+def permissions() -> dict[str, Permission]:
+    table = {service_user(s): service_permission(s) for s in SERVICES}
+    table.update({m.user: ministry_permission(m) for m in MINISTRIES})
+    table[ADMIN_USER] = Permission(".*", ".*", ".*", tags="administrator")
+    table[MONITOR_USER] = Permission("^$", "^$", "^$", tags="monitoring")
+    return table
+
+
+def password_for(user: str, environ=None, *, is_local: bool) -> str:
+    environ = os.environ if environ is None else environ
+    variable = "BROKER_PASSWORD_" + user.upper().replace("-", "_")
+    value = environ.get(variable, "")
+    if value:
+        return value
+    if is_local:
+        return f"local-{user}"
+    raise KeyError(f"{variable} is not set")
+
+
+def _has_password(user: str, environ=None) -> bool:
+    try:
+        password_for(user, environ, is_local=False)
+    except KeyError:
+        return False
+    return True
+
+
+def _api(api_uri: str):
+    parts = urlsplit(api_uri.rstrip("/"))
+    auth = (unquote(parts.username or GUEST), unquote(parts.password or GUEST))
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", "")) + "/api", auth
+
+
+def apply(api_uri: str, vhost: str, *, is_local: bool, environ=None, users=None) -> list[str]:
+    """Create or update every user, its permissions on ``vhost`` and its topic permissions;
+    outside local development delete ``guest``. Returns the user names applied."""
+    import requests
+    base, auth = _api(api_uri)
+    vh = quote(vhost, safe="")
+    table = permissions()
+    names = list(users or table)
+    if users is None and not is_local and not _has_password(ADMIN_USER, environ):
+        names.remove(ADMIN_USER)  # the broker's own administrator (e.g. the operator's) does it
+    with requests.Session() as http:
+        http.auth = auth
+
+        def call(method, path, **kwargs):
+            answer = http.request(method, f"{base}/{path}", timeout=TIMEOUT_SECONDS, **kwargs)
+            if answer.status_code >= 400 and not (method == "DELETE" and answer.status_code == 404):
+                raise RuntimeError(f"{method} /api/{path}: {answer.status_code} {answer.text[:200]}")
+
+        for name in names:
+            grant = table[name]
+            user = quote(name, safe="")
+            call("PUT", f"users/{user}", json={
+                "password": password_for(name, environ, is_local=is_local), "tags": grant.tags})
+            call("PUT", f"permissions/{vh}/{user}", json={
+                "configure": grant.configure, "write": grant.write, "read": grant.read})
+            for exchange_name, key_regex in grant.topic_write.items():
+                call("PUT", f"topic-permissions/{vh}/{user}", json={
+                    "exchange": exchange_name, "write": key_regex, "read": ".*"})
+        if not is_local and auth[0] != GUEST:  # never lock out the account doing this
+            call("DELETE", f"users/{GUEST}")
+    return names
+
+
+def uri_for(amqp_uri: str, user: str, *, is_local: bool, environ=None) -> str:
+    """``amqp_uri`` with ``user`` and its password (host, port and vhost unchanged)."""
+    parts = urlsplit(amqp_uri)
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    secret = quote(password_for(user, environ, is_local=is_local), safe="")
+    return urlunsplit((parts.scheme, f"{quote(user, safe='')}:{secret}@{host}", parts.path,
+                       parts.query, parts.fragment))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.broker_access")
+    commands = parser.add_subparsers(dest="command", required=True)
+    applying = commands.add_parser("apply", help="create users and permissions")
+    applying.add_argument("--vhost", help="default: the vhost of AMQP_URI")
+    naming = commands.add_parser("uri", help="AMQP_URI for a service's own user")
+    naming.add_argument("service", choices=SERVICES)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if args.command == "apply":
+        from services.common.broker_api import vhost_of
+        vhost = args.vhost or vhost_of(settings.amqp_uri)
+        names = apply(settings.rabbit_api_uri, vhost, is_local=settings.is_local)
+        print(f"broker users on vhost {vhost!r}: {', '.join(names)}")
+        return 0
+    print(uri_for(settings.amqp_uri, service_user(args.service), is_local=settings.is_local))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The hub: consumes every domain event into the coordination journal and the region read models,
+and serves the journal, region scorecards, SRS values and the reporting calendar."""
+from datetime import datetime, timezone
+
+from eventlet.semaphore import Semaphore
+
+from services.common import clock
+from services.common.errors import NotFound, ValidationFailed
+from services.common.loading import load, load_query
+from services.common.regions import REGION_CODES, is_region
+from services.gateway.access import policy
+from services.gateway.edge.http import INVALID_BODY, read_json
+from services.gateway.edge.schemas import JournalQuery
+from services.gateway.hub.calendar import calendar_entry, reporting_deadline
+from services.gateway.hub.journal_views import journal_view
+from services.gateway.hub.reactions import HubReactions
+from services.gateway.hub.schemas import (
+    CalendarQuery,
+    CalendarSchema,
+    SrsRecordSchema,
+    SrsRecordWithHistorySchema,
+    SrsValuesSchema,
+)
+from services.gateway.hub.scorecards import region_scorecard, rollup
+from services.gateway.hub.settings import load_hub_settings
+from services.gateway.routes.settlements import settlement_srs_by_region
+
+TAGS = ("hub",)
+
+
+def today_utc():
+    """Today on the civil calendar (UTC+5), as every hub deadline is counted."""
+    return clock.civil_today()
+
+
+def known_region(code: str) -> str:
+    if not is_region(code):
+        raise NotFound(f"no region with code {code}", {"code": code})
+    return code
+
+
+_READ_MODEL_LOCK = Semaphore(1)
+
+
+def _hub_reactions(svc) -> HubReactions:
+    return HubReactions(svc.hub_models, svc.initiatives, load_hub_settings())
+
+
+def record_event(svc, envelope):
+    # Journal first, then the read models and initiatives. Each step is idempotent on its own,
+    # so a redelivery after a crash between them completes the work without doubling it (the
+    # read models are updated even when the journal already had the event).
+    svc.journal.record(envelope)
+    # One read-model update at a time in this process: FerretDB 1.24 applies an update as
+    # read-then-write outside a transaction, so two handlers updating the same region's or
+    # project's document at once can lose one change (MongoDB does not need this).
+    with _READ_MODEL_LOCK:
+        _hub_reactions(svc).on_event(envelope)
+
+
+def get_journal(svc, request):
+    query = load_query(JournalQuery(), request.args)
+    regions = policy.region_filter(request.principal, "hub")
+    if query.get("region"):
+        policy.authorize(request.principal, "hub", "read", query["region"])
+        regions = {query["region"]}
+    items, total = svc.journal.query(
+        region_codes=regions, source=query.get("source"), event_type=query.get("type"),
+        correlation_id=query.get("correlation_id"), since=query.get("since"),
+        until=query.get("until"), limit=query["limit"], offset=query["offset"])
+    # a payload only for a caller who may read its source's resource there, and then with that
+    # resource's field rules; personnel payloads are personal data: no cache keeps the journal
+    return 200, {"Cache-Control": "no-store"}, {
+        "items": journal_view(request.principal, items), "total": total,
+        "limit": query["limit"], "offset": query["offset"]}
+
+
+# -- scorecards ------------------------------------------------------------------------------
+def _scorecard_facts(svc, codes, today):
+    facts = svc.hub_models.region_facts(codes, today)
+    counts = svc.initiatives.counts_by_region(codes)
+    derived = settlement_srs_by_region(svc.settlements, svc.srs_assessments, codes, today)
+    for code, region_facts in facts.items():
+        region_facts.initiatives_by_status = counts.get(code, {})
+        # once a region's settlements are assessed, its SRS figures are their roll-up
+        region_facts.srs = derived.get(code) or region_facts.srs
+    return facts
+
+
+def hub_scorecards(svc, request):
+    allowed = policy.region_filter(request.principal, "hub")
+    codes = list(REGION_CODES) if allowed is None else sorted(allowed)
+    today, config = today_utc(), load_hub_settings()
+    facts = _scorecard_facts(svc, codes, today)
+    return {"items": [region_scorecard(facts[code], today, config) for code in codes],
+            "rollup": rollup([facts[code] for code in codes], today,
+                             national=allowed is None, config=config)}
+
+
+def hub_region_scorecard(svc, request, region):
+    policy.authorize(request.principal, "hub", "read", known_region(region))
+    today = today_utc()
+    facts = _scorecard_facts(svc, [region], today)
+    return region_scorecard(facts[region], today, load_hub_settings())
+
+
+# -- SRS values ------------------------------------------------------------------------------
+def hub_put_srs(svc, request, code):
+    policy.authorize(request.principal, "hub.srs", "write", known_region(code))
+    values = load(SrsValuesSchema, read_json(request), message=INVALID_BODY)
+    if values["as_of"] > today_utc():
+        raise ValidationFailed("invalid SRS values", {"as_of": ["must not be in the future"]})
+    record = svc.hub_models.put_srs(code, values, by=request.principal.subject,
+                                     now=datetime.now(timezone.utc))
+    return SrsRecordSchema().dump(record)
+
+
+def hub_get_srs(svc, request, code):
+    policy.authorize(request.principal, "hub", "read", known_region(code))
+    record = svc.hub_models.get_srs(code)
+    if record is None:
+        raise NotFound(f"no SRS values recorded for {code}", {"code": code})
+    record["history"] = svc.hub_models.srs_history(code)
+    return SrsRecordWithHistorySchema().dump(record)
+
+
+# -- reporting calendar ----------------------------------------------------------------------
+def hub_reporting_calendar(svc, request):
+    query = load_query(CalendarQuery(), request.args)
+    today, config = today_utc(), load_hub_settings()
+    year = query.get("year", today.year - 1)
+    allowed = policy.region_filter(request.principal, "hub")
+    codes = list(REGION_CODES) if allowed is None else sorted(allowed)
+    reports = svc.hub_models.reports_for_years([year])
+    items = [calendar_entry(code, year, reports.get((code, year)), today, config)
+             for code in codes]
+    by_status: dict[str, int] = {}
+    for item in items:
+        by_status[item["status"]] = by_status.get(item["status"], 0) + 1
+    return CalendarSchema().dump({"reporting_year": year, "today": today,
+                                  "due_date": reporting_deadline(year, config),
+                                  "items": items, "by_status": by_status})

@@ -1,0 +1,26 @@
+"""The investments service in a real container, with its database emptied before and after each
+test (shared by the service and seeding tests)."""
+import pytest
+
+from services.common.config import load_settings
+from services.common.mongo import get_client
+from services.investments.service import InvestmentsService
+
+
+@pytest.fixture
+def store(platform_env, monkeypatch):
+    """The service's database of this run, emptied before and after each test."""
+    monkeypatch.setenv("INVESTMENTS_METRICS_PORT", "0")  # no /metrics listener in tests
+    db = get_client()[load_settings().database_name("investments")]
+    for name in ("projects", "outbox_pointers"):
+        db.drop_collection(name)
+    yield db
+    for name in ("projects", "outbox_pointers"):
+        db.drop_collection(name)
+
+
+@pytest.fixture
+def service(container_factory, nameko_config, store):
+    container = container_factory(InvestmentsService, nameko_config)
+    container.start()
+    return container
