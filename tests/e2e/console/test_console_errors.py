@@ -6,7 +6,8 @@ import pytest
 
 from tests.e2e.console.expected import text
 
-pytestmark = pytest.mark.e2e
+# the first test also waits for the seeded platform (`regionctl seed` takes minutes on a loaded machine)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 
 def _expired_token(platform) -> str:

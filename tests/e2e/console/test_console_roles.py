@@ -12,7 +12,8 @@ from tests.e2e.console import expected
 from tests.e2e.console.expected import text
 from tests.support import wait_until
 
-pytestmark = pytest.mark.e2e
+# the first test also waits for the seeded platform (`regionctl seed` takes minutes on a loaded machine)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 REGION = "KZ-55"  # the regional officer's and HR officer's region; the region every role opens
 ROLES = {
