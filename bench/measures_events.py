@@ -40,7 +40,9 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def _outbox_documents(n: int, run_id: str, repo):
+    from services.common.asyncapi import load_contracts
     from services.common.events import build_event
+    load_contracts()  # the event schemas register when their services' modules are imported
     from services.investments import domain
     from services.investments.seed import generate_projects
     now = datetime.now(timezone.utc)
