@@ -25,6 +25,7 @@ from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.guarded import guard
 from services.common.mongo import get_client
+from services.common.outbox import GroupInserter
 from services.gateway import auth, policy
 from services.gateway.errors import (PayloadTooLarge, RateLimited, json_response,
                                      response_from_exception)
@@ -51,6 +52,9 @@ class Guard(SharedExtension):
         self.db = guard(get_client()[settings.database_name("gateway")])
         self.limiter = RateLimiter(rate_per_second=settings.rate_limit_per_second,
                                    burst=settings.rate_limit_burst)
+        # concurrent requests' audit records are stored in one round trip, each request
+        # still answering only once its own record is stored
+        self.audit_writer = GroupInserter(self.db.audit)
 
     def authenticate(self, request) -> auth.Principal:
         header = request.headers.get("Authorization", "")
@@ -91,7 +95,7 @@ class Guard(SharedExtension):
         if revealed_iins:  # who read whose full IIN (the servant ids, never the numbers)
             record["revealed_iins"] = list(revealed_iins)
         try:
-            self.db.audit.insert_one(record)
+            self.audit_writer.insert(record)
         except Exception:  # the answer must not fail because the audit store is away
             log.error("audit record lost: %s", {k: v for k, v in record.items() if k != "at"})
 
