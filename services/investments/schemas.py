@@ -367,5 +367,14 @@ class ProjectOut(Schema):
 
 
 def dump_project(project: dict) -> dict:
-    return ProjectOut().dump(project)
+    # One schema instance for every call: building ProjectOut builds its nested schemas and
+    # deep-copies their fields, which was ~15% of the investments process's time on the
+    # register path (py-spy). dump keeps no state on the instance, so sharing it is safe.
+    global _PROJECT_OUT
+    if _PROJECT_OUT is None:
+        _PROJECT_OUT = ProjectOut()
+    return _PROJECT_OUT.dump(project)
+
+
+_PROJECT_OUT = None
 
