@@ -73,7 +73,7 @@ def measure_start(platform: Platform) -> list[Result]:
                    figures={f"{k}_mb": round(v, 1) for k, v in idle.items()})]
 
 
-def measure_seed(platform: Platform) -> list[Result]:
+def measure_seed(platform: Platform, quick: bool = False) -> list[Result]:
     began = time.perf_counter()
     done = subprocess.run([REGIONCTL, "seed"], env=platform.run_env(), cwd=ROOT,
                           capture_output=True, text=True)
@@ -87,7 +87,7 @@ def measure_seed(platform: Platform) -> list[Result]:
     projects = client[f"{platform.prefix}_investments"]["projects"]
     hub = client[f"{platform.prefix}_gateway"]["hub_projects"]
     expected = projects.count_documents({})
-    deadline = time.perf_counter() + 300
+    deadline = time.perf_counter() + (60 if quick else 300)  # quick mode stays under 10 min
     while hub.count_documents({}) < expected and time.perf_counter() < deadline:
         time.sleep(1)
     caught_up = time.perf_counter() - began
@@ -118,13 +118,24 @@ def measure_read(platform: Platform, quick: bool) -> list[Result]:
         results = [Result("gateway: GET one project, concurrency 16", gate["rate"], "req/s",
                           baseline=base["rate"], min_ratio=0.5,
                           figures={"gateway": gate, "raw": base})]
-        steady = {}
+        # The goal's rate, and a quarter of it: when the raw baseline itself misses the p99 goal
+        # at 100 req/s, the machine cannot serve that rate (the closed-loop rates above say how
+        # much it serves), and the lower rate shows the latency where it is not saturated.
+        steady, quarter = {}, {}
         for name, url in (("gateway", gateway_url), ("raw", raw_url)):
             steady[name] = load.fixed_rate(url, rate=100, seconds=seconds, headers=headers)
-        log(f"read 100 req/s: {steady}")
+            quarter[name] = load.fixed_rate(url, rate=25, seconds=seconds, headers=headers)
+        log(f"read 100 req/s: {steady}\nread 25 req/s: {quarter}")
+        raw_p99 = steady["raw"]["p99_ms"]
+        note = (f"raw baseline p99 {raw_p99:.0f} ms at 100 req/s: the baseline misses the goal "
+                f"too, 100 req/s is beyond what this machine serves with headroom (raw serves "
+                f"{base['rate']:.0f} req/s closed-loop)" if raw_p99 > 50.0 else "")
         results.append(Result("gateway: GET one project, p99 at a steady 100 req/s",
-                              steady["gateway"]["p99_ms"], "ms", baseline=steady["raw"]["p99_ms"],
-                              max_value=50.0, figures=steady))
+                              steady["gateway"]["p99_ms"], "ms", baseline=raw_p99,
+                              max_value=50.0, figures=steady, note=note))
+        results.append(Result("gateway: GET one project, p99 at a steady 25 req/s",
+                              quarter["gateway"]["p99_ms"], "ms",
+                              baseline=quarter["raw"]["p99_ms"], figures=quarter))
     return results
 
 
@@ -176,10 +187,12 @@ def main(argv=None) -> int:
         log(f"platform up in {platform.cold_start_seconds:.1f}s at {platform.base_url}, "
             f"vhost {platform.vhost}, db prefix {platform.prefix}")
         attempt("start", measure_start, platform)
-        attempt("seed", measure_seed, platform)
         attempt("read", measure_read, platform, args.quick)
         attempt("register", measure_register, platform, args.quick)
         attempt("events", measures_events.measure, platform, args.quick)
+        # last: the hub keeps consuming the seed's events after the seed returns, which would
+        # load the gateway during the measures above
+        attempt("seed", measure_seed, platform, args.quick)
     attempt("import", measures_data.budgets_import, args.quick)
     attempt("query", measures_data.investments_query, args.quick)
     if not args.quick:
