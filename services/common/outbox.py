@@ -45,6 +45,7 @@ POINTERS = "outbox_pointers"
 POINTER_GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
 POINTER_DROP_BATCH = 500
+SWEEP_CONCURRENCY = 8
 
 
 def _now() -> datetime:
@@ -299,13 +300,22 @@ class OutboxRelay(SharedExtension):
     def sweep(self) -> int:
         """Publish what pointers announce; returns the number of pointers left afterwards."""
         left = 0
-        for db_name, db in self._databases.items():
+        for db in list(self._databases.values()):
             pointers = list(db[POINTERS].find().sort("created_at", 1).limit(SWEEP_BATCH))
-            for pointer in pointers:
+
+            def handle(pointer, db=db):
                 done = self.flush(db, pointer["collection"], pointer["doc_id"], None)
                 old_enough = pointer["created_at"] < _now() - POINTER_GRACE
                 if done and old_enough:
                     self.drop_pointer(db, pointer["_id"])
+
+            # Documents are flushed SWEEP_CONCURRENCY at a time: each flush is store round trips
+            # (read, $pullAll) that overlap instead of queueing; one document's events stay in
+            # order (its flushes share the document lock and publish its pending list in order).
+            pool = eventlet.GreenPool(SWEEP_CONCURRENCY)
+            for pointer in pointers:
+                pool.spawn_n(handle, pointer)
+            pool.waitall()
             backlog = self.backlog(db)
             metrics.record_outbox(self.container.service_name, backlog,
                                   pointers[0]["created_at"] if pointers else None)
