@@ -104,8 +104,11 @@ class Repository:
                                          correlation_id=self.correlation_id))
         return envelopes
 
-    def _write_with_events(self, doc_id, facts, write):
-        """Run ``write(envelopes)`` (one single-document write) with the outbox protocol around it."""
+    def _write_with_events(self, doc_id, facts, write, created: bool = False):
+        """Run ``write(envelopes)`` (one single-document write) with the outbox protocol around it.
+
+        ``created``: the write inserted the document, so its envelopes are all it holds pending
+        and the flush needs no read."""
         envelopes = self._envelopes(facts)
         pointer_id = None
         if envelopes:
@@ -121,7 +124,8 @@ class Repository:
             raise
         if envelopes:
             maybe_crash(CRASH_AFTER_WRITE)
-            self.relay.flush(self.db, self.collection_name, doc_id, pointer_id)
+            self.relay.flush(self.db, self.collection_name, doc_id, pointer_id,
+                             inserted=envelopes if created else None)
         return result
 
     def save_new(self, doc: dict, facts=()) -> dict:
@@ -140,7 +144,7 @@ class Repository:
                 raise self._duplicate(exc)
             return doc
 
-        return self._write_with_events(stored["_id"], facts, write)
+        return self._write_with_events(stored["_id"], facts, write, created=True)
 
     def save_versioned(self, doc: dict, expected_version: int, facts=()) -> dict:
         """Replace the document if it is still at ``expected_version``; bump the version."""
