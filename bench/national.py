@@ -1,6 +1,6 @@
 """A country's worth of data, loaded in bulk, and the national-size measures of `make bench`.
 
-    python -m bench.national [--scale 1.0] [--samples 30]
+    python -m bench.national [--scale 1.0] [--samples 30] [--no-store-table]
 
 Loads, into a platform of the bench's own, at scale 1.0: 100,000 projects (made by the domain
 commands, as the demo seed makes them: ``seed_loading.build_projects``), 1,000,000 revenue lines
@@ -13,7 +13,8 @@ Measured, each at the store (the repository path against raw pymongo) and throug
 (wrk, one connection, against the same raw pymongo read as baseline): project by id, region +
 stage page, region summary, one region's scorecard, the national roll-up, one civil servant by id.
 Goals: by id <= 5 ms p50 at the store; a list page and a scorecard <= 100 ms p50 through the
-gateway.
+gateway. Last, the README's store table (by id, region + stage page, count, range) with and without
+the GIN twins of deploy/local/store_guard.sql.
 """
 import argparse
 import statistics
@@ -98,6 +99,44 @@ def load_personnel(client, prefix: str, servants: int, rotations: int) -> list[s
     return [s["servant_id"] for s in data.servants[:50]]
 
 
+def store_query_table(client, prefix: str, sample: dict, samples: int) -> list[Result]:
+    """The README's store table on the national projects: each query p50 at the store with the
+    GIN twins of deploy/local/store_guard.sql, then again after dropping the twins of the bench's
+    investments database (FerretDB's own B-tree indexes only: the PostgreSQL backend without the
+    guard file). Only on FerretDB on PostgreSQL (STORE_POSTGRES_URI, `infra.sh env`)."""
+    from tests.support.store import backend, collection_table, psql
+    from services.investments.repository import NO_OUTBOX
+    db = client[f"{prefix}_investments"]
+    if backend(db) != "ferretdb-postgresql":
+        log("  store table skipped: not FerretDB on a PostgreSQL this bench can reach")
+        return []
+    projects = db.projects
+    region, stage = sample["region_code"], sample["stage"]
+    queries = {
+        "find by _id": lambda: projects.find_one({"_id": sample["id"]}, NO_OUTBOX),
+        "region + stage, sorted, first 50": lambda: list(projects.find(
+            {"region_code": region, "stage": stage}, NO_OUTBOX).sort("updated_at", -1).limit(50)),
+        "count one region": lambda: projects.count_documents({"region_code": region}),
+        "range filter ($gt), ids": lambda: list(projects.find(
+            {"jobs_planned": {"$gt": 900}}, {"_id": 1})),
+    }
+    with_gin = {name: _p50_ms(fn, samples) for name, fn in queries.items()}
+    table_name = collection_table(db, "projects")
+    schema = table_name.split(".")[0].strip('"')
+    twins = psql(f"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' "
+                 f"AND indexname LIKE 'gin\\_%'").split()
+    for twin in twins:
+        psql(f'DROP INDEX "{schema}"."{twin}"')
+    without = {name: _p50_ms(fn, max(5, samples // 3)) for name, fn in queries.items()}
+    results = []
+    for name in queries:
+        results.append(Result(f"store table: {name} p50, with GIN twins", with_gin[name], "ms",
+                              baseline=without[name]))
+        log(f"  {name}: {with_gin[name]:.1f} ms with GIN twins, {without[name]:.1f} ms without "
+            f"({len(twins)} twins dropped)")
+    return results
+
+
 def _p50_ms(fn, samples: int) -> float:
     fn()  # warm
     times = []
@@ -108,7 +147,7 @@ def _p50_ms(fn, samples: int) -> float:
     return statistics.median(times)
 
 
-def measure(scale: float = 1.0, samples: int = 30) -> list[Result]:
+def measure(scale: float = 1.0, samples: int = 30, tables: bool = True) -> list[Result]:
     from services.common.mongo import get_client
     from services.investments import domain
     from services.investments.repository import NO_OUTBOX, SUMMARY_FIELDS, ProjectRepository
@@ -178,6 +217,8 @@ def measure(scale: float = 1.0, samples: int = 30) -> list[Result]:
                                   through["p50_ms"] if through["non2xx"] == 0 else None, "ms",
                                   baseline=raw_ms, max_value=goals.get(name), figures=through))
             log(f"  {name}: raw {raw_ms:.1f} ms, gateway {through}")
+        if tables:  # last: it drops the GIN twins of the bench's projects table
+            results.extend(store_query_table(client, platform.prefix, project, samples))
     return results
 
 
@@ -185,8 +226,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.national")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--no-store-table", action="store_true",
+                        help="leave out the README's store table (with and without GIN twins)")
     args = parser.parse_args(argv)
-    results = measure(args.scale, args.samples)
+    results = measure(args.scale, args.samples, not args.no_store_table)
     print(table(results))
     return 0
 

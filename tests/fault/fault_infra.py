@@ -331,17 +331,19 @@ def reap_abandoned_runs() -> list[str]:
         owner = _read_pid(os.path.join(base, "owner.pid"))
         if owner is not None and pid_alive(owner):
             continue  # a run in progress (someone else's, maybe): leave it alone
-        for pid_file in ("rabbitmq/rabbitmq.pid", "ferretdb/ferretdb.pid"):
+        # the suite's stack, and the second one test_fault_store_recovery runs in recovery/
+        for pid_file in ("rabbitmq/rabbitmq.pid", "ferretdb/ferretdb.pid", "recovery/run/ferretdb.pid"):
             pid = _read_pid(os.path.join(base, pid_file))
             if pid and pid_alive(pid) and _mentions(pid, base):
                 os.kill(pid, signal.SIGKILL)
-        postmaster = postmaster_pid(os.path.join(base, "postgresql", "data"))
-        if postmaster is not None:
-            os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown: its backends go with it
-            try:
-                wait_for(lambda: not pid_alive(postmaster), 20, "abandoned PostgreSQL exit")
-            except TimeoutError:
-                os.kill(postmaster, signal.SIGKILL)
+        for data in ("postgresql/data", "recovery/postgresql/data"):
+            postmaster = postmaster_pid(os.path.join(base, data))
+            if postmaster is not None:
+                os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown: backends go with it
+                try:
+                    wait_for(lambda: not pid_alive(postmaster), 20, "abandoned PostgreSQL exit")
+                except TimeoutError:
+                    os.kill(postmaster, signal.SIGKILL)
         shutil.rmtree(base, ignore_errors=True)
         reaped.append(run_id)
     return reaped
