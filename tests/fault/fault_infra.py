@@ -213,7 +213,11 @@ class PostgresNode:
 
 def postmaster_pid(data: str) -> int | None:
     """The live postmaster of the cluster in ``data`` (a reused pid of a killed run is not it)."""
-    pid = _read_pid(os.path.join(data, "postmaster.pid"))
+    try:
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            pid = int(f.readline().strip() or 0)  # the first of its lines
+    except (OSError, ValueError):
+        return None
     return pid if pid and pid_alive(pid) and _mentions(pid, data) else None
 
 
