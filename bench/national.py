@@ -41,6 +41,7 @@ def _insert(collection, docs):
 
 
 def load_projects(client, prefix: str, n: int) -> list[dict]:
+    import services.investments.events  # noqa: F401  (registers the payload schemas build_event checks)
     from services.common.events import build_event
     from services.gateway.hub_documents import project_document
     from services.gateway.hub_projections import CODEC, PROJECTS, HubReadModels
