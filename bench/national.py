@@ -46,15 +46,19 @@ def load_projects(client, prefix: str, n: int) -> list[dict]:
     from services.gateway.hub_documents import project_document
     from services.gateway.hub_projections import CODEC, PROJECTS, HubReadModels
     from services.investments.repository import ProjectRepository
-    from services.investments.seed_loading import build_projects, plan_for
+    from services.investments.seed import generate_projects
     db, hub_db = client[f"{prefix}_investments"], client[f"{prefix}_gateway"]
     ProjectRepository.ensure_indexes(db)
     HubReadModels.ensure_indexes(hub_db)
     repo = ProjectRepository(db)
     sample = []
     began = time.perf_counter()
+    # seed_loading.build_projects generates all n payloads on every call (it serves one RPC batch
+    # of the demo seed): here they are generated once and each batch goes through the same
+    # domain commands (_made)
+    payloads = generate_projects(n, seed=SEED)
     for start in range(0, n, 10_000):
-        made = build_projects(SEED, n, start, 10_000, now=NOW, plans=lambda i: plan_for(i, SEED))
+        made = _made(payloads, start, 10_000)
         stored, hub = [], []
         for _, project, facts in made:
             stored.append(repo.to_store(project))
@@ -68,6 +72,25 @@ def load_projects(client, prefix: str, n: int) -> list[dict]:
         sample.append(made[0][1])
         log(f"  projects {start + len(made):,}/{n:,} ({time.perf_counter() - began:.0f}s)")
     return sample
+
+
+def _made(payloads: list[dict], start: int, count: int) -> list[tuple[int, dict, list]]:
+    """What ``seed_loading.build_projects`` makes of projects ``start .. start+count-1``."""
+    from services.investments import domain
+    from services.investments.seed import advance
+    from services.investments.seed_loading import SEED_ACTOR, plan_for, seed_project_id
+    made = []
+    for index in range(start, min(start + count, len(payloads))):
+        project, facts = domain.register_project(payloads[index],
+                                                 project_id=seed_project_id(SEED, index),
+                                                 now=NOW, by=SEED_ACTOR)
+        target, interrupted_at = plan_for(index, SEED)
+        if target != "proposed":
+            project, more = advance(project, target, now=NOW, by=SEED_ACTOR,
+                                    seed=SEED * 1_000_003 + index, interrupted_at=interrupted_at)
+            facts = facts + more
+        made.append((index, project, facts))
+    return made
 
 
 def load_revenue(client, prefix: str, n: int) -> None:
