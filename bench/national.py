@@ -17,6 +17,7 @@ gateway. Last, the README's store table (by id, region + stage page, count, rang
 the GIN twins of deploy/local/store_guard.sql.
 """
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -109,9 +110,20 @@ def load_revenue(client, prefix: str, n: int) -> None:
 
 def load_personnel(client, prefix: str, servants: int, rotations: int) -> list[str]:
     from services.personnel import repository as r
-    from services.personnel.seed import generate_seed
+    from services.personnel import seed as personnel_seed
     db = client[f"{prefix}_personnel"]
-    data = generate_seed(seed=SEED, servants=servants, rotations=rotations, today=NOW.date())
+    # The demo staffing table has ~3,080 posts (~2,500 filled): a country's 50,000 servants need
+    # that many more posts per organisation, so the table is scaled for this load only.
+    factor = max(1, math.ceil(servants / 2_400))
+    staffing = personnel_seed.STAFFING
+    personnel_seed.STAFFING = {kind: tuple((code, title, count * factor)
+                                           for code, title, count in rows)
+                               for kind, rows in staffing.items()}
+    try:
+        data = personnel_seed.generate_seed(seed=SEED, servants=servants, rotations=rotations,
+                                            today=NOW.date())
+    finally:
+        personnel_seed.STAFFING = staffing
     for kind, cls in (("organisations", r.OrganisationRepository),
                       ("positions", r.PositionRepository), ("servants", r.ServantRepository),
                       ("rotations", r.RotationRepository)):
