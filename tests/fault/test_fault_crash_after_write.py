@@ -79,9 +79,13 @@ def test_investments_crash_after_write_reaches_the_hub_exactly_once(fault_platfo
     deploy/local/platform.sh restarts investments."""
     platform = fault_platform
     started = time.monotonic()
-    investments_pid = platform.pids()["investments"]
-    os.kill(investments_pid, signal.SIGTERM)
-    wait_for(lambda: not os.path.exists(f"/proc/{investments_pid}"), 20, "investments stopped")
+    # every investments replica stops, so the one with the crash hook takes the request
+    investments_pids = [pid for name, pid in platform.pids().items()
+                        if name in platform.instances("investments")]
+    for pid in investments_pids:
+        os.kill(pid, signal.SIGTERM)
+    for pid in investments_pids:
+        wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 20, "investments stopped")
     crashing = ServiceProcess("services.investments.service:InvestmentsService",
                               {**platform.env, "PLATFORM_FAULT_HOOK": "crash_after_write"},
                               os.path.join(fault_infra.logs, "investments-crashing.log"))
@@ -100,7 +104,7 @@ def test_investments_crash_after_write_reaches_the_hub_exactly_once(fault_platfo
     stored = investments.projects.find_one({"external_ref": body["external_ref"]})
     assert stored is not None and len(stored["_outbox"]) == 1  # written, not published
     event_id = stored["_outbox"][0]["event_id"]
-    restarted = platform.script("up")  # starts what is not running: investments
+    restarted = platform.script("up")  # starts what is not running: both investments replicas
     assert restarted.returncode == 0, restarted.stdout + restarted.stderr
 
     journal = platform.db("gateway").journal

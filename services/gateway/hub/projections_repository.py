@@ -218,7 +218,9 @@ class HubReadModels(Repository):
         aggregated in Python: the store's ``$group`` is not trusted with several accumulators)."""
         codes = sorted(set(region_codes))
         facts = {code: RegionFacts(code) for code in codes}
-        inside = {"$in": codes}
+        # One region (a scorecard): plain equality, which the local store pushes down and serves
+        # from an index; $in and $or are evaluated over the whole collection there.
+        inside = codes[0] if len(codes) == 1 else {"$in": codes}
         for doc in self._find(PROJECTS, {"region_code": inside}, {
                 "region_code": 1, "stage": 1, "suspended_from": 1, "cost_kzt": 1,
                 "invested_to_date_kzt": 1, "jobs_planned": 1, "jobs_created": 1}):
@@ -231,8 +233,18 @@ class HubReadModels(Repository):
             facts[doc["region_code"]].forecast = doc
         rotation_fields = {"status": 1, "from_region": 1, "to_region": 1, "home_region": 1,
                            "cycle_completed": 1}
-        for doc in self._find(ROTATIONS, {"$or": [{"from_region": inside}, {"to_region": inside},
-                                                  {"home_region": inside}]}, rotation_fields):
+        if len(codes) == 1:
+            seen, rotations = set(), []
+            for field in ("from_region", "to_region", "home_region"):
+                for doc in self._find(ROTATIONS, {field: inside}, {**rotation_fields, "_id": 1}):
+                    if doc["_id"] not in seen:
+                        seen.add(doc["_id"])
+                        rotations.append(doc)
+        else:
+            rotations = self._find(ROTATIONS, {"$or": [{"from_region": inside},
+                                                       {"to_region": inside},
+                                                       {"home_region": inside}]}, rotation_fields)
+        for doc in rotations:
             if doc.get("from_region") in facts:
                 facts[doc["from_region"]].rotations_from.append(doc)
             if doc.get("to_region") in facts:
