@@ -42,7 +42,9 @@ def _insert(collection, docs):
 
 
 def load_projects(client, prefix: str, n: int) -> list[dict]:
-    import services.investments.events  # noqa: F401  (registers the payload schemas build_event checks)
+    from services.common.events import register
+    from services.investments.contract import EVENTS
+    register(*EVENTS)  # build_event checks the payloads against them
     from services.common.events import build_event
     from services.gateway.hub.documents import project_document
     from services.gateway.hub.projections_repository import CODEC, PROJECTS, HubReadModels

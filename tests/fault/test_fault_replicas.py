@@ -19,7 +19,7 @@ from kombu import Connection, Queue
 
 from fault_infra import wait_for
 from fault_ledger import REPORTS, LedgerReport
-from services.investments.seed import generate_projects
+from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(300)]
 

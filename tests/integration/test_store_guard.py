@@ -194,7 +194,7 @@ def test_declared_indexes_serve_equality_filters_and_lookups_by_id(race_db):
 def test_a_settlement_unit_is_rewritten_under_the_guard(race_db):
     """A unit imported again with new figures replaces the stored one (an update that carries
     the storage revision, so the local store's guard accepts it)."""
-    from services.gateway.hub_settlements_repository import SettlementRepository
+    from services.gateway.hub.settlements_repository import SettlementRepository
     _, db, _ = race_db
     repo = SettlementRepository(db)
     unit = {"kato": "751000000", "region_code": "KZ-75", "kind": "city", "name_ru": "Алматы",

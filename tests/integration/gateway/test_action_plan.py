@@ -3,7 +3,7 @@ with region scope, the checks opening initiatives once per cause, completion res
 the events of each change in the hub's journal."""
 import pytest
 
-from tests.integration.gateway.harness import gateway  # noqa: F401  (fixture)
+from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from tests.integration.gateway.harness import gateway  # noqa: F401  (fixture)
+from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
 from tests.support.hub_events import envelope, indicators_payload, project_event, project_snapshot
 
 pytestmark = pytest.mark.integration

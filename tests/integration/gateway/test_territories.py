@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.integration.gateway.harness import gateway  # noqa: F401  (fixture)
+from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
 from tests.support.hub_events import envelope, project_event, project_snapshot
 
 pytestmark = pytest.mark.integration
