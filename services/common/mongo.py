@@ -141,7 +141,7 @@ class Repository:
             try:
                 self.collection.insert_one(stored)
             except DuplicateKeyError as exc:
-                raise self._duplicate(exc)
+                raise self._duplicate(exc) from exc
             return doc
 
         return self._write_with_events(stored["_id"], facts, write, created=True)
@@ -161,7 +161,7 @@ class Repository:
                 result = self.collection.update_one(
                     {"_id": doc_id, "version": expected_version}, update)
             except DuplicateKeyError as exc:
-                raise self._duplicate(exc)
+                raise self._duplicate(exc) from exc
             if result.matched_count == 0:
                 current = self.collection.find_one({"_id": doc_id}, {"version": 1})
                 if current is None:

@@ -50,17 +50,17 @@ class TimedServiceProxy:
                 metrics.RPC_TIMEOUTS.labels(caller, self._service_name).inc()
                 raise ServiceUnavailable(
                     f"{self._service_name} did not answer within {self._timeout:g}s",
-                    {"service": self._service_name})
+                    {"service": self._service_name}) from None
             except UnknownService:
                 raise ServiceUnavailable(f"{self._service_name} is not running",
-                                         {"service": self._service_name})
+                                         {"service": self._service_name}) from None
             except (OperationalError, OSError) as exc:
                 raise ServiceUnavailable(f"message broker unreachable: {exc}",
-                                         {"service": "rabbitmq"})
+                                         {"service": "rabbitmq"}) from exc
             except RemoteError as exc:
                 if exc.exc_type in STORE_OUTAGE_ERRORS:  # 503 at the gateway, a retry in consumers
                     raise ServiceUnavailable(f"the store of {self._service_name} is unavailable",
-                                             {"service": self._service_name, "dependency": "store"})
+                                             {"service": self._service_name, "dependency": "store"}) from exc
                 raise
 
         return call

@@ -11,7 +11,6 @@ import uuid
 
 import pymongo
 import pytest
-
 from fault_infra import FaultInfrastructure, add_vhost, delete_vhost, free_port, reap_abandoned_runs
 from fault_ledger import NOTES, REPORTS
 from fault_processes import ServiceProcess
@@ -113,6 +112,7 @@ class FaultPlatform:
 
     def script(self, *args):
         import subprocess
+
         from tests.conftest import ROOT
         return subprocess.run(["bash", os.path.join(ROOT, "deploy", "local", "platform.sh"), *args],
                               env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=180)

@@ -138,7 +138,7 @@ class RabbitNode:
         try:
             wait_for(self.answers, timeout, f"RabbitMQ node {self.node} answering")
         except TimeoutError:
-            raise RuntimeError(_tail(os.path.join(self.base, "log", f"{self.node}.log")))
+            raise RuntimeError(_tail(os.path.join(self.base, "log", f"{self.node}.log"))) from None
         return time.monotonic() - started
 
     def stop(self, timeout: float = 60) -> None:
@@ -345,7 +345,7 @@ def reap_abandoned_runs() -> list[str]:
             if postmaster is not None:
                 os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown: backends go with it
                 try:
-                    wait_for(lambda: not pid_alive(postmaster), 20, "abandoned PostgreSQL exit")
+                    wait_for(lambda postmaster=postmaster: not pid_alive(postmaster), 20, "abandoned PostgreSQL exit")
                 except TimeoutError:
                     os.kill(postmaster, signal.SIGKILL)
         shutil.rmtree(base, ignore_errors=True)

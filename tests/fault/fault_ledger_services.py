@@ -62,7 +62,7 @@ class Batches(Repository):
             try:
                 self.collection.insert_one(stored)
             except DuplicateKeyError:
-                raise DuplicateKey("batch already recorded", {"batch_id": batch_id})
+                raise DuplicateKey("batch already recorded", {"batch_id": batch_id}) from None
             return stored["event_ids"]
 
         return self._write_with_events(batch_id, facts, write)

@@ -12,9 +12,9 @@ import uuid
 import eventlet
 import pytest
 import requests
-
 from fault_infra import free_port, wait_for
 from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
+
 from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]

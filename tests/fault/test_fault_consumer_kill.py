@@ -8,7 +8,6 @@ import time
 
 import eventlet
 import pytest
-
 from fault_infra import free_port, wait_for
 from fault_ledger import LedgerDriver, tally, wait_until_applied
 
@@ -37,7 +36,7 @@ def test_kill9_consumer_in_the_middle_of_10000_events_loses_and_duplicates_nothi
     kills = []
 
     for threshold in (EVENTS // 4, EVENTS // 2):
-        wait_for(lambda: len(driver.confirmed) >= threshold, 150, f"{threshold} events confirmed")
+        wait_for(lambda threshold=threshold: len(driver.confirmed) >= threshold, 150, f"{threshold} events confirmed")
         consumer.kill9()
         kills.append(len(driver.confirmed))
         eventlet.sleep(1)  # events keep coming while it is down

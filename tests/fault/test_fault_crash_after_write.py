@@ -11,11 +11,11 @@ import uuid
 
 import pytest
 import requests
+from fault_infra import free_port, wait_for
+from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
+from fault_processes import ServiceProcess
 from kombu import Connection, Queue
 
-from fault_infra import free_port, wait_for
-from fault_processes import ServiceProcess
-from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
 from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
@@ -44,12 +44,12 @@ def test_crash_between_write_and_publish_publishes_exactly_once_after_restart(
         # the write is whole: state and every event, none of them published yet
         assert stored is not None and len(stored["event_ids"]) == ENTRIES
         assert [e["event_id"] for e in stored["_outbox"]] == stored["event_ids"]
-        confirmed.update(zip(stored["event_ids"], (e["entry_id"] for e in entries)))
+        confirmed.update(zip(stored["event_ids"], (e["entry_id"] for e in entries), strict=False))
         # restarted (with the hook still set but for the last time): its relay recovers the
         # pending events; the next write only once they are out, so no crash cuts a publication
         producer.start(extra_env={"PLATFORM_FAULT_HOOK": "" if n == CRASHES - 1 else
                                   "crash_after_write"})
-        wait_for(lambda: producer_db.ledger_batches.find_one({"_id": batch_id})["_outbox"] == [],
+        wait_for(lambda batch_id=batch_id: producer_db.ledger_batches.find_one({"_id": batch_id})["_outbox"] == [],
                  30, f"outbox of {batch_id} published after the restart")
     wait_until_applied(db, confirmed, timeout=60, amqp_uri=fault_env["AMQP_URI"])
     driver = LedgerDriver(f"http://127.0.0.1:{port}")  # and it works normally afterwards
@@ -85,7 +85,7 @@ def test_investments_crash_after_write_reaches_the_hub_exactly_once(fault_platfo
     for pid in investments_pids:
         os.kill(pid, signal.SIGTERM)
     for pid in investments_pids:
-        wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 20, "investments stopped")
+        wait_for(lambda pid=pid: not os.path.exists(f"/proc/{pid}"), 20, "investments stopped")
     crashing = ServiceProcess("services.investments.service:InvestmentsService",
                               {**platform.env, "PLATFORM_FAULT_HOOK": "crash_after_write"},
                               os.path.join(fault_infra.logs, "investments-crashing.log"))

@@ -12,9 +12,9 @@ import sys
 import time
 
 import pytest
-
 from fault_infra import free_port, wait_for
 from fault_ledger import LedgerDriver, effects_count, tally, wait_until_applied
+
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(150)]

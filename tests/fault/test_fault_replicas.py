@@ -15,10 +15,10 @@ from collections import Counter
 import eventlet
 import pytest
 import requests
-from kombu import Connection, Queue
-
 from fault_infra import wait_for
 from fault_ledger import REPORTS, LedgerReport
+from kombu import Connection, Queue
+
 from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(300)]

@@ -11,8 +11,8 @@ import uuid
 import eventlet
 import pytest
 import requests
+from fault_ledger import REPORTS, LedgerReport
 
-from fault_ledger import LedgerReport, REPORTS
 from services.investments.application.demo_data import generate_projects
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(280)]

@@ -12,10 +12,10 @@ import time
 
 import pymongo
 import pytest
-from pymongo.errors import OperationFailure
-
 from fault_infra import free_port, pid_alive, postmaster_pid, wait_for
 from fault_ledger import NOTES
+from pymongo.errors import OperationFailure
+
 from services.common.guarded import guard, is_refused_write
 from tests.conftest import ROOT
 

@@ -8,14 +8,13 @@ ratios are decimal strings.
 from datetime import date, datetime
 
 from services.budgets.domain.blocks import summarise
-from services.budgets.domain.lines import transfers_as_output
 from services.budgets.domain.forecast import forecast_for_year
 from services.budgets.domain.indicators import indicators_payload
+from services.budgets.domain.lines import transfers_as_output
 from services.budgets.domain.settings import DEFAULT_SETTINGS, ReportSettings
-from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.common.clock import civil_date
+from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.common.regions import REGIONS
-
 
 DEFAULT_REPORT_SETTINGS = DEFAULT_SETTINGS.report
 

@@ -18,8 +18,8 @@ from pymongo.errors import BulkWriteError
 from services.common.codec import DocumentCodec
 from services.common.mongo import Repository
 from services.personnel.domain.documents import ROTATION_DATE_KEYS, SERVANT_DATE_KEYS
-from services.personnel.domain.settings import DEFAULT_SETTINGS
 from services.personnel.domain.rotation_states import OPEN_STATUSES
+from services.personnel.domain.settings import DEFAULT_SETTINGS
 from services.personnel.domain.terms import rotation_due_date
 
 PENDING_FIELDS = ("pending_batch", "pending_effects", "pending_keys", "pending_since")

@@ -3,8 +3,8 @@ with region scope, the checks opening initiatives once per cause, completion res
 the events of each change in the hub's journal."""
 import pytest
 
-from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
 from tests.support import wait_until
+from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
 

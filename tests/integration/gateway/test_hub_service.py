@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from services.common.regions import REGION_CODES
-from tests.support.gateway_harness import gateway, start_gateway  # noqa: F401  (fixture)
 from tests.support import wait_until
+from tests.support.gateway_harness import gateway, start_gateway  # noqa: F401  (fixture)
 from tests.support.hub_events import (
     at,
     autonomy_payload,

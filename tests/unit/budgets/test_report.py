@@ -6,11 +6,15 @@ import pytest
 
 import services.budgets.contract.events  # noqa: F401
 from services.budgets.domain.blocks import create_block, record_execution
-from services.budgets.domain.lines import validate_revenue_line, validate_transfers
 from services.budgets.domain.forecast import apply_commissioned_project, set_base_forecast
 from services.budgets.domain.indicators import compute_indicators
-from services.budgets.domain.report import (ReportSettings, annual_report_generated_fact,
-                                            build_annual_report, due_date)
+from services.budgets.domain.lines import validate_revenue_line, validate_transfers
+from services.budgets.domain.report import (
+    ReportSettings,
+    annual_report_generated_fact,
+    build_annual_report,
+    due_date,
+)
 from services.common.events import build_event, parse_event
 
 GENERATED = datetime(2026, 3, 15, 8, 30, tzinfo=timezone.utc)

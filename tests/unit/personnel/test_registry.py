@@ -8,7 +8,6 @@ from services.personnel import domain as d
 from services.personnel.domain.iin import REASON_CHECK_DIGIT, REASON_FORMAT
 from tests.support.personnel_world import NOW, World
 
-
 # --- organisations and posts -----------------------------------------------------------------
 
 @pytest.mark.parametrize("data, field", [
