@@ -8,8 +8,9 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.money import Kzt
+from services.common.pages import OFFSET, page_schema
 from services.common.regions import REGION_CODES
-from services.gateway.edge.schemas import PageQuery, offset_page_schema
+from services.gateway.edge.schemas import PageQuery
 from services.gateway.hub.calendar import REPORT_STATUSES
 from services.gateway.hub.rules import (
     INITIATIVE_KINDS,
@@ -263,7 +264,7 @@ class InitiativeSchema(Schema):
     history = fields.List(fields.Nested(InitiativeHistoryEntrySchema))
 
 
-InitiativePageSchema = offset_page_schema(InitiativeSchema, "InitiativePageSchema")
+InitiativePageSchema = page_schema(InitiativeSchema, OFFSET, name="InitiativePageSchema")
 
 
 class ChecksSchema(Schema):
