@@ -11,9 +11,16 @@ import uuid
 
 import pymongo
 import pytest
-from fault_infra import FaultInfrastructure, add_vhost, delete_vhost, free_port, reap_abandoned_runs
-from fault_ledger import NOTES, REPORTS
-from fault_processes import ServiceProcess
+
+from tests.support.fault_infra import (
+    FaultInfrastructure,
+    add_vhost,
+    delete_vhost,
+    free_port,
+    reap_abandoned_runs,
+)
+from tests.support.fault_ledger import NOTES, REPORTS
+from tests.support.fault_processes import ServiceProcess
 
 
 @pytest.fixture(scope="session")

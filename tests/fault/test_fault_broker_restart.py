@@ -11,10 +11,17 @@ import uuid
 import eventlet
 import pytest
 import requests
-from fault_infra import free_port, wait_for
-from fault_ledger import REPORTS, LedgerDriver, LedgerReport, queue_depth, tally, wait_until_applied
 
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import (
+    REPORTS,
+    LedgerDriver,
+    LedgerReport,
+    queue_depth,
+    tally,
+    wait_until_applied,
+)
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(240)]
 
@@ -25,8 +32,8 @@ def test_broker_restart_under_load_loses_nothing_and_services_reconnect(
         start_service, fault_db, fault_env, fault_infra):
     started = time.monotonic()
     port = free_port()
-    producer = start_service("fault_ledger_services:LedgerProducer", port)
-    consumer = start_service("fault_ledger_services:LedgerConsumer", free_port())
+    producer = start_service("tests.support.fault_ledger_services:LedgerProducer", port)
+    consumer = start_service("tests.support.fault_ledger_services:LedgerConsumer", free_port())
     pids = (producer.pid, consumer.pid)
     db = fault_db("fault_consumer")
 

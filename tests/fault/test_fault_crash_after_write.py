@@ -11,12 +11,12 @@ import uuid
 
 import pytest
 import requests
-from fault_infra import free_port, wait_for
-from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
-from fault_processes import ServiceProcess
 from kombu import Connection, Queue
 
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
+from tests.support.fault_processes import ServiceProcess
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
 
@@ -28,9 +28,9 @@ def test_crash_between_write_and_publish_publishes_exactly_once_after_restart(
         start_service, fault_db, fault_env):
     started = time.monotonic()
     consumer_port, port = free_port(), free_port()
-    start_service("fault_ledger_services:LedgerConsumer", consumer_port)
+    start_service("tests.support.fault_ledger_services:LedgerConsumer", consumer_port)
     db, producer_db = fault_db("fault_consumer"), fault_db("fault_producer")
-    producer = start_service("fault_ledger_services:LedgerProducer", port,
+    producer = start_service("tests.support.fault_ledger_services:LedgerProducer", port,
                              PLATFORM_FAULT_HOOK="crash_after_write")
     confirmed: dict[str, str] = {}
     for n in range(CRASHES):

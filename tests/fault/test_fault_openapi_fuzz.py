@@ -13,10 +13,11 @@ from collections import Counter
 import pytest
 import requests
 import schemathesis
-from fault_ledger import NOTES
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+
+from tests.support.fault_ledger import NOTES
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(290)]
 

@@ -15,11 +15,11 @@ from collections import Counter
 import eventlet
 import pytest
 import requests
-from fault_infra import wait_for
-from fault_ledger import REPORTS, LedgerReport
 from kombu import Connection, Queue
 
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import wait_for
+from tests.support.fault_ledger import REPORTS, LedgerReport
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(300)]
 

@@ -12,12 +12,12 @@ import time
 
 import pymongo
 import pytest
-from fault_infra import free_port, pid_alive, postmaster_pid, wait_for
-from fault_ledger import NOTES
 from pymongo.errors import OperationFailure
 
 from services.common.guarded import guard, is_refused_write
 from tests.conftest import ROOT
+from tests.support.fault_infra import free_port, pid_alive, postmaster_pid, wait_for
+from tests.support.fault_ledger import NOTES
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(300)]
 
