@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import pymongo
 from nameko.extensions import DependencyProvider
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.common.codec import IDENTITY, DocumentCodec
 from services.common.config import load_settings
@@ -85,6 +85,23 @@ class Repository:
         if self.id_field and "_id" in doc:
             doc[self.id_field] = doc.pop("_id")
         return doc
+
+    # -- bulk ---------------------------------------------------------------------------------
+    def insert_missing(self, docs) -> tuple[int, int]:
+        """Insert documents that carry no events in bulk, skipping those already stored (a
+        duplicate id or unique key): ``(stored, existing)``. Seeds use it; a document with events
+        goes through ``save_new`` (the outbox)."""
+        stored = [self.to_store(doc) for doc in docs]
+        if not stored:
+            return 0, 0
+        try:
+            inserted = len(self.collection.insert_many(stored, ordered=False).inserted_ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            inserted = exc.details.get("nInserted", len(stored) - len(errors))
+        return inserted, len(stored) - inserted
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, doc_id, projection=None) -> dict:
