@@ -588,6 +588,14 @@ clear_stale_postmaster_pid() {
         sleep 0.5
     done
     rm -f "$PG_DATA/postmaster.pid"
+    # The socket's lock file names the killed postmaster too. PostgreSQL tests that pid with
+    # kill(pid, 0), which a zombie (a killed server nobody reaped yet) still passes: remove the lock
+    # when its pid is not a live process, or PostgreSQL refuses to start on "lock file exists".
+    local lock=$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT.lock owner
+    if [[ -e $lock ]]; then
+        owner=$(head -n 1 "$lock" 2>/dev/null | tr -dc '0-9')
+        pid_alive "$owner" || rm -f "$lock" "$PG_SOCKET_DIR/.s.PGSQL.$PG_PORT"
+    fi
 }
 
 postgresql_up() {

@@ -182,6 +182,10 @@ def fault_platform(fault_infra):
         "RATE_LIMIT_BURST": "10000",
         "LOG_LEVEL": "WARNING",
         "REPLICAS": str(REPLICAS),
+        # the suite's own RabbitMQ node runs without the management plugin, so the services keep
+        # AMQP_URI's account here; the broker users' permissions are tested against the local
+        # broker (tests/integration/test_bus_permissions.py)
+        "PLATFORM_BROKER_USERS": "0",
     })
     for variable in [k for k in env if k.startswith("REPLICAS_")]:
         del env[variable]  # a developer's per-service count must not shrink the suite's platform
