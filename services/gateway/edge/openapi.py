@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway.access.policy import MATRIX
 from services.gateway.edge.http import ApiRoute
+from services.gateway.edge.openapi_exact import exact
 from services.gateway.edge.schemas import ErrorSchema
 
 OPENAPI_VERSION = "3.0.3"
@@ -167,7 +168,7 @@ def build_openapi(service_cls) -> dict:
         paths.setdefault(path, {})[method] = op
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return _json_safe(spec.to_dict())
+    return exact(_json_safe(spec.to_dict()))
 
 
 _NUMERIC_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}

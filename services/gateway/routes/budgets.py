@@ -23,11 +23,14 @@ import zipfile
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
+from services.budgets.contract import ImportFinishSchema
 from services.common.errors import Forbidden, NotFound, ValidationFailed
+from services.common.loading import load
+from services.common.money import Kzt
 from services.common.regions import REGIONS
 from services.gateway.access import policy
 from services.gateway.edge.checks import parse_json
-from services.gateway.edge.http import read_json
+from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.edge.import_limits import (
     MAX_DESCRIPTOR_BYTES,
     CappedReader,
@@ -62,28 +65,30 @@ class BlockListQuery(Schema):
     fiscal_year = fields.Int()
 
 
+# The bodies as the budgets service loads them (contract/rpc.py), the path's values left out.
 class TransfersBody(Schema):
-    subventions_kzt = fields.Str(metadata={"description": "decimal string, KZT"})
-    withdrawals_kzt = fields.Str(metadata={"description": "decimal string, KZT"})
-    earmarked_kzt = fields.Str(metadata={"description": "decimal string, KZT"})
+    subventions_kzt = Kzt()  # 0 when left out
+    withdrawals_kzt = Kzt()  # 0 when left out
+    earmarked_kzt = Kzt()  # 0 when left out
 
 
 class BlockAllocateBody(Schema):
-    line_id = fields.Str(required=True)
-    name = fields.Str()
-    allocated_kzt = fields.Str(required=True)
+    line_id = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(validate=validate.Length(max=200))
+    allocated_kzt = Kzt(required=True)
 
 
 class BlockMoveBody(Schema):
     from_line = fields.Str(required=True)
     to_line = fields.Str(required=True)
-    amount_kzt = fields.Str(required=True)
-    move_id = fields.Str(metadata={"description": "makes a retried move a no-op"})
+    amount_kzt = Kzt(required=True)
+    move_id = fields.Str(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "makes a retried move a no-op"})
 
 
 class BlockExecutionBody(Schema):
     line_id = fields.Str(required=True)
-    amount_kzt = fields.Str(required=True)
+    amount_kzt = Kzt(required=True)
 
 
 def _known_region(region: str) -> str:
@@ -190,8 +195,10 @@ def budgets_import_chunk(svc, request, import_id, seq):
 
 def budgets_finish_import(svc, request, import_id):
     _import_for(svc, request, import_id, "write")
-    body = read_json(request)
-    finished = svc.budgets.import_finish(import_id, body.get("chunks"))
+    body = load(ImportFinishSchema, read_json(request), message=INVALID_BODY)
+    if body["chunks"] > svc.import_limits.max_chunks:  # no import can have sent more
+        svc.import_limits.check_chunk(body["chunks"] - 1)
+    finished = svc.budgets.import_finish(import_id, body["chunks"])
     svc.import_limits.open_imports.closed(request.principal.rate_limit_key, import_id)
     return 202, finished
 
@@ -270,7 +277,7 @@ def _block_for(svc, request, block_id: str, action: str) -> dict:
 
 def budgets_create_block(svc, request):
     body = read_json(request)
-    if body.get("region_code") in REGIONS:
+    if isinstance(body.get("region_code"), str) and body["region_code"] in REGIONS:
         policy.authorize(request.principal, "budgets", "write", body["region_code"])
     return 201, svc.budgets.create_block(body)
 

@@ -1,0 +1,193 @@
+"""What the routes' marshmallow schemas cannot say, added to the OpenAPI document in one place.
+
+A fuzzer that trusts the document (schemathesis, every check on) must find it exact: a value
+the document allows is accepted, one it forbids is refused, and every answer (status, content
+type, ``Allow``) is documented. The routes declare bodies and queries as schemas; these tables
+add what those leave out:
+
+- path parameters by name: a region is one of the 20 codes, a KATO code is nine digits;
+- decimal strings (``format: decimal``) carry the pattern the services parse;
+- a query parameter named like a path parameter is the path's (the route ignores the query);
+- bodies a route also takes empty (run-now commands), answers that are not JSON (CSV, zip,
+  Prometheus text, HTML pages);
+- OpenAPI links from each creating operation to the operations on what it created, so a stateful
+  run walks the main flows (project, civil servant, rotation, block budget, API key, import).
+"""
+from __future__ import annotations
+
+from services.common.config import load_settings
+from services.common.regions import REGION_CODES
+from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
+
+# an amount as the services parse it (services/common/money.py): not negative, two places at most
+DECIMAL_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
+PATH_PARAMETERS = {
+    "region": {"type": "string", "enum": list(REGION_CODES)},
+    "code": {"type": "string", "enum": list(REGION_CODES)},
+    "kato": {"type": "string", "pattern": "^[0-9]{9}$"},
+}
+# Operations whose JSON body may be left out (every field has a default).
+OPTIONAL_BODY = frozenset({"hub_checks", "personnel_scan_due_rotations"})
+# operationId -> {status: {media type: schema}} for answers that are not (only) JSON.
+_BINARY = {"type": "string", "format": "binary"}
+_TEXT = {"type": "string"}
+CONTENT = {
+    "projects_export": {"200": {"text/csv": _TEXT}},  # format=csv; the IATI JSON stays beside it
+    "budgets_report_ofdp": {"200": {"application/zip": _BINARY}},
+    "metrics_endpoint": {"200": {"text/plain": _TEXT}},
+    "openapi_docs": {"200": {"text/html": _TEXT}},
+    "console_page": {"200": {"text/html": _TEXT}},
+    "console_static": {"200": {"*/*": _BINARY}},
+}
+REPLACED_CONTENT = frozenset({"budgets_report_ofdp", "metrics_endpoint", "openapi_docs",
+                              "console_page", "console_static"})
+# creating operation -> (status, {link name: (target operationId, {parameter: expression})})
+LINKS = {
+    "projects_create": ("201", {
+        f"{target}": (target, {"project_id": "$response.body#/id"})
+        for target in ("projects_get", "projects_update", "projects_change_stage",
+                       "projects_report_progress")}),
+    "personnel_create_organisation": ("201", {
+        "personnel_get_organisation": ("personnel_get_organisation",
+                                       {"org_id": "$response.body#/org_id"}),
+        "personnel_create_position": ("personnel_create_position",
+                                      {"org_id": "$response.body#/org_id"})}),
+    "personnel_create_position": ("201", {
+        "personnel_get_position": ("personnel_get_position",
+                                   {"position_id": "$response.body#/position_id"})}),
+    "personnel_register_servant": ("201", {
+        f"{target}": (target, {"servant_id": "$response.body#/servant_id"})
+        for target in ("personnel_get_servant", "personnel_update_servant",
+                       "personnel_extend_servant_term")}),
+    "personnel_request_rotation": ("201", {
+        f"{target}": (target, {"rotation_id": "$response.body#/rotation_id"})
+        for target in ("personnel_get_rotation", "personnel_approve_rotation",
+                       "personnel_reject_rotation", "personnel_cancel_rotation",
+                       "personnel_record_incentive")}),
+    "personnel_approve_rotation": ("200", {
+        "personnel_start_rotation": ("personnel_start_rotation",
+                                     {"rotation_id": "$response.body#/rotation_id"})}),
+    "budgets_create_block": ("201", {
+        f"{target}": (target, {"block_id": "$response.body#/block_id"})
+        for target in ("budgets_get_block", "budgets_allocate_block_line",
+                       "budgets_move_block_funds", "budgets_record_block_execution")}),
+    "budgets_start_import": ("201", {
+        f"{target}": (target, {"import_id": "$response.body#/import_id"})
+        for target in ("budgets_import_status", "budgets_import_chunk", "budgets_finish_import")}),
+    "hub_create_initiative": ("201", {
+        f"{target}": (target, {"initiative_id": "$response.body#/id"})
+        for target in ("hub_get_initiative", "hub_change_initiative")}),
+    "admin_create_api_key": ("201", {
+        "admin_revoke_api_key": ("admin_revoke_api_key", {"key_id": "$response.body#/key_id"})}),
+    "hub_import_settlements": ("201", {
+        "hub_settlement_import": ("hub_settlement_import",
+                                  {"import_id": "$response.body#/import_id"})}),
+}
+
+
+def _max_chunks() -> int:
+    """Chunks an import may have under this deployment's byte cap (edge/import_limits.py)."""
+    return max(1, -(-load_settings().import_max_bytes // CHUNK_MAX_BYTES))
+
+
+def exact(document: dict) -> dict:
+    """The document with the tables above applied (in place; returned for chaining)."""
+    chunks = _max_chunks()
+    PATH_PARAMETERS["seq"] = {"type": "integer", "minimum": 0, "maximum": chunks - 1}
+    finish = document.get("components", {}).get("schemas", {}).get("ImportFinish", {})
+    if "chunks" in finish.get("properties", {}):
+        finish["properties"]["chunks"]["maximum"] = chunks
+    for operations in document["paths"].values():
+        for op in operations.values():
+            _parameters(op)
+            _content(op)
+            if op["operationId"] in OPTIONAL_BODY and "requestBody" in op:
+                op["requestBody"]["required"] = False
+            _links(op)
+    _request_decimals(document)
+    return document
+
+
+def _parameters(op: dict) -> None:
+    parameters = op.get("parameters")
+    if not parameters:
+        return
+    in_path = {p["name"] for p in parameters if p["in"] == "path"}
+    kept = []
+    for parameter in parameters:
+        if parameter["in"] == "query" and parameter["name"] in in_path:
+            continue  # the route takes the path's value; the query's would be ignored
+        if parameter["in"] == "path" and parameter["name"] in PATH_PARAMETERS:
+            parameter["schema"] = dict(PATH_PARAMETERS[parameter["name"]])
+        kept.append(parameter)
+    op["parameters"] = kept
+
+
+def _content(op: dict) -> None:
+    for status, media in CONTENT.get(op["operationId"], {}).items():
+        response = op["responses"].setdefault(status, {"description": "OK"})
+        content = {} if op["operationId"] in REPLACED_CONTENT else response.get("content", {})
+        content.update({kind: {"schema": dict(schema)} for kind, schema in media.items()})
+        response["content"] = content
+
+
+def _links(op: dict) -> None:
+    status, links = LINKS.get(op["operationId"], (None, {}))
+    if not links:
+        return
+    response = op["responses"].get(status)
+    if response is None or "$ref" in response:
+        return
+    response["links"] = {name: {"operationId": target, "parameters": dict(parameters)}
+                         for name, (target, parameters) in links.items()}
+
+
+def _refs(node, found: set) -> set:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                found.add(value.rsplit("/", 1)[-1])
+            else:
+                _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+    return found
+
+
+def _closure(names: set, schemas: dict) -> set:
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        todo.extend(_refs(schemas[name], set()))
+    return seen
+
+
+def _request_decimals(document: dict) -> None:
+    """Decimal strings a request carries get the amount pattern (no empty or signed text); a
+    schema an answer shares keeps its looser shape (ratios have four places)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    requests_, answers = [], []
+    for operations in document["paths"].values():
+        for op in operations.values():
+            requests_.extend([op.get("requestBody", {}), op.get("parameters", [])])
+            answers.append(op.get("responses", {}))
+    answer_side = _closure(_refs(answers, set()), schemas)
+    request_side = _closure(_refs(requests_, set()), schemas) - answer_side
+    _decimals(requests_)
+    for name in request_side:
+        _decimals(schemas[name])
+
+
+def _decimals(node) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "decimal":
+            node.setdefault("pattern", DECIMAL_PATTERN)
+        for value in node.values():
+            _decimals(value)
+    elif isinstance(node, list):
+        for value in node:
+            _decimals(value)

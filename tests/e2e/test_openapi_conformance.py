@@ -1,0 +1,116 @@
+"""The API document is the API: schemathesis, every check on, against /openapi.json, per role.
+
+Each operation gets a few generated requests per role (Hypothesis, derandomised, no shrinking):
+data valid per the document, then data that breaks it; every answer goes through all of
+schemathesis' response checks (server errors, documented status codes, content types, headers,
+response schemas, valid data accepted, invalid data refused, missing headers, methods the path
+does not take, Allow on a 405). A 403 for a role that may not call an operation is a documented
+answer. Then a stateful run follows the document's links through the main flows (project,
+organisation → post → civil servant, rotation, block budget, import, API key) as admin.
+
+Zero failures; when there are some, the assertion lists each with its check, role and curl.
+(schemathesis' pytest plugin cannot resolve a fixture-provided schema under pytest 9, so the
+operations are driven here, one Hypothesis run each.)
+"""
+import time
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, is_check_class, load_all_checks
+from schemathesis.core.failures import Failure, FailureGroup
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+ROLES = [("admin", None), ("ministry_analyst", None), ("office_coordinator", None),
+         ("regional_officer", "KZ-61"), ("hr_officer", None)]
+# requests per operation and role: the admin reaches every route body, the others mostly their
+# permission answers, so they get fewer
+EXAMPLES = {"admin": {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 3}}
+OTHER_ROLES_EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 1}
+SETTINGS = dict(deadline=None, derandomize=True, database=None,
+                phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+STATEFUL = dict(max_examples=12, stateful_step_count=6)
+
+
+def all_response_checks():
+    load_all_checks()
+    return [check for check in CHECKS.get_all() if not is_check_class(check)]
+
+
+def describe(role, failure: Failure, case) -> str:
+    return (f"[{failure.code} {type(failure).__name__}] {role}: {case.method} {case.path} "
+            f"({case.meta.generation.mode.value if case.meta else '?'}) {failure.title}: "
+            f"{failure.message[:300]}\n    {case.as_curl_command()}")
+
+
+def fuzz_role(schema, base_url, token, role, checks, failures: dict, stats):
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode, examples in EXAMPLES.get(role, OTHER_ROLES_EXAMPLES).items():
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=examples, **SETTINGS)
+            def call(case):
+                stats["requests"] += 1
+                try:
+                    case.call_and_validate(base_url=base_url, session=session, checks=checks,
+                                           timeout=30)
+                except FailureGroup as group:
+                    for failure in group.exceptions:
+                        key = (role, operation.label, failure.code)
+                        failures.setdefault(key, describe(role, failure, case))
+                except Failure as failure:
+                    failures.setdefault((role, operation.label, failure.code),
+                                        describe(role, failure, case))
+            try:
+                call()
+            except Unsatisfiable:  # nothing to break (no parameters, no body): no negative case
+                stats["unbreakable"] += 1
+
+
+def test_every_role_gets_only_documented_answers(platform):
+    started = time.monotonic()
+    schema = schemathesis.openapi.from_url(f"{platform.base_url}/openapi.json")
+    checks = all_response_checks()
+    failures: dict = {}
+    stats = {"requests": 0, "unbreakable": 0}
+    for role, region in ROLES:
+        fuzz_role(schema, platform.base_url, platform.token(role, region), role, checks,
+                  failures, stats)
+    elapsed = time.monotonic() - started
+    print(f"[openapi] {len(checks)} checks, {len(ROLES)} roles, {stats['requests']} requests, "
+          f"{len(failures)} distinct failures, {elapsed:.1f}s")
+    assert {c.__name__ for c in checks} >= {
+        "not_a_server_error", "status_code_conformance", "content_type_conformance",
+        "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
+        "positive_data_acceptance", "unsupported_method", "allow_header_conformance"}
+    assert stats["requests"] >= 90 * len(ROLES)
+    assert failures == {}, f"{len(failures)} distinct failures:\n" + "\n".join(
+        failures[key] for key in sorted(failures))
+
+
+def test_the_main_flows_follow_the_documented_links(platform):
+    schema = schemathesis.openapi.from_url(f"{platform.base_url}/openapi.json")
+    linked = [link for operations in schema.raw_schema["paths"].values()
+              for op in operations.values() for response in op["responses"].values()
+              for link in response.get("links", {}).values()]
+    assert len(linked) >= 25
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {platform.token('admin')}"
+    checks = all_response_checks()
+    machine = schema.as_state_machine()
+
+    class Flows(machine):
+        def get_call_kwargs(self, case):
+            return {"base_url": platform.base_url, "session": session, "timeout": 30}
+
+        def validate_response(self, response, case, **kwargs):
+            case.validate_response(response, checks=checks, **kwargs)
+
+    Flows.run(settings=settings(deadline=None, derandomize=True, database=None,
+                                suppress_health_check=list(HealthCheck), **STATEFUL))
