@@ -153,6 +153,8 @@ class IndicatorsOutSchema(Schema):
     withdrawals_kzt = Kzt(allow_none=True)
     earmarked_kzt = Kzt(allow_none=True)
     status = fields.Str()
+    stored = fields.Bool(metadata={"description": "read from the stored figures (not as of a period)"})
+    computed_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
 
 
 # ---------------------------------------------------------------------------------------------

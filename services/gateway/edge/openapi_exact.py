@@ -15,6 +15,8 @@ add what those leave out:
 """
 from __future__ import annotations
 
+from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from services.common import clock
 from services.common.config import load_settings
 from services.common.regions import REGION_CODES
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
@@ -97,9 +99,9 @@ def exact(document: dict) -> dict:
     finish = document.get("components", {}).get("schemas", {}).get("ImportFinish", {})
     if "chunks" in finish.get("properties", {}):
         finish["properties"]["chunks"]["maximum"] = chunks
-    for operations in document["paths"].values():
+    for path, operations in document["paths"].items():
         for op in operations.values():
-            _parameters(op)
+            _parameters(path, op)
             _content(op)
             if op["operationId"] in OPTIONAL_BODY and "requestBody" in op:
                 op["requestBody"]["required"] = False
@@ -108,7 +110,15 @@ def exact(document: dict) -> dict:
     return document
 
 
-def _parameters(op: dict) -> None:
+def _path_schema(path: str, name: str) -> dict | None:
+    if name == "year" and path.startswith("/api/v1/budgets/"):
+        return {"type": "integer", "minimum": FIRST_FISCAL_YEAR, "maximum": LAST_FISCAL_YEAR}
+    if name == "year" and path.startswith("/api/v1/hub/settlements/"):  # no future assessment
+        return {"type": "integer", "minimum": 2000, "maximum": clock.civil_today().year}
+    return PATH_PARAMETERS.get(name)
+
+
+def _parameters(path: str, op: dict) -> None:
     parameters = op.get("parameters")
     if not parameters:
         return
@@ -117,8 +127,9 @@ def _parameters(op: dict) -> None:
     for parameter in parameters:
         if parameter["in"] == "query" and parameter["name"] in in_path:
             continue  # the route takes the path's value; the query's would be ignored
-        if parameter["in"] == "path" and parameter["name"] in PATH_PARAMETERS:
-            parameter["schema"] = dict(PATH_PARAMETERS[parameter["name"]])
+        exact_schema = _path_schema(path, parameter["name"])
+        if parameter["in"] == "path" and exact_schema is not None:
+            parameter["schema"] = dict(exact_schema)
         kept.append(parameter)
     op["parameters"] = kept
 

@@ -24,8 +24,9 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from services.budgets.contract import ImportFinishSchema
+from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from services.common.errors import Forbidden, NotFound, ValidationFailed
-from services.common.loading import load
+from services.common.loading import load, load_query
 from services.common.money import Kzt
 from services.common.regions import REGIONS
 from services.gateway.access import policy
@@ -62,7 +63,7 @@ class IndicatorsAsOfQuery(Schema):
 
 
 class BlockListQuery(Schema):
-    fiscal_year = fields.Int()
+    fiscal_year = fields.Int(validate=validate.Range(min=FIRST_FISCAL_YEAR, max=LAST_FISCAL_YEAR))
 
 
 # The bodies as the budgets service loads them (contract/rpc.py), the path's values left out.
@@ -284,10 +285,8 @@ def budgets_create_block(svc, request):
 
 def budgets_list_blocks(svc, request, region):
     policy.authorize(request.principal, "budgets", "read", _known_region(region))
-    year = request.args.get("fiscal_year")
-    if year is not None and not year.isdigit():
-        raise ValidationFailed("invalid query parameters", {"fiscal_year": ["not a year"]})
-    return _out(svc, request, svc.budgets.list_blocks(region, int(year) if year else None))
+    year = load_query(BlockListQuery(), request.args).get("fiscal_year")
+    return _out(svc, request, svc.budgets.list_blocks(region, year))
 
 
 def budgets_get_block(svc, request, block_id):
