@@ -70,24 +70,29 @@ def fuzz_role(schema, base_url, token, role, checks, failures: dict, stats):
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode, examples in EXAMPLES.get(role, OTHER_ROLES_EXAMPLES).items():
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=examples, **SETTINGS)
-            def call(case):
-                stats["requests"] += 1
-                try:
-                    case.call_and_validate(base_url=base_url, session=session, checks=checks,
-                                           timeout=30)
-                except FailureGroup as group:
-                    for failure in group.exceptions:
-                        key = (role, operation.label, failure.code)
-                        failures.setdefault(key, describe(role, failure, case))
-                except Failure as failure:
-                    failures.setdefault((role, operation.label, failure.code),
-                                        describe(role, failure, case))
+            run = operation_run(operation, mode, examples, base_url, session, role, checks,
+                                failures, stats)
             try:
-                call()
+                run()
             except Unsatisfiable:  # nothing to break (no parameters, no body): no negative case
                 stats["unbreakable"] += 1
+
+
+def operation_run(operation, mode, examples, base_url, session, role, checks, failures, stats):
+    """One Hypothesis run of one operation: each failure kept once per (role, operation, code)."""
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=examples, **SETTINGS)
+    def run(case):
+        stats["requests"] += 1
+        try:
+            case.call_and_validate(base_url=base_url, session=session, checks=checks, timeout=30)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                failures.setdefault((role, operation.label, failure.code),
+                                    describe(role, failure, case))
+        except Failure as failure:
+            failures.setdefault((role, operation.label, failure.code), describe(role, failure, case))
+    return run
 
 
 def test_every_role_gets_only_documented_answers(platform):

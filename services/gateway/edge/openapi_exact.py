@@ -15,11 +15,15 @@ add what those leave out:
 """
 from __future__ import annotations
 
+import re
+
 from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from services.common import clock
 from services.common.config import load_settings
 from services.common.regions import REGION_CODES
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
+from services.investments.contract.fields import CodeList
+from services.investments.domain.queries import SORT_FIELDS
 
 # an amount as the services parse it (services/common/money.py): not negative, two places at most
 DECIMAL_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
@@ -27,6 +31,28 @@ PATH_PARAMETERS = {
     "region": {"type": "string", "enum": list(REGION_CODES)},
     "code": {"type": "string", "enum": list(REGION_CODES)},
     "kato": {"type": "string", "pattern": "^[0-9]{9}$"},
+}
+
+
+def list_pattern(items, prefix: str = "") -> str:
+    """A comma-separated list of the given words (each optionally after ``prefix``)."""
+    words = (item if re.fullmatch(r"[\w-]+", item) else re.escape(item) for item in sorted(items))
+    one = prefix + "(" + "|".join(words) + ")"  # a bare '-' (no "\-": ECMA's u-mode refuses it)
+    return f"^{one}(,{one})*$"
+
+
+QUERY_PATTERNS = {"sort": list_pattern(SORT_FIELDS, prefix="-?")}  # projects: -field = descending
+# Bodies that must carry one of some optional fields (a change that changes nothing is a 400).
+ONE_OF_REQUIRED = {
+    "SrsValues": ("cities_pct", "rural_pct", "rural_population_pct"),
+    "InitiativeChange": ("status", "due_date", "responsible_body"),
+}
+# Bodies whose fields depend on each other (the services' @validates_schema rules).
+DEPENDENT = {
+    "OrganisationCreate": {"oneOf": [  # a central body has no region; the others need one
+        {"properties": {"kind": {"enum": ["central"]}, "region_code": {"enum": [None]}}},
+        {"properties": {"kind": {"enum": ["regional", "district"]},
+                        "region_code": {"type": "string"}}, "required": ["region_code"]}]},
 }
 # Operations whose JSON body may be left out (every field has a default).
 OPTIONAL_BODY = frozenset({"hub_checks", "personnel_scan_due_rotations"})
@@ -106,8 +132,22 @@ def exact(document: dict) -> dict:
             if op["operationId"] in OPTIONAL_BODY and "requestBody" in op:
                 op["requestBody"]["required"] = False
             _links(op)
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, fields_ in ONE_OF_REQUIRED.items():
+        if name in schemas:
+            schemas[name]["anyOf"] = [{"required": [field]} for field in fields_]
+    for name, rule in DEPENDENT.items():
+        if name in schemas:
+            schemas[name].update(rule)
     _request_decimals(document)
     return document
+
+
+def code_list_pattern(converter, field, **kwargs) -> dict:
+    """apispec attribute function: a ``CodeList`` query value as the pattern of its closed list."""
+    if isinstance(field, CodeList):
+        return {"pattern": list_pattern(field.choices)}
+    return {}
 
 
 def _path_schema(path: str, name: str) -> dict | None:
@@ -127,6 +167,8 @@ def _parameters(path: str, op: dict) -> None:
     for parameter in parameters:
         if parameter["in"] == "query" and parameter["name"] in in_path:
             continue  # the route takes the path's value; the query's would be ignored
+        if parameter["in"] == "query" and parameter["name"] in QUERY_PATTERNS:
+            parameter["schema"] = {"type": "string", "pattern": QUERY_PATTERNS[parameter["name"]]}
         exact_schema = _path_schema(path, parameter["name"])
         if parameter["in"] == "path" and exact_schema is not None:
             parameter["schema"] = dict(exact_schema)
@@ -181,24 +223,33 @@ def _request_decimals(document: dict) -> None:
     """Decimal strings a request carries get the amount pattern (no empty or signed text); a
     schema an answer shares keeps its looser shape (ratios have four places)."""
     schemas = document.get("components", {}).get("schemas", {})
-    requests_, answers = [], []
+    bodies, parameters, answers = [], [], []
     for operations in document["paths"].values():
         for op in operations.values():
-            requests_.extend([op.get("requestBody", {}), op.get("parameters", [])])
+            bodies.append(op.get("requestBody", {}))
+            parameters.append(op.get("parameters", []))
             answers.append(op.get("responses", {}))
     answer_side = _closure(_refs(answers, set()), schemas)
-    request_side = _closure(_refs(requests_, set()), schemas) - answer_side
-    _decimals(requests_)
+    request_side = _closure(_refs(bodies, set()), schemas) - answer_side
+    _decimals(parameters, in_body=False)
+    _decimals(bodies)
     for name in request_side:
         _decimals(schemas[name])
 
 
-def _decimals(node) -> None:
+NO_NUL_PATTERN = "^[^\\u0000]*$"  # edge/checks.py refuses U+0000 in a JSON body
+
+
+def _decimals(node, in_body: bool = True) -> None:
+    """Request strings: an amount's pattern for decimals, no NUL in free text."""
     if isinstance(node, dict):
         if node.get("type") == "string" and node.get("format") == "decimal":
             node.setdefault("pattern", DECIMAL_PATTERN)
+        elif (in_body and node.get("type") == "string"
+              and not ({"pattern", "enum", "format"} & set(node))):
+            node["pattern"] = NO_NUL_PATTERN
         for value in node.values():
-            _decimals(value)
+            _decimals(value, in_body)
     elif isinstance(node, list):
         for value in node:
-            _decimals(value)
+            _decimals(value, in_body)
