@@ -15,18 +15,24 @@ add what those leave out:
 """
 from __future__ import annotations
 
+import copy
 import re
+from datetime import date
+
+from marshmallow import fields, validate
 
 from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from services.common import clock
 from services.common.config import load_settings
 from services.common.regions import REGION_CODES
+from services.gateway.access.principal import ROLE_REGION_RULE, RegionRule
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
 from services.investments.contract.fields import CodeList
 from services.investments.domain.queries import SORT_FIELDS
 
 # an amount as the services parse it (services/common/money.py): not negative, two places at most
 DECIMAL_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
+PERCENT_PATTERN = r"^(100(\.0{1,4})?|[0-9]{1,2}(\.[0-9]{1,4})?)$"  # a 0..100 decimal string
 PATH_PARAMETERS = {
     "region": {"type": "string", "enum": list(REGION_CODES)},
     "code": {"type": "string", "enum": list(REGION_CODES)},
@@ -54,6 +60,14 @@ DEPENDENT = {
         {"properties": {"kind": {"enum": ["regional", "district"]},
                         "region_code": {"type": "string"}}, "required": ["region_code"]}]},
 }
+_REGIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.REQUIRED)
+_NATIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.FORBIDDEN)
+_EITHER = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.OPTIONAL)
+DEPENDENT["ApiKeyCreate"] = {"oneOf": [  # access/principal.py: ROLE_REGION_RULE
+    {"properties": {"role": {"enum": _REGIONAL}, "region": {"type": "string"}},
+     "required": ["region"]},
+    {"properties": {"role": {"enum": _NATIONAL}, "region": {"enum": [None]}}},
+    {"properties": {"role": {"enum": _EITHER}}}]}
 # Operations whose JSON body may be left out (every field has a default).
 OPTIONAL_BODY = frozenset({"hub_checks", "personnel_scan_due_rotations"})
 # operationId -> {status: {media type: schema}} for answers that are not (only) JSON.
@@ -144,9 +158,19 @@ def exact(document: dict) -> dict:
 
 
 def code_list_pattern(converter, field, **kwargs) -> dict:
-    """apispec attribute function: a ``CodeList`` query value as the pattern of its closed list."""
+    """apispec attribute function: a ``CodeList`` query value as the pattern of its closed list;
+    a date within whole years (``Range(date(2000, 1, 1), date(2100, 12, 31))``) as a pattern
+    naming those years (OpenAPI 3.0 has no bounds for dates)."""
     if isinstance(field, CodeList):
         return {"pattern": list_pattern(field.choices)}
+    if isinstance(field, fields.Date):
+        for rule in field.validators:
+            low, high = getattr(rule, "min", None), getattr(rule, "max", None)
+            if (isinstance(rule, validate.Range) and isinstance(low, date)
+                    and isinstance(high, date) and (low.month, low.day) == (1, 1)
+                    and (high.month, high.day) == (12, 31)):
+                years = "|".join(str(year) for year in range(low.year, high.year + 1))
+                return {"pattern": f"^({years})-[0-9]{{2}}-[0-9]{{2}}$"}
     return {}
 
 
@@ -230,6 +254,7 @@ def _request_decimals(document: dict) -> None:
             parameters.append(op.get("parameters", []))
             answers.append(op.get("responses", {}))
     answer_side = _closure(_refs(answers, set()), schemas)
+    _own_copies(bodies, schemas, answer_side)  # a request may then be stricter than an answer
     request_side = _closure(_refs(bodies, set()), schemas) - answer_side
     _decimals(parameters, in_body=False)
     _decimals(bodies)
@@ -240,11 +265,34 @@ def _request_decimals(document: dict) -> None:
 NO_NUL_PATTERN = "^[^\\u0000]*$"  # edge/checks.py refuses U+0000 in a JSON body
 
 
+def _own_copies(node, schemas: dict, shared: set, seen: set | None = None) -> None:
+    """Point request bodies at copies (``<Name>_request``) of the components answers use too."""
+    seen = set() if seen is None else seen
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+        if name in shared:
+            name = f"{name}_request"
+            if name not in schemas:
+                schemas[name] = copy.deepcopy(schemas[ref.rsplit("/", 1)[-1]])
+            node["$ref"] = f"#/components/schemas/{name}"
+        if name in schemas and name not in seen:  # a request-only component: its refs too
+            seen.add(name)
+            _own_copies(schemas[name], schemas, shared, seen)
+        for key, value in node.items():
+            if key != "$ref":
+                _own_copies(value, schemas, shared, seen)
+    elif isinstance(node, list):
+        for value in node:
+            _own_copies(value, schemas, shared, seen)
+
+
 def _decimals(node, in_body: bool = True) -> None:
     """Request strings: an amount's pattern for decimals, no NUL in free text."""
     if isinstance(node, dict):
         if node.get("type") == "string" and node.get("format") == "decimal":
-            node.setdefault("pattern", DECIMAL_PATTERN)
+            percent = node.get("minimum") == 0 and node.get("maximum") == 100
+            node.setdefault("pattern", PERCENT_PATTERN if percent else DECIMAL_PATTERN)
         elif (in_body and node.get("type") == "string"
               and not ({"pattern", "enum", "format"} & set(node))):
             node["pattern"] = NO_NUL_PATTERN
