@@ -33,18 +33,16 @@ EXAMPLES = {"admin": {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 3}}
 OTHER_ROLES_EXAMPLES = {GenerationMode.POSITIVE: 2, GenerationMode.NEGATIVE: 1}
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-STATEFUL = dict(max_examples=12, stateful_step_count=6)
-# (operation, failure code) still open, each with why the document cannot say it yet. Everything
-# else must pass; an entry here that stops failing is reported so the list only shrinks.
+STATEFUL = dict(max_examples=25, stateful_step_count=8)
+# (operation, failure code) still open, each with why the document cannot say it yet: the request
+# is refused for what another resource holds, or for a file the document only calls a body.
+# Everything else must pass; an entry that did not fail in the run is printed, so the list shrinks.
 OPEN = {
     ("POST /api/v1/projects", "ST202"): "cross-field rules (exchange_rate only for USD, "
                                         "financing within cost) are not in the schema",
-    ("GET /api/v1/projects", "ST202"): "comma-separated filters: the closed lists are not a pattern",
     ("POST /api/v1/budgets/revenues", "ST202"): "the EBK code must be in the year's classification",
     ("POST /api/v1/budgets/imports/ofdp", "ST202"): "the body must be a zip holding a datapackage",
     ("POST /api/v1/hub/settlements/imports", "ST202"): "the CSV body needs the register's header",
-    ("POST /api/v1/hub/checks", "ST202"): "today lies in 2000..2100: no date range in OpenAPI 3.0",
-    ("PUT /api/v1/hub/regions/{code}/srs", "ST202"): "at least one of three optional fields",
     ("POST /api/v1/personnel/civil-servants", "ST202"): "an unknown post is a 400 naming it",
     ("POST /api/v1/personnel/rotations", "ST202"): "an unknown servant or post is a 400 naming it",
     ("PUT /api/v1/budgets/imports/{import_id}/chunks/{seq}", "ST201"):
@@ -113,6 +111,9 @@ def test_every_role_gets_only_documented_answers(platform):
         "positive_data_acceptance", "unsupported_method", "allow_header_conformance"}
     assert stats["requests"] >= 90 * len(ROLES)
     unexpected = {key: text for key, text in failures.items() if key[1:] not in OPEN}
+    seen_open = {key[1:] for key in failures} & set(OPEN)
+    print(f"[openapi] open cases reproduced: {sorted(seen_open)}; "
+          f"not reproduced: {sorted(set(OPEN) - seen_open)}")
     assert unexpected == {}, f"{len(unexpected)} distinct failures:\n" + "\n".join(
         unexpected[key] for key in sorted(unexpected))
 
@@ -132,8 +133,14 @@ def test_the_main_flows_follow_the_documented_links(platform):
         def get_call_kwargs(self, case):
             return {"base_url": platform.base_url, "session": session, "timeout": 30}
 
-        def validate_response(self, response, case, **kwargs):
-            case.validate_response(response, checks=checks, **kwargs)
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            try:
+                case.validate_response(response, checks=checks, transport_kwargs=kwargs or None,
+                                       recorder=self.recorder)
+            except FailureGroup as group:
+                left = [f for f in group.exceptions if (case.operation.label, f.code) not in OPEN]
+                if left:
+                    raise FailureGroup(left, str(group)) from None
 
     Flows.run(settings=settings(deadline=None, derandomize=True, database=None,
                                 suppress_health_check=list(HealthCheck), **STATEFUL))

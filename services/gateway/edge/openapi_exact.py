@@ -60,6 +60,10 @@ DEPENDENT = {
         {"properties": {"kind": {"enum": ["regional", "district"]},
                         "region_code": {"type": "string"}}, "required": ["region_code"]}]},
 }
+DEPENDENT["ImportStart"] = {"oneOf": [  # budgets: a descriptor comes with an OFDP import only
+    {"properties": {"format": {"enum": ["csv"]}, "datapackage": {"enum": [None]}}},
+    {"properties": {"format": {"enum": ["ofdp"]}, "datapackage": {"type": "object"}},
+     "required": ["datapackage"]}]}
 _REGIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.REQUIRED)
 _NATIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.FORBIDDEN)
 _EITHER = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.OPTIONAL)
