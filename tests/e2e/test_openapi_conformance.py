@@ -42,6 +42,8 @@ OPEN = {
                                         "financing within cost) are not in the schema",
     ("POST /api/v1/budgets/revenues", "ST202"): "the EBK code must be in the year's classification",
     ("POST /api/v1/budgets/imports/ofdp", "ST202"): "the body must be a zip holding a datapackage",
+    ("POST /api/v1/budgets/imports", "ST202"): "an OFDP descriptor must be a data package whose "
+                                               "resource has the revenue fields",
     ("POST /api/v1/hub/settlements/imports", "ST202"): "the CSV body needs the register's header",
     ("POST /api/v1/personnel/civil-servants", "ST202"): "an unknown post is a 400 naming it",
     ("POST /api/v1/personnel/rotations", "ST202"): "an unknown servant or post is a 400 naming it",

@@ -123,14 +123,14 @@ class JsonWsgiApp(WsgiApp):
         return response(environ, start_response)
 
 
-def _allowed(adapter, valid_methods) -> list[str]:
+def _allowed(adapter, valid_methods, path_info: str | None = None) -> list[str]:
     """The methods of the one resource the URL names. werkzeug lists every rule that matches, so
     ``/imports/ofdp`` (POST) would also advertise the GET of ``/imports/<import_id>``; the rule
     with the fewest variables is the resource meant (as routing itself prefers static parts)."""
     rules = {}
     for method in valid_methods:
         try:
-            rule, _ = adapter.match(method=method, return_rule=True)
+            rule, _ = adapter.match(path_info, method=method, return_rule=True)
         except HTTPException:
             continue
         rules[method] = rule
