@@ -7,6 +7,7 @@ Routes receive ``(self, request, **path_values)``; ``request.principal`` is the 
 returns a JSON-serialisable body, ``(status, body)``, or a werkzeug ``Response``.
 """
 import json
+import re
 import time
 import uuid
 from datetime import datetime, timezone
@@ -126,7 +127,8 @@ class JsonWsgiApp(WsgiApp):
 def _allowed(adapter, valid_methods, path_info: str | None = None) -> list[str]:
     """The methods of the one resource the URL names. werkzeug lists every rule that matches, so
     ``/imports/ofdp`` (POST) would also advertise the GET of ``/imports/<import_id>``; the rule
-    with the fewest variables is the resource meant (as routing itself prefers static parts)."""
+    with the fewest variables, then the most literal text, is the resource meant (as routing
+    itself prefers static parts: ``/blocks/<path:id>/carry-over`` over ``/blocks/<path:id>``)."""
     rules = {}
     for method in valid_methods:
         try:
@@ -136,7 +138,8 @@ def _allowed(adapter, valid_methods, path_info: str | None = None) -> list[str]:
         rules[method] = rule
     if not rules:
         return list(valid_methods)
-    meant = min(rules.values(), key=lambda rule: len(rule.arguments)).rule
+    meant = min(rules.values(), key=lambda rule: (
+        len(rule.arguments), -len(re.sub(r"<[^>]*>", "", rule.rule)))).rule
     return [method for method, rule in rules.items() if rule.rule == meant]
 
 

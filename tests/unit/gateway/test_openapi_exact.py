@@ -92,4 +92,6 @@ def test_allow_names_the_methods_of_the_one_resource_the_url_names():
                           ("/imports/123", ["GET", "HEAD"])):
         with pytest.raises(MethodNotAllowed) as refused:
             urls.match(url, method="DELETE")
-        assert sorted(_allowed(urls, refused.value.valid_methods, url)) == sorted(expected), url
+        methods = list(refused.value.valid_methods)
+        for order in (methods, methods[::-1]):  # whatever order werkzeug lists them in
+            assert sorted(_allowed(urls, order, url)) == sorted(expected), url
