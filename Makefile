@@ -14,7 +14,7 @@ PROMETHEUS ?= 1
 WITH_MONITORING := $(if $(filter 0,$(PROMETHEUS)),0,1)
 
 .PHONY: run up down status test test-unit test-integration test-e2e test-fault bench infra \
-        infra-down seed lint topology venv clean
+        infra-down seed lint topology venv clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -50,7 +50,11 @@ status:
 	  if [[ "$(WITH_MONITORING)" == 1 ]]; then bash deploy/local/monitoring.sh status; fi; \
 	  $(VENV)/bin/regionctl status
 
-test: infra
+# the console's browser tests drive Debian's chromium: installed here when missing
+browser:
+	@bash deploy/local/browser.sh ensure
+
+test: infra browser
 	@$(PY) -m pytest tests -q -ra
 
 test-unit: venv
@@ -59,7 +63,7 @@ test-unit: venv
 test-integration: infra
 	@$(PY) -m pytest tests/integration -q -ra
 
-test-e2e: infra
+test-e2e: infra browser
 	@$(PY) -m pytest tests/e2e -q -ra
 
 test-fault: infra

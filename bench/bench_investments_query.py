@@ -27,9 +27,9 @@ from datetime import datetime, timedelta, timezone
 from services.common.config import load_settings
 from services.common.mongo import get_client
 from services.investments import domain
+from services.investments.application.demo_data import advance, generate_projects
 from services.investments.application.seeding import plan_for
 from services.investments.repository import NO_OUTBOX, ProjectRepository, make_cursor
-from services.investments.application.demo_data import advance, generate_projects
 
 SEED = 2025
 INSERT_BATCH = 2000

@@ -24,7 +24,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from kombu import Connection, Consumer, Exchange, Queue, Producer
+from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from bench import load
 from bench.report import Result
@@ -40,7 +40,9 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def _outbox_documents(n: int, run_id: str, repo):
+    from services.common.asyncapi import load_contracts
     from services.common.events import build_event
+    load_contracts()  # the event schemas register when their services' modules are imported
     from services.investments import domain
     from services.investments.application.demo_data import generate_projects
     now = datetime.now(timezone.utc)
@@ -79,8 +81,8 @@ def platform_throughput(platform, n: int) -> dict:
 
 
 def platform_latency(platform, rate: int, seconds: int) -> dict:
-    from services.common.mongo import get_client
     from bench.suite import project_body
+    from services.common.mongo import get_client
     hub = get_client()[f"{platform.prefix}_gateway"]["hub_projects"]
     vegeta = load.ensure_vegeta()
     headers = {"Authorization": [f"Bearer {platform.token('admin')}"],

@@ -1,9 +1,9 @@
 """A country's worth of data, loaded in bulk, and the national-size measures of `make bench`.
 
-    python -m bench.national [--scale 1.0] [--samples 30]
+    python -m bench.national [--scale 1.0] [--samples 30] [--no-store-table]
 
 Loads, into a platform of the bench's own, at scale 1.0: 100,000 projects (made by the domain
-commands, as the demo seed makes them: ``seed_loading.build_projects``), 1,000,000 revenue lines
+commands, as the demo seed makes them: ``application.seeding.build_projects``), 1,000,000 revenue lines
 (``bench_budgets_import.row`` in the import's stored form), 50,000 civil servants and 5,000
 rotations (the personnel domain seed, ``generate_seed``), with ``insert_many`` through each
 repository's stored form. The hub's project read model gets each project's last snapshot as its
@@ -13,9 +13,11 @@ Measured, each at the store (the repository path against raw pymongo) and throug
 (wrk, one connection, against the same raw pymongo read as baseline): project by id, region +
 stage page, region summary, one region's scorecard, the national roll-up, one civil servant by id.
 Goals: by id <= 5 ms p50 at the store; a list page and a scorecard <= 100 ms p50 through the
-gateway.
+gateway. Last, the README's store table (by id, region + stage page, count, range) with and without
+the GIN twins of deploy/local/store_guard.sql.
 """
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -40,19 +42,26 @@ def _insert(collection, docs):
 
 
 def load_projects(client, prefix: str, n: int) -> list[dict]:
+    from services.common.events import register
+    from services.investments.contract import EVENTS
+    register(*EVENTS)  # build_event checks the payloads against them
     from services.common.events import build_event
     from services.gateway.hub.documents import project_document
     from services.gateway.hub.projections_repository import CODEC, PROJECTS, HubReadModels
+    from services.investments.application.demo_data import generate_projects
     from services.investments.repository import ProjectRepository
-    from services.investments.application.seeding import build_projects, plan_for
     db, hub_db = client[f"{prefix}_investments"], client[f"{prefix}_gateway"]
     ProjectRepository.ensure_indexes(db)
     HubReadModels.ensure_indexes(hub_db)
     repo = ProjectRepository(db)
     sample = []
     began = time.perf_counter()
+    # application.seeding.build_projects generates all n payloads on every call (it serves one RPC batch
+    # of the demo seed): here they are generated once and each batch goes through the same
+    # domain commands (_made)
+    payloads = generate_projects(n, seed=SEED)
     for start in range(0, n, 10_000):
-        made = build_projects(SEED, n, start, 10_000, now=NOW, plans=lambda i: plan_for(i, SEED))
+        made = _made(payloads, start, 10_000)
         stored, hub = [], []
         for _, project, facts in made:
             stored.append(repo.to_store(project))
@@ -66,6 +75,25 @@ def load_projects(client, prefix: str, n: int) -> list[dict]:
         sample.append(made[0][1])
         log(f"  projects {start + len(made):,}/{n:,} ({time.perf_counter() - began:.0f}s)")
     return sample
+
+
+def _made(payloads: list[dict], start: int, count: int) -> list[tuple[int, dict, list]]:
+    """What ``application.seeding.build_projects`` makes of projects ``start .. start+count-1``."""
+    from services.investments import domain
+    from services.investments.application.demo_data import advance
+    from services.investments.application.seeding import SEED_ACTOR, plan_for, seed_project_id
+    made = []
+    for index in range(start, min(start + count, len(payloads))):
+        project, facts = domain.register_project(payloads[index],
+                                                 project_id=seed_project_id(SEED, index),
+                                                 now=NOW, by=SEED_ACTOR)
+        target, interrupted_at = plan_for(index, SEED)
+        if target != "proposed":
+            project, more = advance(project, target, now=NOW, by=SEED_ACTOR,
+                                    seed=SEED * 1_000_003 + index, interrupted_at=interrupted_at)
+            facts = facts + more
+        made.append((index, project, facts))
+    return made
 
 
 def load_revenue(client, prefix: str, n: int) -> None:
@@ -84,9 +112,20 @@ def load_revenue(client, prefix: str, n: int) -> None:
 
 def load_personnel(client, prefix: str, servants: int, rotations: int) -> list[str]:
     from services.personnel import repository as r
-    from services.personnel.application.demo_data import generate_seed
+    from services.personnel.application import demo_data as personnel_seed
     db = client[f"{prefix}_personnel"]
-    data = generate_seed(seed=SEED, servants=servants, rotations=rotations, today=NOW.date())
+    # The demo staffing table has ~3,080 posts (~2,500 filled): a country's 50,000 servants need
+    # that many more posts per organisation, so the table is scaled for this load only.
+    factor = max(1, math.ceil(servants / 2_400))
+    staffing = personnel_seed.STAFFING
+    personnel_seed.STAFFING = {kind: tuple((code, title, count * factor)
+                                           for code, title, count in rows)
+                               for kind, rows in staffing.items()}
+    try:
+        data = personnel_seed.generate_seed(seed=SEED, servants=servants, rotations=rotations,
+                                            today=NOW.date())
+    finally:
+        personnel_seed.STAFFING = staffing
     for kind, cls in (("organisations", r.OrganisationRepository),
                       ("positions", r.PositionRepository), ("servants", r.ServantRepository),
                       ("rotations", r.RotationRepository)):
@@ -96,6 +135,44 @@ def load_personnel(client, prefix: str, servants: int, rotations: int) -> list[s
                                   for d in getattr(data, kind)])
         log(f"  {kind}: {len(getattr(data, kind)):,}")
     return [s["servant_id"] for s in data.servants[:50]]
+
+
+def store_query_table(client, prefix: str, sample: dict, samples: int) -> list[Result]:
+    """The README's store table on the national projects: each query p50 at the store with the
+    GIN twins of deploy/local/store_guard.sql, then again after dropping the twins of the bench's
+    investments database (FerretDB's own B-tree indexes only: the PostgreSQL backend without the
+    guard file). Only on FerretDB on PostgreSQL (STORE_POSTGRES_URI, `infra.sh env`)."""
+    from services.investments.repository import NO_OUTBOX
+    from tests.support.store import backend, collection_table, psql
+    db = client[f"{prefix}_investments"]
+    if backend(db) != "ferretdb-postgresql":
+        log("  store table skipped: not FerretDB on a PostgreSQL this bench can reach")
+        return []
+    projects = db.projects
+    region, stage = sample["region_code"], sample["stage"]
+    queries = {
+        "find by _id": lambda: projects.find_one({"_id": sample["id"]}, NO_OUTBOX),
+        "region + stage, sorted, first 50": lambda: list(projects.find(
+            {"region_code": region, "stage": stage}, NO_OUTBOX).sort("updated_at", -1).limit(50)),
+        "count one region": lambda: projects.count_documents({"region_code": region}),
+        "range filter ($gt), ids": lambda: list(projects.find(
+            {"jobs_planned": {"$gt": 900}}, {"_id": 1})),
+    }
+    with_gin = {name: _p50_ms(fn, samples) for name, fn in queries.items()}
+    table_name = collection_table(db, "projects")
+    schema = table_name.split(".")[0].strip('"')
+    twins = psql(f"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' "
+                 f"AND indexname LIKE 'gin\\_%'").split()
+    for twin in twins:
+        psql(f'DROP INDEX "{schema}"."{twin}"')
+    without = {name: _p50_ms(fn, max(5, samples // 3)) for name, fn in queries.items()}
+    results = []
+    for name in queries:
+        results.append(Result(f"store table: {name} p50, with GIN twins", with_gin[name], "ms",
+                              baseline=without[name]))
+        log(f"  {name}: {with_gin[name]:.1f} ms with GIN twins, {without[name]:.1f} ms without "
+            f"({len(twins)} twins dropped)")
+    return results
 
 
 def _p50_ms(fn, samples: int) -> float:
@@ -108,7 +185,7 @@ def _p50_ms(fn, samples: int) -> float:
     return statistics.median(times)
 
 
-def measure(scale: float = 1.0, samples: int = 30) -> list[Result]:
+def measure(scale: float = 1.0, samples: int = 30, tables: bool = True) -> list[Result]:
     from services.common.mongo import get_client
     from services.investments import domain
     from services.investments.repository import NO_OUTBOX, SUMMARY_FIELDS, ProjectRepository
@@ -178,6 +255,8 @@ def measure(scale: float = 1.0, samples: int = 30) -> list[Result]:
                                   through["p50_ms"] if through["non2xx"] == 0 else None, "ms",
                                   baseline=raw_ms, max_value=goals.get(name), figures=through))
             log(f"  {name}: raw {raw_ms:.1f} ms, gateway {through}")
+        if tables:  # last: it drops the GIN twins of the bench's projects table
+            results.extend(store_query_table(client, platform.prefix, project, samples))
     return results
 
 
@@ -185,8 +264,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.national")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--no-store-table", action="store_true",
+                        help="leave out the README's store table (with and without GIN twins)")
     args = parser.parse_args(argv)
-    results = measure(args.scale, args.samples)
+    results = measure(args.scale, args.samples, not args.no_store_table)
     print(table(results))
     return 0
 

@@ -85,6 +85,7 @@ class Platform(Isolation):
             "OUTBOX_SWEEP_SECONDS": "0.5",
             "RATE_LIMIT_PER_SECOND": LIFTED_RATE,
             "RATE_LIMIT_BURST": LIFTED_RATE,
+            "WITH_MONITORING": "0",  # never the shared Prometheus/Alertmanager of `make up`
         })
         env.update(extra_env or {})
         env.setdefault("PYTHON", os.path.join(ROOT, ".venv", "bin", "python"))

@@ -24,6 +24,7 @@ from bench.report import Result, table, write
 
 PY = os.path.join(ROOT, ".venv", "bin", "python")
 REGIONCTL = os.path.join(ROOT, ".venv", "bin", "regionctl")
+SEED_QUICK_LIMIT = 240
 
 
 def log(message: str) -> None:
@@ -73,10 +74,20 @@ def measure_start(platform: Platform) -> list[Result]:
                    figures={f"{k}_mb": round(v, 1) for k, v in idle.items()})]
 
 
-def measure_seed(platform: Platform) -> list[Result]:
+def measure_seed(platform: Platform, quick: bool = False) -> list[Result]:
     began = time.perf_counter()
-    done = subprocess.run([REGIONCTL, "seed"], env=platform.run_env(), cwd=ROOT,
-                          capture_output=True, text=True)
+    # quick mode stays under 10 minutes: a seed still running after SEED_QUICK_LIMIT seconds is
+    # stopped and reported with that time (the goal is 30 s, so it is missed either way)
+    limit = SEED_QUICK_LIMIT if quick else None
+    stopped = False
+    try:
+        done = subprocess.run([REGIONCTL, "seed"], env=platform.run_env(), cwd=ROOT,
+                              capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired as exc:
+        done = subprocess.CompletedProcess(exc.cmd, 0, (exc.stdout or b"").decode(errors="replace")
+                                           if isinstance(exc.stdout, bytes) else exc.stdout or "",
+                                           f"stopped after {limit} s")
+        stopped = True
     seconds = time.perf_counter() - began
     log(done.stdout[-2000:])
     if done.returncode != 0:
@@ -87,13 +98,14 @@ def measure_seed(platform: Platform) -> list[Result]:
     projects = client[f"{platform.prefix}_investments"]["projects"]
     hub = client[f"{platform.prefix}_gateway"]["hub_projects"]
     expected = projects.count_documents({})
-    deadline = time.perf_counter() + 300
+    deadline = time.perf_counter() + (60 if quick else 300)  # quick mode stays under 10 min
     while hub.count_documents({}) < expected and time.perf_counter() < deadline:
         time.sleep(1)
     caught_up = time.perf_counter() - began
     return [Result("demo seed (regionctl seed, default size)",
                    seconds if done.returncode == 0 else None, "s", max_value=30.0,
-                   figures={"exit_code": done.returncode, "projects": expected,
+                   note=f"stopped after {limit} s (quick mode)" if stopped else "",
+                   figures={"exit_code": done.returncode, "stopped": stopped, "projects": expected,
                             "hub_projects": hub.count_documents({}),
                             "hub_caught_up_s": round(caught_up, 1),
                             "output": done.stdout[-600:]})]
@@ -118,14 +130,43 @@ def measure_read(platform: Platform, quick: bool) -> list[Result]:
         results = [Result("gateway: GET one project, concurrency 16", gate["rate"], "req/s",
                           baseline=base["rate"], min_ratio=0.5,
                           figures={"gateway": gate, "raw": base})]
-        steady = {}
+        # The goal's rate, and a quarter of it: when the raw baseline itself misses the p99 goal
+        # at 100 req/s, the machine cannot serve that rate (the closed-loop rates above say how
+        # much it serves), and the lower rate shows the latency where it is not saturated.
+        # The lower rate first: an open-loop rate above what the gateway serves leaves it a
+        # backlog of requests that would still be answered (late) during the next run.
+        steady, quarter = {}, {}
+        for name, url in (("gateway", gateway_url), ("raw", raw_url)):
+            quarter[name] = load.fixed_rate(url, rate=25, seconds=seconds, headers=headers)
         for name, url in (("gateway", gateway_url), ("raw", raw_url)):
             steady[name] = load.fixed_rate(url, rate=100, seconds=seconds, headers=headers)
-        log(f"read 100 req/s: {steady}")
+        _drain(platform, headers)
+        log(f"read 100 req/s: {steady}\nread 25 req/s: {quarter}")
+        raw_p99 = steady["raw"]["p99_ms"]
+        note = (f"raw baseline p99 {raw_p99:.0f} ms at 100 req/s: the baseline misses the goal "
+                f"too, 100 req/s is beyond what this machine serves with headroom (raw serves "
+                f"{base['rate']:.0f} req/s closed-loop)" if raw_p99 > 50.0 else "")
         results.append(Result("gateway: GET one project, p99 at a steady 100 req/s",
-                              steady["gateway"]["p99_ms"], "ms", baseline=steady["raw"]["p99_ms"],
-                              max_value=50.0, figures=steady))
+                              steady["gateway"]["p99_ms"], "ms", baseline=raw_p99,
+                              max_value=50.0, figures=steady, note=note))
+        results.append(Result("gateway: GET one project, p99 at a steady 25 req/s",
+                              quarter["gateway"]["p99_ms"], "ms",
+                              baseline=quarter["raw"]["p99_ms"], figures=quarter))
     return results
+
+
+def _drain(platform: Platform, headers: dict, limit_seconds: float = 30) -> None:
+    """Wait until the gateway answers a read within a second again (its backlog is gone)."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        began = time.monotonic()
+        try:
+            requests.get(platform.base_url + "/health", headers=headers, timeout=5)
+        except requests.RequestException:
+            pass
+        if time.monotonic() - began < 1.0:
+            return
+        time.sleep(0.5)
 
 
 def measure_register(platform: Platform, quick: bool) -> list[Result]:
@@ -149,7 +190,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
     parser.add_argument("--only", default="", help="comma-separated subset of the measures")
     args = parser.parse_args(argv)
-    from bench import measures_events, measures_data
+    from bench import measures_data, measures_events
     chosen = {m.strip() for m in args.only.split(",") if m.strip()}
 
     def wanted(name):
@@ -176,10 +217,12 @@ def main(argv=None) -> int:
         log(f"platform up in {platform.cold_start_seconds:.1f}s at {platform.base_url}, "
             f"vhost {platform.vhost}, db prefix {platform.prefix}")
         attempt("start", measure_start, platform)
-        attempt("seed", measure_seed, platform)
         attempt("read", measure_read, platform, args.quick)
         attempt("register", measure_register, platform, args.quick)
         attempt("events", measures_events.measure, platform, args.quick)
+        # last: the hub keeps consuming the seed's events after the seed returns, which would
+        # load the gateway during the measures above
+        attempt("seed", measure_seed, platform, args.quick)
     attempt("import", measures_data.budgets_import, args.quick)
     attempt("query", measures_data.investments_query, args.quick)
     if not args.quick:

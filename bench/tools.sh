@@ -17,3 +17,7 @@ if ! command -v vegeta >/dev/null 2>&1 && [[ ! -x "$ROOT/var/tools/bin/vegeta" ]
   mkdir -p "$ROOT/var/tools/bin"
   GOBIN="$ROOT/var/tools/bin" go install "github.com/tsenart/vegeta/v12@${VEGETA_VERSION}"
 fi
+# py-spy (the profiler of the bench's profile evidence), pinned in pyproject's "bench" extra
+if [[ -x "$ROOT/.venv/bin/pip" && ! -x "$ROOT/.venv/bin/py-spy" ]]; then
+  "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -e "$ROOT[bench]"
+fi

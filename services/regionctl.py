@@ -20,7 +20,7 @@ from datetime import date
 # eventlet announces its own deprecation on import; operators need not read it on every command
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-from services.common.config import load_settings
+from services.common.config import load_settings  # noqa: E402  (after the warning filter)
 
 
 def _asyncapi(args) -> int:

@@ -28,11 +28,13 @@
 #                       cluster with the guard of deploy/local/store_guard.sql) or sqlite
 #   INFRA_PG_PORT (5433), INFRA_PG_DIR (<root>/var/postgresql), INFRA_PG_BIN (/usr/lib/postgresql/15/bin)
 #   INFRA_WAIT_SECONDS  bound on each readiness wait (default 90)
+#   INFRA_VAR_DIR       the state folder (default <root>/var; the fault suite runs a second stack
+#                       in its own folder this way)
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
-VAR=$ROOT/var
+VAR=${INFRA_VAR_DIR:-$ROOT/var}
 RUN_DIR=$VAR/run
 LOG_DIR=$VAR/log
 BIN_DIR=$VAR/bin

@@ -240,6 +240,7 @@ def seed_budgets(rpc, *, seed: int, today, out=sys.stdout) -> dict:
 def seed_command(args) -> int:
     """Entry point for ``regionctl seed`` (budgets part)."""
     from datetime import datetime, timezone
+
     from nameko.standalone.rpc import ServiceRpcProxy
     config = {"AMQP_URI": load_settings().amqp_uri, "serializer": "json"}
     today = getattr(args, "today", None) or datetime.now(timezone.utc).date()

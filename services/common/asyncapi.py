@@ -208,7 +208,7 @@ def example_payload(schema_cls: type[Schema], seed: str) -> dict:
             if not _repair(schema, candidate, exc.messages):
                 raise ValueError(f"cannot build an example of {schema_cls.__name__}: "
                                  f"{exc.messages}; give the schema a class attribute "
-                                 f"example = {{...}} (or its fields metadata={{'examples': [...]}})")
+                                 f"example = {{...}} (or its fields metadata={{'examples': [...]}})") from exc
     raise ValueError(f"cannot build an example of {schema_cls.__name__}")
 
 

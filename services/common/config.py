@@ -18,7 +18,7 @@ REPLICA_PORT_STRIDE = 100
 # the development token secret and the broker's guest account; anything else is a deployment.
 LOCAL_ENV = "local"
 LOCAL_JWT_SECRET = "local-development-secret-change-me"
-MIN_SECRET_BYTES = 32  # RFC 7518 §3.2, as services.gateway.auth.check_token_secret
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2, as services.gateway.access.auth.check_token_secret
 MIN_SECRET_DISTINCT_CHARACTERS = 8  # "aaaa...a" is long but guessable
 # Passwords that ship as defaults somewhere (RabbitMQ, Grafana, our own compose file before).
 DEFAULT_PASSWORDS = frozenset({"", "guest", "platform", "admin", "password", "changeme",

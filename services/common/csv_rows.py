@@ -46,17 +46,22 @@ def reader(lines: Iterable[str]):
     return csv.reader(lines, strict=True)
 
 
-def read_header(csv_reader, required: Iterable[str]) -> dict[str, int]:
-    """``{column: index}`` of the header line; a missing or duplicate column refuses the file."""
+def read_header(csv_reader, required: Iterable[str], *, fold_case: bool = False) -> dict[str, int]:
+    """``{column: index}`` of the header line; a missing or duplicate column refuses the file.
+
+    Unnamed columns are allowed (and ignored); ``fold_case`` compares names in lower case. The
+    last column's index + 1 is the header's width, which every record must have."""
     try:
         header = next(csv_reader)
     except StopIteration:
-        raise ValidationFailed("empty file", {"header": ["the file has no header line"]})
+        raise ValidationFailed("empty file", {"header": ["the file has no header line"]}) from None
     names = [h.strip().lstrip("\ufeff") for h in header]
+    if fold_case:
+        names = [name.lower() for name in names]
     missing = [name for name in required if name not in names]
     if missing:
         raise ValidationFailed("bad header", {"header": [f"missing columns: {', '.join(missing)}"]})
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = sorted({n for n in names if n and names.count(n) > 1})
     if duplicates:
         raise ValidationFailed("bad header",
                                {"header": [f"duplicate columns: {', '.join(duplicates)}"]})

@@ -37,7 +37,7 @@ def parse_amount(raw, *, allow_negative: bool = False) -> Decimal:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise AmountError("not a decimal number")
+            raise AmountError("not a decimal number") from None
     else:
         raise AmountError("must be a decimal number given as a string")
     if not value.is_finite():

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import pymongo
 from nameko.extensions import DependencyProvider
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.common.codec import IDENTITY, DocumentCodec
 from services.common.config import load_settings
@@ -86,6 +86,23 @@ class Repository:
             doc[self.id_field] = doc.pop("_id")
         return doc
 
+    # -- bulk ---------------------------------------------------------------------------------
+    def insert_missing(self, docs) -> tuple[int, int]:
+        """Insert documents that carry no events in bulk, skipping those already stored (a
+        duplicate id or unique key): ``(stored, existing)``. Seeds use it; a document with events
+        goes through ``save_new`` (the outbox)."""
+        stored = [self.to_store(doc) for doc in docs]
+        if not stored:
+            return 0, 0
+        try:
+            inserted = len(self.collection.insert_many(stored, ordered=False).inserted_ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            inserted = exc.details.get("nInserted", len(stored) - len(errors))
+        return inserted, len(stored) - inserted
+
     # -- reads -------------------------------------------------------------------------------
     def get(self, doc_id, projection=None) -> dict:
         doc = self.collection.find_one({"_id": doc_id}, projection or {OUTBOX_FIELD: 0})
@@ -104,8 +121,11 @@ class Repository:
                                          correlation_id=self.correlation_id))
         return envelopes
 
-    def _write_with_events(self, doc_id, facts, write):
-        """Run ``write(envelopes)`` (one single-document write) with the outbox protocol around it."""
+    def _write_with_events(self, doc_id, facts, write, created: bool = False):
+        """Run ``write(envelopes)`` (one single-document write) with the outbox protocol around it.
+
+        ``created``: the write inserted the document, so its envelopes are all it holds pending
+        and the flush needs no read."""
         envelopes = self._envelopes(facts)
         pointer_id = None
         if envelopes:
@@ -121,7 +141,8 @@ class Repository:
             raise
         if envelopes:
             maybe_crash(CRASH_AFTER_WRITE)
-            self.relay.flush(self.db, self.collection_name, doc_id, pointer_id)
+            self.relay.flush(self.db, self.collection_name, doc_id, pointer_id,
+                             inserted=envelopes if created else None)
         return result
 
     def save_new(self, doc: dict, facts=()) -> dict:
@@ -137,10 +158,10 @@ class Repository:
             try:
                 self.collection.insert_one(stored)
             except DuplicateKeyError as exc:
-                raise self._duplicate(exc)
+                raise self._duplicate(exc) from exc
             return doc
 
-        return self._write_with_events(stored["_id"], facts, write)
+        return self._write_with_events(stored["_id"], facts, write, created=True)
 
     def save_versioned(self, doc: dict, expected_version: int, facts=()) -> dict:
         """Replace the document if it is still at ``expected_version``; bump the version."""
@@ -157,7 +178,7 @@ class Repository:
                 result = self.collection.update_one(
                     {"_id": doc_id, "version": expected_version}, update)
             except DuplicateKeyError as exc:
-                raise self._duplicate(exc)
+                raise self._duplicate(exc) from exc
             if result.matched_count == 0:
                 current = self.collection.find_one({"_id": doc_id}, {"version": 1})
                 if current is None:

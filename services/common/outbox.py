@@ -8,10 +8,17 @@ sweeps pointers, publishes the document's pending events in order with publisher
 removes each one from ``_outbox`` once confirmed. A crash after publish and before that removal
 republishes the event later: delivery is at least once and consumers are idempotent by ``event_id``.
 
-Pointer life cycle: the writing request flushes and deletes its own pointer right after its write.
-A pointer left behind (the publish failed, or the process died) is handled by the sweep, which
-deletes it once the document holds nothing to publish *and* the pointer is older than a grace
-period: a pointer younger than that may belong to a write that has not landed yet.
+Pointer life cycle: the writing request flushes its own events right after its write, and its
+pointer is then deleted in the background, batched with other requests' pointers (one
+``delete_many`` instead of one round trip per request). A pointer left behind (the publish failed,
+the process died before the batched delete) is handled by the sweep, which deletes it once the
+document holds nothing to publish *and* the pointer is older than a grace period: a pointer younger
+than that may belong to a write that has not landed yet.
+
+Round trips of one flush: a new document's events are published as the writer built them (no read:
+nothing else can be pending in a document that did not exist); otherwise one read of ``_outbox``.
+The sent entries are then removed with one ``$pullAll`` of the envelopes as stored, whatever their
+number (a crash before it republishes them: at least once, as before).
 """
 import logging
 import uuid
@@ -19,11 +26,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import eventlet
+import eventlet.event
 from eventlet.semaphore import Semaphore
 from kombu import Exchange
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import SharedExtension
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from services.common import instruments as metrics
 from services.common import topology
@@ -36,10 +44,64 @@ OUTBOX_FIELD = "_outbox"
 POINTERS = "outbox_pointers"
 POINTER_GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
+POINTER_DROP_BATCH = 500
+SWEEP_CONCURRENCY = 8
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class GroupInserter:
+    """Concurrent ``insert_one`` calls into one collection, written together as one ``insert_many``.
+
+    Every caller still waits until its own document is stored (or gets the store's error), so
+    nothing is acknowledged before it is written; N concurrent callers cost one round trip and
+    one store transaction (one fsync on PostgreSQL) instead of N. Green threads only: callers in
+    a process that eventlet does not patch use ``insert_one`` directly."""
+
+    def __init__(self, collection, max_batch: int = 200):
+        self.collection = collection
+        self.max_batch = max_batch
+        self._pending: list[tuple[dict, eventlet.event.Event]] = []
+        self._writing = False
+
+    def insert(self, doc: dict) -> None:
+        done = eventlet.event.Event()
+        self._pending.append((doc, done))
+        if not self._writing:
+            self._writing = True
+            eventlet.spawn_n(self._write_pending)
+        done.wait()  # raises what the store raised for this document
+
+    def _write_pending(self) -> None:
+        try:
+            while self._pending:
+                batch = self._pending[:self.max_batch]
+                del self._pending[:len(batch)]
+                self._write(batch)
+        finally:
+            self._writing = False
+
+    def _write(self, batch) -> None:
+        try:
+            self.collection.insert_many([doc for doc, _ in batch], ordered=False)
+        except BulkWriteError as exc:  # the others of the batch are stored
+            failed = {e["index"]: e for e in exc.details.get("writeErrors", [])}
+            for index, (_, done) in enumerate(batch):
+                if index in failed:
+                    error = failed[index]
+                    done.send_exception(OperationFailure(error.get("errmsg", "write error"),
+                                                         error.get("code"), error))
+                else:
+                    done.send(None)
+            return
+        except BaseException as exc:  # noqa: BLE001 - every waiter gets the store's error
+            for _, done in batch:
+                done.send_exception(exc)
+            return
+        for _, done in batch:
+            done.send(None)
 
 
 class OutboxRelay(SharedExtension):
@@ -53,6 +115,10 @@ class OutboxRelay(SharedExtension):
         self._gt = None
         self._running = False
         self._flush_locks: dict[tuple, Semaphore] = {}
+        self._drops: dict[str, list[str]] = {}  # database name -> pointer ids to delete
+        self._drops_ready = eventlet.event.Event()
+        self._drop_gt = None
+        self._pointer_inserters: dict[str, GroupInserter] = {}
 
     # -- life cycle ------------------------------------------------------------------------------
     def setup(self):
@@ -66,9 +132,13 @@ class OutboxRelay(SharedExtension):
         topology.declare_all(self.settings.amqp_uri, wait_seconds=60)
         self._running = True
         self._gt = self.container.spawn_managed_thread(self._sweep_forever)
+        self._drop_gt = self.container.spawn_managed_thread(self._drop_pointers_forever)
 
     def stop(self):
         self._running = False
+        if self._drop_gt is not None:
+            self._drop_pointers_now()  # what is queued goes now; the sweep covers a failure
+            self._drop_gt.kill()
         if self._gt is not None:
             self._gt.kill()
 
@@ -80,9 +150,18 @@ class OutboxRelay(SharedExtension):
 
     # -- pointers ----------------------------------------------------------------------------------
     def add_pointer(self, db, collection_name: str, doc_id) -> str:
+        """Store a pointer before the write it announces (concurrent writers' pointers are
+        stored together, each writer waiting for its own)."""
         pointer_id = str(uuid.uuid4())
-        db[POINTERS].insert_one({"_id": pointer_id, "collection": collection_name,
-                                 "doc_id": doc_id, "created_at": _now()})
+        pointer = {"_id": pointer_id, "collection": collection_name, "doc_id": doc_id,
+                   "created_at": _now()}
+        if self._running:
+            inserter = self._pointer_inserters.get(db.name)
+            if inserter is None:
+                inserter = self._pointer_inserters[db.name] = GroupInserter(db[POINTERS])
+            inserter.insert(pointer)
+        else:  # not started (a script, a test): no green-thread grouping
+            db[POINTERS].insert_one(pointer)
         return pointer_id
 
     def drop_pointer(self, db, pointer_id: str) -> None:
@@ -90,6 +169,37 @@ class OutboxRelay(SharedExtension):
             db[POINTERS].delete_one({"_id": pointer_id})
         except PyMongoError:  # the sweep removes it later
             log.warning("could not drop outbox pointer %s", pointer_id)
+
+    def drop_pointer_later(self, db, pointer_id: str) -> None:
+        """Delete the pointer of a flushed write off the request path, batched with others.
+
+        Only a pointer whose document has nothing pending comes here; if the batched delete never
+        happens (the process dies first), the sweep deletes it after the grace period."""
+        if self._drop_gt is None or not self._running:  # not started (a script, a test)
+            self.drop_pointer(db, pointer_id)
+            return
+        self._databases.setdefault(db.name, db)
+        self._drops.setdefault(db.name, []).append(pointer_id)
+        if not self._drops_ready.ready():
+            self._drops_ready.send(True)
+
+    def _drop_pointers_now(self) -> None:
+        drops, self._drops = self._drops, {}
+        for db_name, ids in drops.items():
+            db = self._databases[db_name]
+            for start in range(0, len(ids), POINTER_DROP_BATCH):
+                chunk = ids[start:start + POINTER_DROP_BATCH]
+                try:
+                    db[POINTERS].delete_many({"_id": {"$in": chunk}})
+                except PyMongoError:  # the sweep removes them after the grace period
+                    log.warning("could not drop %d outbox pointers; the sweep will", len(chunk))
+
+    def _drop_pointers_forever(self):
+        while self._running:
+            self._drops_ready.wait()
+            self._drops_ready = eventlet.event.Event()
+            # while one batch is deleted, the next one gathers
+            self._drop_pointers_now()
 
     def backlog(self, db) -> int:
         return db[POINTERS].count_documents({})
@@ -113,30 +223,44 @@ class OutboxRelay(SharedExtension):
                 self._flush_locks.pop(key, None)
 
     # -- publishing --------------------------------------------------------------------------------
-    def flush(self, db, collection_name: str, doc_id, pointer_id: str | None) -> bool:
-        """Publish the document's pending events in order; True when nothing is left pending."""
+    def flush(self, db, collection_name: str, doc_id, pointer_id: str | None,
+              inserted: list[dict] | None = None) -> bool:
+        """Publish the document's pending events in order; True when nothing is left pending.
+
+        ``inserted``: the envelopes of the insert that created the document, as stored; they are
+        all it can hold pending, so they are published without reading it back."""
         try:
             with self.document_lock(db, collection_name, doc_id):  # keeps events in order too
-                done = self._publish_pending(db, collection_name, doc_id)
+                done = self._publish_pending(db, collection_name, doc_id, inserted)
         except Exception:  # broker or store away: the sweep retries, the write already stands
             log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
             done = False
         if done and pointer_id is not None:
-            self.drop_pointer(db, pointer_id)
+            self.drop_pointer_later(db, pointer_id)
         return done
 
-    def _publish_pending(self, db, collection_name: str, doc_id) -> bool:
+    def _publish_pending(self, db, collection_name: str, doc_id,
+                         inserted: list[dict] | None = None) -> bool:
         collection = db[collection_name]
-        doc = collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
-        pending = (doc or {}).get(OUTBOX_FIELD) or []
-        for envelope in pending:
-            self._publish(envelope)
-            # "Sent" removes exactly this entry, as stored, and nothing else: a concurrent flusher
-            # may have removed it already. FerretDB 1.24 matches a $pull document by exact
+        if inserted is None:
+            doc = collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+            pending = (doc or {}).get(OUTBOX_FIELD) or []
+        else:
+            pending = inserted
+        sent = []
+        try:
+            for envelope in pending:
+                self._publish(envelope)
+                sent.append(envelope)
+        finally:
+            # "Sent" removes exactly these entries, as stored, and nothing else (a concurrent
+            # flusher may have removed some already), in one update whatever their number, also
+            # when a later publish failed. FerretDB 1.24 matches $pull/$pullAll values by exact
             # equality only (a {event_id: …} query pulls nothing there), and any filter beyond
             # _id (say on "_outbox.0.event_id") is a full collection scan there, so the filter
-            # is the _id alone and the pulled value is the whole stored envelope.
-            collection.update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: envelope}})
+            # is the _id alone and the pulled values are the whole stored envelopes.
+            if sent:
+                collection.update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: sent}})
         return True
 
     def _publish(self, envelope: dict) -> None:
@@ -176,13 +300,22 @@ class OutboxRelay(SharedExtension):
     def sweep(self) -> int:
         """Publish what pointers announce; returns the number of pointers left afterwards."""
         left = 0
-        for db_name, db in self._databases.items():
+        for db in list(self._databases.values()):
             pointers = list(db[POINTERS].find().sort("created_at", 1).limit(SWEEP_BATCH))
-            for pointer in pointers:
+
+            def handle(pointer, db=db):
                 done = self.flush(db, pointer["collection"], pointer["doc_id"], None)
                 old_enough = pointer["created_at"] < _now() - POINTER_GRACE
                 if done and old_enough:
                     self.drop_pointer(db, pointer["_id"])
+
+            # Documents are flushed SWEEP_CONCURRENCY at a time: each flush is store round trips
+            # (read, $pullAll) that overlap instead of queueing; one document's events stay in
+            # order (its flushes share the document lock and publish its pending list in order).
+            pool = eventlet.GreenPool(SWEEP_CONCURRENCY)
+            for pointer in pointers:
+                pool.spawn_n(handle, pointer)
+            pool.waitall()
             backlog = self.backlog(db)
             metrics.record_outbox(self.container.service_name, backlog,
                                   pointers[0]["created_at"] if pointers else None)

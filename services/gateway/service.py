@@ -41,6 +41,36 @@ from services.gateway.edge.schemas import (
     JournalQuery,
 )
 from services.gateway.hub import gauges
+from services.gateway.hub.action_plan import (
+    ActualInSchema,
+    IndicatorInSchema,
+    MeasureChangeSchema,
+    MeasureInSchema,
+)
+from services.gateway.hub.action_plan_repository import (
+    ActionIndicatorRepository,
+    ActionMeasureRepository,
+)
+from services.gateway.hub.action_plan_schemas import (
+    ActionChecksSchema,
+    AssumptionListSchema,
+    DemoSeedSchema,
+    IndicatorListSchema,
+    IndicatorSchema,
+    MeasureListSchema,
+    MeasureQuery,
+    MeasureSchema,
+)
+from services.gateway.hub.concept_report_repository import (
+    ConceptReportRepository,
+    MonoTownAccessRepository,
+    ProjectReader,
+)
+from services.gateway.hub.concept_report_schemas import (
+    ConceptReportListSchema,
+    ConceptReportSchema,
+    ReportStepSchema,
+)
 from services.gateway.hub.contracts import register_contracts
 from services.gateway.hub.initiatives_repository import InitiativeRepository
 from services.gateway.hub.journal_repository import JournalRepository
@@ -80,14 +110,26 @@ from services.gateway.hub.settlements_repository import (
     SettlementRepository,
     SrsAssessmentRepository,
 )
+from services.gateway.hub.territory_schemas import (
+    AgglomerationCardSchema,
+    AgglomerationListSchema,
+    MonoTownCardSchema,
+    MonoTownListSchema,
+    RegionQuery,
+    TransportAccessInSchema,
+    TransportAccessSchema,
+)
+from services.gateway.routes import action_plan as action_plan_routes
 from services.gateway.routes import admin as admin_routes
 from services.gateway.routes import budgets as budget_routes
+from services.gateway.routes import concept_report as concept_report_routes
 from services.gateway.routes import hub as hub_routes
 from services.gateway.routes import initiatives as initiative_routes
 from services.gateway.routes import personnel as personnel_routes
 from services.gateway.routes import platform as platform_routes
 from services.gateway.routes import projects as project_routes
 from services.gateway.routes import settlements as settlement_routes
+from services.gateway.routes import territories as territory_routes
 from services.gateway.routes.budgets import BAD_INPUT, FORBIDDEN
 from services.investments.contract import (
     ProgressReport,
@@ -142,6 +184,11 @@ class GatewayService:
     srs_assessments = Store(SrsAssessmentRepository)  # SRS per settlement and year
     health_cache = HealthCache()      # /health from a cached, single-flight probe
     import_limits = ImportLimits()    # bytes per import, open imports per credential
+    action_measures = Store(ActionMeasureRepository)  # the Concept Action Plan's measures
+    action_indicators = Store(ActionIndicatorRepository)  # ... and its target indicators
+    concept_reports = Store(ConceptReportRepository)  # the 1 April reports
+    project_reader = Store(ProjectReader)      # the hub's project read model, for the reports
+    mono_town_access = Store(MonoTownAccessRepository)  # mono-towns' transport access (manual)
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")
@@ -312,6 +359,161 @@ class GatewayService:
          summary="Settlements of a region that miss an SRS standard, with the projects closing it")
     def hub_region_srs_gaps(self, request, code):
         return settlement_routes.hub_region_srs_gaps(self, request, code)
+
+    # -- action plan routes ------------------------------------------------------------------------
+    @api("GET", "/api/v1/hub/assumptions", permission=("hub", "read"), tags=("hub",),
+         response=AssumptionListSchema,
+         summary="Every assumed rule of the hub with its value, rationale and where it applies")
+    def hub_assumptions(self, request):
+        return action_plan_routes.hub_assumptions(self, request)
+
+    @api("GET", "/api/v1/hub/action-plan/measures", permission=("hub", "read"),
+         tags=action_plan_routes.TAGS, query=MeasureQuery, response=MeasureListSchema,
+         summary="Action Plan measures: central ones and those of the caller's regions")
+    def hub_list_measures(self, request):
+        return action_plan_routes.hub_list_measures(self, request)
+
+    @api("GET", "/api/v1/hub/action-plan/measures/<string:measure_id>",
+         permission=("hub", "read"), tags=action_plan_routes.TAGS, response=MeasureSchema,
+         summary="One Action Plan measure with its evidence and history")
+    def hub_get_measure(self, request, measure_id):
+        return action_plan_routes.hub_get_measure(self, request, measure_id)
+
+    @api("POST", "/api/v1/hub/action-plan/measures", permission=("hub.action_plan", "write"),
+         tags=action_plan_routes.TAGS, body=MeasureInSchema, response=MeasureSchema,
+         summary="Enter a measure of the Action Plan (manual entry: who, when, on what document)",
+         responses={201: "entered", 400: action_plan_routes.BAD_INPUT,
+                    409: "a measure with this id exists"})
+    def hub_add_measure(self, request):
+        return action_plan_routes.hub_add_measure(self, request)
+
+    @api("POST", "/api/v1/hub/action-plan/measures/<string:measure_id>/status",
+         permission=("hub.action_plan", "write"), tags=action_plan_routes.TAGS,
+         body=MeasureChangeSchema, response=MeasureSchema,
+         summary="Move a measure to a status, with a comment and evidence (done needs evidence)",
+         responses={400: action_plan_routes.BAD_INPUT, 404: "no such measure",
+                    409: "changed meanwhile"})
+    def hub_change_measure(self, request, measure_id):
+        return action_plan_routes.hub_change_measure(self, request, measure_id)
+
+    @api("GET", "/api/v1/hub/action-plan/indicators", permission=("hub", "read"),
+         tags=action_plan_routes.TAGS, response=IndicatorListSchema,
+         summary="Target indicators with baseline, targets and actuals judged per year")
+    def hub_list_indicators(self, request):
+        return action_plan_routes.hub_list_indicators(self, request)
+
+    @api("POST", "/api/v1/hub/action-plan/indicators", permission=("hub.action_plan", "write"),
+         tags=action_plan_routes.TAGS, body=IndicatorInSchema, response=IndicatorSchema,
+         summary="Enter a target indicator (national or per region) with baseline and targets",
+         responses={201: "entered", 400: action_plan_routes.BAD_INPUT,
+                    409: "this indicator exists for the region"})
+    def hub_add_indicator(self, request):
+        return action_plan_routes.hub_add_indicator(self, request)
+
+    @api("PUT", "/api/v1/hub/action-plan/indicators/<string:key>/actuals/<int:year>",
+         permission=("hub.action_plan", "write"), tags=action_plan_routes.TAGS,
+         body=ActualInSchema, response=IndicatorSchema,
+         summary="Record an indicator's actual for a year (manual entry), judged at once",
+         responses={400: action_plan_routes.BAD_INPUT, 404: "no such indicator"})
+    def hub_put_actual(self, request, key, year):
+        return action_plan_routes.hub_put_actual(self, request, key, year)
+
+    @api("POST", "/api/v1/hub/action-plan/demo-seed", permission=("hub.initiatives", "write"),
+         tags=action_plan_routes.TAGS, response=DemoSeedSchema,
+         summary="Load the shipped DEMO measures and indicators (marked demo; idempotent)",
+         responses={200: "counts of entries added; existing ids are left as they are"})
+    def hub_action_plan_demo_seed(self, request):
+        return action_plan_routes.hub_action_plan_demo_seed(self, request)
+
+    @initiative_routes.check_timer
+    def hub_action_plan_scheduled_checks(self):
+        return action_plan_routes.hub_action_plan_scheduled_checks(self)
+
+    @api("POST", "/api/v1/hub/action-plan/checks", permission=("hub.initiatives", "write"),
+         tags=action_plan_routes.TAGS, response=ActionChecksSchema,
+         summary="Open initiatives for overdue measures and off-track indicators now")
+    def hub_action_plan_checks(self, request):
+        return action_plan_routes.hub_action_plan_checks(self, request)
+
+    # -- 1 April report routes ----------------------------------------------------------------------
+    @api("POST", "/api/v1/hub/concept-reports/<string:region>/<int:year>/draft",
+         permission=("hub.reports", "write"), tags=concept_report_routes.TAGS,
+         response=ConceptReportSchema,
+         summary="Assemble (again) the draft 1 April report of a region and year",
+         responses={409: concept_report_routes.CONFLICT})
+    def hub_draft_concept_report(self, request, region, year):
+        return concept_report_routes.hub_draft_concept_report(self, request, region, year)
+
+    @api("POST", "/api/v1/hub/concept-reports/<string:region>/<int:year>/submit",
+         permission=("hub.reports", "write"), tags=concept_report_routes.TAGS,
+         body=ReportStepSchema, response=ConceptReportSchema,
+         summary="Submit the drafted report to the Ministry of National Economy (who and when)",
+         responses={404: "not drafted yet", 409: concept_report_routes.CONFLICT})
+    def hub_submit_concept_report(self, request, region, year):
+        return concept_report_routes.hub_submit_concept_report(self, request, region, year)
+
+    @api("POST", "/api/v1/hub/concept-reports/<string:region>/<int:year>/acknowledge",
+         permission=("hub.reports", "acknowledge"), tags=concept_report_routes.TAGS,
+         body=ReportStepSchema, response=ConceptReportSchema,
+         summary="Acknowledge a submitted report (the Ministry of National Economy)",
+         responses={404: "not drafted yet", 409: concept_report_routes.CONFLICT})
+    def hub_acknowledge_concept_report(self, request, region, year):
+        return concept_report_routes.hub_acknowledge_concept_report(self, request, region, year)
+
+    @api("GET", "/api/v1/hub/concept-reports/<string:region>/<int:year>",
+         permission=("hub", "read"), tags=concept_report_routes.TAGS, response=ConceptReportSchema,
+         summary="One region's 1 April report (content, status, who and when)",
+         responses={404: "not drafted yet"})
+    def hub_get_concept_report(self, request, region, year):
+        return concept_report_routes.hub_get_concept_report(self, request, region, year)
+
+    @api("GET", "/api/v1/hub/concept-reports/<int:year>", permission=("hub", "read"),
+         tags=concept_report_routes.TAGS, response=ConceptReportListSchema,
+         summary="The year's 1 April reports of the regions the caller may see, by status")
+    def hub_list_concept_reports(self, request, year):
+        return concept_report_routes.hub_list_concept_reports(self, request, year)
+
+    @api("GET", "/api/v1/hub/concept-reports/<string:region>/<int:year>/ofdp.zip",
+         permission=("hub", "read"), tags=concept_report_routes.TAGS,
+         summary="The report's fiscal part as an Open Fiscal Data Package (zip)",
+         responses={200: "application/zip: datapackage.json, data/fiscal-indicators.csv, "
+                         "data/block-budget.csv", 404: "not drafted yet"})
+    def hub_concept_report_ofdp(self, request, region, year):
+        return concept_report_routes.hub_concept_report_ofdp(self, request, region, year)
+
+    # -- territory routes ---------------------------------------------------------------------------
+    @api("GET", "/api/v1/hub/agglomerations", permission=("hub", "read"),
+         tags=territory_routes.TAGS, response=AgglomerationListSchema,
+         summary="Scorecards of the agglomerations covering the caller's regions")
+    def hub_agglomeration_cards(self, request):
+        return territory_routes.hub_agglomeration_cards(self, request)
+
+    @api("GET", "/api/v1/hub/agglomerations/<string:code>", permission=("hub", "read"),
+         tags=territory_routes.TAGS, response=AgglomerationCardSchema,
+         summary="One agglomeration's scorecard over its member territories")
+    def hub_agglomeration_card(self, request, code):
+        return territory_routes.hub_agglomeration_card(self, request, code)
+
+    @api("GET", "/api/v1/hub/mono-towns", permission=("hub", "read"), tags=territory_routes.TAGS,
+         query=RegionQuery, response=MonoTownListSchema,
+         summary="Scorecards of the register's mono-towns in the caller's regions")
+    def hub_mono_town_cards(self, request):
+        return territory_routes.hub_mono_town_cards(self, request)
+
+    @api("GET", "/api/v1/hub/mono-towns/<string:kato>", permission=("hub", "read"),
+         tags=territory_routes.TAGS, response=MonoTownCardSchema,
+         summary="One mono-town: anchor projects, diversification, access to a growth centre")
+    def hub_mono_town_card(self, request, kato):
+        return territory_routes.hub_mono_town_card(self, request, kato)
+
+    @api("PUT", "/api/v1/hub/mono-towns/<string:kato>/transport-access",
+         permission=("hub.srs", "write"), tags=territory_routes.TAGS, body=TransportAccessInSchema,
+         response=TransportAccessSchema,
+         summary="Record a mono-town's transport access to its nearest growth centre (manual)",
+         responses={400: "invalid input; details name each bad field",
+                    404: "no such mono-town or growth centre"})
+    def hub_put_mono_town_access(self, request, kato):
+        return territory_routes.hub_put_mono_town_access(self, request, kato)
 
     # -- admin routes ------------------------------------------------------------------------------
     @api("POST", "/api/v1/admin/api-keys", permission=("api_keys", "admin"), tags=admin_routes.TAGS,

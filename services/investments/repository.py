@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError
 
 from services.common.codec import DocumentCodec, money_to_tiyn
 from services.common.errors import ValidationFailed
@@ -64,21 +63,6 @@ class ProjectRepository(Repository):
         return {d["external_ref"]: d["_id"] for d in
                 self.collection.find({"external_ref": {"$in": sorted(set(refs))}},
                                      {"external_ref": 1})}
-
-    def insert_missing(self, projects) -> tuple[int, int]:
-        """Insert projects in bulk, skipping those already stored (by id or external_ref):
-        ``(stored, existing)``. Their events go out through a seed carrier (application.seeding)."""
-        stored = [self.to_store(p) for p in projects]
-        if not stored:
-            return 0, 0
-        try:
-            inserted = len(self.collection.insert_many(stored, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != 11000 for e in errors):
-                raise
-            inserted = exc.details.get("nInserted", len(stored) - len(errors))
-        return inserted, len(stored) - inserted
 
     def find_by_external_ref(self, external_ref: str) -> dict | None:
         doc = self.collection.find_one({"external_ref": external_ref}, NO_OUTBOX)

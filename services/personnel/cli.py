@@ -17,10 +17,12 @@ from datetime import date
 
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
+from services.common import (
+    clock,
+    remote_errors,  # noqa: F401  (errors cross RPC as themselves)
+)
 from services.common.config import load_settings
 from services.common.errors import Conflict
-from services.common import clock
 from services.personnel.application.demo_data import generate_seed
 from services.personnel.application.transfer import to_wire
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import uuid
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -64,8 +65,10 @@ def _management(path: str, method="put", **kwargs):
     response.raise_for_status()
 
 
-@pytest.fixture(scope="session")
-def platform():
+@contextmanager
+def running_platform(**overrides):
+    """The platform as `make up` starts it, on a vhost, database prefix, ports and state folder of
+    its own; ``overrides`` are further environment settings (e.g. a longer RPC timeout)."""
     run_id = uuid.uuid4().hex[:8]
     vhost = f"e2e_{run_id}"
     _management(f"vhosts/{quote(vhost, safe='')}")
@@ -90,6 +93,7 @@ def platform():
         "HANDLER_RETRY_DELAYS": "0.5,1",
         "RATE_LIMIT_PER_SECOND": "1000",
         "RATE_LIMIT_BURST": "1000",
+        **overrides,
     })
     env.setdefault("PYTHON", os.path.join(ROOT, ".venv", "bin", "python"))
     running = Platform(env, f"http://127.0.0.1:{port}")
@@ -97,6 +101,14 @@ def platform():
     if started.returncode != 0:
         running.script("down", check=False)
         pytest.fail(f"platform did not start:\n{started.stdout}\n{started.stderr}")
-    yield running
-    running.script("down", check=False)
-    _management(f"vhosts/{quote(vhost, safe='')}", method="delete")
+    try:
+        yield running
+    finally:
+        running.script("down", check=False)
+        _management(f"vhosts/{quote(vhost, safe='')}", method="delete")
+
+
+@pytest.fixture(scope="session")
+def platform():
+    with running_platform() as running:
+        yield running

@@ -9,8 +9,7 @@ import uuid
 import pytest
 
 from tests.support import wait_until
-from tests.support.budgets import (csv_text, line, project_commissioned,
-                                   publish_investments_event)
+from tests.support.budgets import csv_text, line, project_commissioned, publish_investments_event
 
 pytestmark = pytest.mark.e2e
 

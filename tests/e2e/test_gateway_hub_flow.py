@@ -111,9 +111,12 @@ def test_budget_events_move_the_fiscal_scorecard_and_open_the_autonomy_initiativ
     [opened] = wait_until(autonomy, timeout=30, message="autonomy initiative")
     assert opened["responsible_body"].startswith("Akimat of Ulytau region")
     assert opened["subject"]["own_revenue_share"] == "0.1800"
-    journal = ok(platform.api("ministry_analyst").get("/api/v1/hub/journal", params={
-        "type": "autonomy_below_threshold", "region": region, "limit": 200}))["items"]
-    assert set(opened["event_ids"]) <= {e["event_id"] for e in journal}
+    # the initiative names the budgets event that opened it: indicators_recalculated or
+    # autonomy_below_threshold, whichever the hub took first (both carry the dependency)
+    journal = [e for kind in ("indicators_recalculated", "autonomy_below_threshold")
+               for e in ok(platform.api("ministry_analyst").get("/api/v1/hub/journal", params={
+                   "type": kind, "region": region, "limit": 200}))["items"]]
+    assert opened["event_ids"] and set(opened["event_ids"]) <= {e["event_id"] for e in journal}
     # a corrected line keeps the share below: indicators move, no second initiative
     corrected = officer.post("/api/v1/budgets/revenues", json={"lines": [
         line(region=region, year=year, code="502103", amount="900.00")]})
@@ -142,16 +145,21 @@ def test_reporting_calendar_and_overdue_report_rule(platform):
         f"/api/v1/budgets/regions/{region}/reports/{year}")
     assert generated.status_code == 201, generated.text
 
-    def calendar_status():
+    def calendar_entry():
         items = ok(platform.api("ministry_analyst").get(
             "/api/v1/hub/reporting-calendar", params={"year": year}))["items"]
-        return next(i["status"] for i in items if i["region_code"] == region)
+        return next(i for i in items if i["region_code"] == region)
 
-    # generated now, after 1 April 2026
-    wait_until(lambda: calendar_status() == "generated_late", timeout=30,
-               message="late report in the calendar")
-    wait_until(lambda: overdue()[0]["status"] == "resolved", timeout=30,
-               message="overdue initiative resolved by the report")
+    # generated now, after 1 April 2026: shown, but generating is not submitting
+    wait_until(lambda: calendar_entry()["first_generated_at"] is not None, timeout=30,
+               message="generated report in the calendar")
+    assert calendar_entry()["status"] == "overdue"
+    assert overdue()[0]["status"] == "open"
+    officer = platform.api("regional_officer", region)
+    ok(officer.post(f"/api/v1/hub/concept-reports/{region}/{year}/draft"))
+    ok(officer.post(f"/api/v1/hub/concept-reports/{region}/{year}/submit"))
+    assert calendar_entry()["status"] == "submitted_late"
+    assert overdue()[0]["status"] == "resolved"
 
 
 # --- personnel ------------------------------------------------------------------------------------

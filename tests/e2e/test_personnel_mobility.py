@@ -130,7 +130,7 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     assert completed["source"] == "personnel" and completed["region_code"] == REGION
     assert "iin" not in completed["payload"]
     for event_type in ("rotation_requested", "rotation_approved", "rotation_started"):
-        assert len(wait_until(lambda: journal(event_type), timeout=30, message=event_type)) == 1
+        assert len(wait_until(lambda event_type=event_type: journal(event_type), timeout=30, message=event_type)) == 1
 
     listed = _ok(sending.get(f"{API}/rotations", params={"status": "completed"}))
     assert rotation["rotation_id"] in {r["rotation_id"] for r in listed["items"]}

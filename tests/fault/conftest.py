@@ -12,9 +12,15 @@ import uuid
 import pymongo
 import pytest
 
-from fault_infra import FaultInfrastructure, add_vhost, delete_vhost, free_port, reap_abandoned_runs
-from fault_ledger import NOTES, REPORTS
-from fault_processes import ServiceProcess
+from tests.support.fault_infra import (
+    FaultInfrastructure,
+    add_vhost,
+    delete_vhost,
+    free_port,
+    reap_abandoned_runs,
+)
+from tests.support.fault_ledger import NOTES, REPORTS
+from tests.support.fault_processes import ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +105,12 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(note)
 
 
+REPLICAS = 2  # of every service, the gateway (and its hub) included
+
+
 class FaultPlatform:
-    """The four services started by deploy/local/platform.sh against the fault infrastructure."""
+    """Two replicas of each of the four services, started by deploy/local/platform.sh against the
+    fault infrastructure (instances ``investments`` and ``investments-2``, and so on)."""
 
     def __init__(self, infra, env: dict, port: int):
         self.infra = infra
@@ -109,6 +119,7 @@ class FaultPlatform:
 
     def script(self, *args):
         import subprocess
+
         from tests.conftest import ROOT
         return subprocess.run(["bash", os.path.join(ROOT, "deploy", "local", "platform.sh"), *args],
                               env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=180)
@@ -122,12 +133,18 @@ class FaultPlatform:
     def headers(self, role: str = "admin", region: str | None = None) -> dict:
         return {"Authorization": f"Bearer {self.token(role, region)}"}
 
+    @staticmethod
+    def instances(service: str) -> list[str]:
+        return [service if r == 1 else f"{service}-{r}" for r in range(1, REPLICAS + 1)]
+
     def pids(self) -> dict:
+        """Instance name -> pid of every replica platform.sh recorded."""
         pids = {}
         run = os.path.join(self.env["PLATFORM_STATE_DIR"], "run")
-        for name in ("investments", "budgets", "personnel", "gateway"):
-            with open(os.path.join(run, f"{name}.pid")) as f:
-                pids[name] = int(f.read().strip())
+        for service in ("investments", "budgets", "personnel", "gateway"):
+            for name in self.instances(service):
+                with open(os.path.join(run, f"{name}.pid")) as f:
+                    pids[name] = int(f.read().strip())
         return pids
 
     def db(self, service: str):
@@ -164,7 +181,10 @@ def fault_platform(fault_infra):
         "RATE_LIMIT_PER_SECOND": "10000",
         "RATE_LIMIT_BURST": "10000",
         "LOG_LEVEL": "WARNING",
+        "REPLICAS": str(REPLICAS),
     })
+    for variable in [k for k in env if k.startswith("REPLICAS_")]:
+        del env[variable]  # a developer's per-service count must not shrink the suite's platform
     platform = FaultPlatform(fault_infra, env, port)
     started = platform.script("up")
     if started.returncode != 0:

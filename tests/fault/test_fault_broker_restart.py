@@ -12,10 +12,16 @@ import eventlet
 import pytest
 import requests
 
-from fault_infra import free_port, wait_for
-from fault_ledger import (REPORTS, LedgerDriver, LedgerReport, queue_depth, tally,
-                          wait_until_applied)
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import (
+    REPORTS,
+    LedgerDriver,
+    LedgerReport,
+    queue_depth,
+    tally,
+    wait_until_applied,
+)
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(240)]
 
@@ -26,8 +32,8 @@ def test_broker_restart_under_load_loses_nothing_and_services_reconnect(
         start_service, fault_db, fault_env, fault_infra):
     started = time.monotonic()
     port = free_port()
-    producer = start_service("fault_ledger_services:LedgerProducer", port)
-    consumer = start_service("fault_ledger_services:LedgerConsumer", free_port())
+    producer = start_service("tests.support.fault_ledger_services:LedgerProducer", port)
+    consumer = start_service("tests.support.fault_ledger_services:LedgerConsumer", free_port())
     pids = (producer.pid, consumer.pid)
     db = fault_db("fault_consumer")
 
@@ -60,7 +66,7 @@ def test_broker_restart_under_load_loses_nothing_and_services_reconnect(
 
 def test_broker_restart_under_api_load_the_platform_recovers_without_restarts(
         fault_platform, fault_infra):
-    """The four real services (RPC consumers, reply listeners, event handlers, relays) live
+    """Two replicas of each of the four real services (RPC consumers, reply listeners, event handlers, relays) live
     through a broker restart while the API is used: meanwhile answers are 2xx/4xx or a clear
     503, never a 500; afterwards the same processes serve reads and writes, and a project
     registered after the restart reaches the hub's journal."""
@@ -128,7 +134,7 @@ def test_broker_restart_under_api_load_the_platform_recovers_without_restarts(
         len(journaled) - len(set(journaled)), len(journaled), 0, time.monotonic() - started,
         [f"broker down and back in {restart_took:.1f}s",
          f"{sum(1 for a in answers if a[1] == 503)} answers 503 meanwhile, none 500",
-         "same 4 processes before and after"])
+         f"same {len(pids)} processes (2 replicas of each service) before and after"])
     REPORTS.append(report)
     print(report.line())
     assert report.lost == 0

@@ -13,9 +13,9 @@ import eventlet
 import pytest
 import requests
 
-from fault_infra import free_port, wait_for
-from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
 
@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
 def test_concurrent_writes_to_one_document_lose_no_event(start_service, fault_db, fault_env):
     started = time.monotonic()
     port = free_port()
-    start_service("fault_ledger_services:LedgerProducer", port)
-    start_service("fault_ledger_services:LedgerConsumer", free_port())
+    start_service("tests.support.fault_ledger_services:LedgerProducer", port)
+    start_service("tests.support.fault_ledger_services:LedgerConsumer", free_port())
     db = fault_db("fault_consumer")
     driver = LedgerDriver(f"http://127.0.0.1:{port}")
     driver.run(batches=80, size=10, concurrency=8, streams=1)  # every write to ONE document

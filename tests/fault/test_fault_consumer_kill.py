@@ -9,8 +9,8 @@ import time
 import eventlet
 import pytest
 
-from fault_infra import free_port, wait_for
-from fault_ledger import LedgerDriver, tally, wait_until_applied
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import LedgerDriver, tally, wait_until_applied
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(280)]
 
@@ -26,10 +26,10 @@ def test_kill9_consumer_in_the_middle_of_10000_events_loses_and_duplicates_nothi
     # two producer processes, each with its own database: the relay publishes each event with
     # its own confirm and outbox update, so one process alone tops out near 100 events/s here
     ports = [free_port() for _ in range(PRODUCERS)]
-    producers = [start_service("fault_ledger_services:LedgerProducer", port,
+    producers = [start_service("tests.support.fault_ledger_services:LedgerProducer", port,
                                MONGO_DB_PREFIX=f"{fault_env['MONGO_DB_PREFIX']}_p{n}")
                  for n, port in enumerate(ports)]
-    consumer = start_service("fault_ledger_services:LedgerConsumer", free_port())
+    consumer = start_service("tests.support.fault_ledger_services:LedgerConsumer", free_port())
     db = fault_db("fault_consumer")
 
     driver = LedgerDriver([f"http://127.0.0.1:{port}" for port in ports])
@@ -37,7 +37,7 @@ def test_kill9_consumer_in_the_middle_of_10000_events_loses_and_duplicates_nothi
     kills = []
 
     for threshold in (EVENTS // 4, EVENTS // 2):
-        wait_for(lambda: len(driver.confirmed) >= threshold, 150, f"{threshold} events confirmed")
+        wait_for(lambda threshold=threshold: len(driver.confirmed) >= threshold, 150, f"{threshold} events confirmed")
         consumer.kill9()
         kills.append(len(driver.confirmed))
         eventlet.sleep(1)  # events keep coming while it is down

@@ -13,10 +13,10 @@ import pytest
 import requests
 from kombu import Connection, Queue
 
-from fault_infra import free_port, wait_for
-from fault_processes import ServiceProcess
-from fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
+from tests.support.fault_processes import ServiceProcess
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
 
@@ -28,9 +28,9 @@ def test_crash_between_write_and_publish_publishes_exactly_once_after_restart(
         start_service, fault_db, fault_env):
     started = time.monotonic()
     consumer_port, port = free_port(), free_port()
-    start_service("fault_ledger_services:LedgerConsumer", consumer_port)
+    start_service("tests.support.fault_ledger_services:LedgerConsumer", consumer_port)
     db, producer_db = fault_db("fault_consumer"), fault_db("fault_producer")
-    producer = start_service("fault_ledger_services:LedgerProducer", port,
+    producer = start_service("tests.support.fault_ledger_services:LedgerProducer", port,
                              PLATFORM_FAULT_HOOK="crash_after_write")
     confirmed: dict[str, str] = {}
     for n in range(CRASHES):
@@ -44,12 +44,12 @@ def test_crash_between_write_and_publish_publishes_exactly_once_after_restart(
         # the write is whole: state and every event, none of them published yet
         assert stored is not None and len(stored["event_ids"]) == ENTRIES
         assert [e["event_id"] for e in stored["_outbox"]] == stored["event_ids"]
-        confirmed.update(zip(stored["event_ids"], (e["entry_id"] for e in entries)))
+        confirmed.update(zip(stored["event_ids"], (e["entry_id"] for e in entries), strict=False))
         # restarted (with the hook still set but for the last time): its relay recovers the
         # pending events; the next write only once they are out, so no crash cuts a publication
         producer.start(extra_env={"PLATFORM_FAULT_HOOK": "" if n == CRASHES - 1 else
                                   "crash_after_write"})
-        wait_for(lambda: producer_db.ledger_batches.find_one({"_id": batch_id})["_outbox"] == [],
+        wait_for(lambda batch_id=batch_id: producer_db.ledger_batches.find_one({"_id": batch_id})["_outbox"] == [],
                  30, f"outbox of {batch_id} published after the restart")
     wait_until_applied(db, confirmed, timeout=60, amqp_uri=fault_env["AMQP_URI"])
     driver = LedgerDriver(f"http://127.0.0.1:{port}")  # and it works normally afterwards
@@ -79,9 +79,13 @@ def test_investments_crash_after_write_reaches_the_hub_exactly_once(fault_platfo
     deploy/local/platform.sh restarts investments."""
     platform = fault_platform
     started = time.monotonic()
-    investments_pid = platform.pids()["investments"]
-    os.kill(investments_pid, signal.SIGTERM)
-    wait_for(lambda: not os.path.exists(f"/proc/{investments_pid}"), 20, "investments stopped")
+    # every investments replica stops, so the one with the crash hook takes the request
+    investments_pids = [pid for name, pid in platform.pids().items()
+                        if name in platform.instances("investments")]
+    for pid in investments_pids:
+        os.kill(pid, signal.SIGTERM)
+    for pid in investments_pids:
+        wait_for(lambda pid=pid: not os.path.exists(f"/proc/{pid}"), 20, "investments stopped")
     crashing = ServiceProcess("services.investments.service:InvestmentsService",
                               {**platform.env, "PLATFORM_FAULT_HOOK": "crash_after_write"},
                               os.path.join(fault_infra.logs, "investments-crashing.log"))
@@ -100,7 +104,7 @@ def test_investments_crash_after_write_reaches_the_hub_exactly_once(fault_platfo
     stored = investments.projects.find_one({"external_ref": body["external_ref"]})
     assert stored is not None and len(stored["_outbox"]) == 1  # written, not published
     event_id = stored["_outbox"][0]["event_id"]
-    restarted = platform.script("up")  # starts what is not running: investments
+    restarted = platform.script("up")  # starts what is not running: both investments replicas
     assert restarted.returncode == 0, restarted.stdout + restarted.stderr
 
     journal = platform.db("gateway").journal

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from fault_infra import free_port, wait_for
-from fault_ledger import LedgerDriver, effects_count, tally, wait_until_applied
 from tests.conftest import ROOT
+from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_ledger import LedgerDriver, effects_count, tally, wait_until_applied
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(150)]
 
@@ -38,8 +38,8 @@ def test_poison_message_is_dead_lettered_then_replayed_after_the_fix(start_servi
                                                                      fault_env):
     started = time.monotonic()
     port = free_port()
-    start_service("fault_ledger_services:LedgerProducer", port)
-    consumer = start_service("fault_ledger_services:LedgerConsumer", free_port())
+    start_service("tests.support.fault_ledger_services:LedgerProducer", port)
+    consumer = start_service("tests.support.fault_ledger_services:LedgerConsumer", free_port())
     db = fault_db("fault_consumer")
     driver = LedgerDriver(f"http://127.0.0.1:{port}")
     driver.run(1, ENTRIES, poison={POISON})

@@ -12,8 +12,8 @@ import eventlet
 import pytest
 import requests
 
-from fault_ledger import LedgerReport, REPORTS
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_ledger import REPORTS, LedgerReport
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(280)]
 

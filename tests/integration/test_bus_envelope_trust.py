@@ -53,7 +53,7 @@ def test_a_forged_source_is_dead_lettered_with_the_reason(
     effects = get_client()[f"{isolated_db}_gateway"].inbound_effects
     wait_until(lambda: effects.find_one({"_id": genuine["event_id"]}), message="genuine applied")
     letters = wait_until(lambda: deadletters.list_dead_letters(uri), message="dead letter")
-    assert [(l["reason"], l["event_id"]) for l in letters] == [("untrusted_source",
+    assert [(ln["reason"], ln["event_id"]) for ln in letters] == [("untrusted_source",
                                                                 forged["event_id"])]
     assert [e["_id"] for e in effects.find()] == [genuine["event_id"]]
     assert "investments.events" in json.loads(letters[0]["details"])["source"][0]
@@ -76,7 +76,7 @@ def test_a_region_other_than_the_payloads_is_dead_lettered_with_the_reason(
     effects = get_client()[f"{isolated_db}_budgets"].inbound_effects
     wait_until(lambda: effects.find_one({"_id": good["event_id"]}), message="good event applied")
     letters = wait_until(lambda: deadletters.list_dead_letters(uri), message="dead letter")
-    assert [(l["reason"], l["event_id"]) for l in letters] == [("region_mismatch",
+    assert [(ln["reason"], ln["event_id"]) for ln in letters] == [("region_mismatch",
                                                                 wrong_region["event_id"])]
     assert [e["_id"] for e in effects.find()] == [good["event_id"]]
     assert other_region in json.loads(letters[0]["details"])["region_code"][0]
@@ -105,7 +105,7 @@ def test_an_inbound_envelope_must_come_under_its_own_sources_key(
     effects = get_client()[f"{isolated_db}_personnel"].inbound_effects
     wait_until(lambda: effects.find_one({"_id": good["event_id"]}), message="good event applied")
     letters = wait_until(lambda: deadletters.list_dead_letters(uri), message="dead letter")
-    assert [(l["reason"], l["event_id"]) for l in letters] == [("untrusted_source",
+    assert [(ln["reason"], ln["event_id"]) for ln in letters] == [("untrusted_source",
                                                                 forged["event_id"])]
 
 
@@ -123,7 +123,7 @@ def test_a_replayed_dead_letter_is_checked_against_where_it_was_first_published(
     letters = wait_until(lambda: (lambda ls: ls if ls and ls[0]["id"] != first[0]["id"]
                                   else None)(deadletters.list_dead_letters(uri)),
                          message="dead-lettered again after the replay")
-    assert [(l["reason"], l["event_id"]) for l in letters] == [("untrusted_source",
+    assert [(ln["reason"], ln["event_id"]) for ln in letters] == [("untrusted_source",
                                                                 forged["event_id"])]
     effects = get_client()[f"{isolated_db}_gateway"].inbound_effects
     assert effects.find_one({"_id": forged["event_id"]}) is None

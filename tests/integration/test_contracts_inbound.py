@@ -139,12 +139,12 @@ def test_invalid_inbound_messages_are_dead_lettered_and_never_applied(
     stored = effects.find_one({"_id": after["event_id"]})
     assert stored["payload"] == good["payload"]
 
-    by_reason = sorted((l["reason"], l["handler"]) for l in letters)
+    by_reason = sorted((ln["reason"], ln["handler"]) for ln in letters)
     assert by_reason == sorted((reason, f"{sub.consumer}.{sub.handler}") for *_, reason, _ in bad)
     for letter in letters:
         assert letter["queue"] == sub.queue
         assert letter["attempts"] == 0  # refused on receipt, not retried
-    named = [json.loads(l["details"]) for l in letters if l["reason"] == "invalid_message"]
+    named = [json.loads(ln["details"]) for ln in letters if ln["reason"] == "invalid_message"]
     for (name, _, _, reason, field) in bad:
         if reason == "invalid_message":
             assert any(field in details for details in named), (name, named)
@@ -184,7 +184,7 @@ def test_a_message_of_another_contract_on_an_inbound_key_is_refused_on_receipt(
     wait_until(lambda: effects.find_one({"_id": after["event_id"]}), message="valid message applied")
     assert effects.find_one({"_id": stranger["event_id"]}) is None, "another contract was applied"
     letters = wait_until(lambda: deadletters.list_dead_letters(uri), message="dead letter")
-    assert [(l["reason"], l["event_id"]) for l in letters] == [("invalid_message",
+    assert [(ln["reason"], ln["event_id"]) for ln in letters] == [("invalid_message",
                                                                 stranger["event_id"])]
 
 
@@ -230,8 +230,8 @@ def test_personnel_applies_organisation_changes_and_refuses_invalid_ones(
 
     letters = wait_until(lambda: (lambda ls: ls if len(ls) >= 2 else None)(
         deadletters.list_dead_letters(uri)), message="two dead letters")
-    assert sorted(l["reason"] for l in letters) == ["invalid_message", "undecodable"]
-    invalid_letter = next(l for l in letters if l["reason"] == "invalid_message")
+    assert sorted(ln["reason"] for ln in letters) == ["invalid_message", "undecodable"]
+    invalid_letter = next(ln for ln in letters if ln["reason"] == "invalid_message")
     assert "region_code" in invalid_letter["details"]
     assert invalid_letter["handler"] == "personnel.on_organisation_changed"
     assert organisation()["name"] == "Akimat of Almaty city"  # the invalid rename never applied
@@ -264,13 +264,13 @@ def test_budgets_applies_executed_revenue_once_and_refuses_invalid_lines(
     _publish(uri, key, good)  # redelivered: the natural key makes it a no-op
 
     stored = wait_until(lambda: lines(ebk_prefix=line["ebk_code"]), message="line applied")
-    assert [(l["ebk_code"], l["amount_kzt"], l["period"]) for l in stored] == [
+    assert [(ln["ebk_code"], ln["amount_kzt"], ln["period"]) for ln in stored] == [
         (line["ebk_code"], line["amount_kzt"], line["period"])]
     letters = wait_until(lambda: (lambda ls: ls if len(ls) >= 3 else None)(
         deadletters.list_dead_letters(uri)), message="three dead letters")
-    assert sorted(l["reason"] for l in letters) == ["invalid_message", "invalid_message",
+    assert sorted(ln["reason"] for ln in letters) == ["invalid_message", "invalid_message",
                                                     "undecodable"]
-    assert {l["handler"] for l in letters} == {"budgets.on_revenue_executed"}
-    details = " ".join(l["details"] or "" for l in letters)
+    assert {ln["handler"] for ln in letters} == {"budgets.on_revenue_executed"}
+    details = " ".join(ln["details"] or "" for ln in letters)
     assert "ebk_code" in details and "amount_kzt" in details
     assert len(lines()) == 1  # neither refused line was applied, the good one once

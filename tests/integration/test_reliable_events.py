@@ -12,10 +12,10 @@ from nameko.rpc import rpc
 
 from services.common import deadletters, topology
 from services.common.consuming import subscribe
+from services.common.errors import ServiceUnavailable
 from services.common.events import build_event, event_schema, register
 from services.common.mongo import Repository, Store, get_client
 from services.common.rpc import TimedRpc
-from services.common.errors import ServiceUnavailable
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -134,7 +134,8 @@ def test_failing_handler_is_retried_then_succeeds(container_factory, nameko_conf
                                                    probe_topology, db):
     origin = container_factory(ProbeOrigin, nameko_config)
     sink = container_factory(ProbeSink, nameko_config)
-    origin.start(); sink.start()
+    origin.start()
+    sink.start()
     _rpc(origin, "record", "p-flaky", 2)  # fails twice, the third attempt succeeds
     doc = wait_until(lambda: db.effects.find_one({"_id": "p-flaky", "handled_events": {"$exists": True}}),
                      message="flaky probe handled after retries")
@@ -146,7 +147,8 @@ def test_handler_failing_every_time_is_dead_lettered_with_reason(
         container_factory, nameko_config, probe_topology, db):
     origin = container_factory(ProbeOrigin, nameko_config)
     sink = container_factory(ProbeSink, nameko_config)
-    origin.start(); sink.start()
+    origin.start()
+    sink.start()
     _rpc(origin, "record", "p-poison", 99)
     wait_until(lambda: (db.effects.find_one({"_id": "p-poison"}) or {}).get("attempts") == 3,
                message="three attempts")

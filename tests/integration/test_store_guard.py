@@ -189,3 +189,22 @@ def test_declared_indexes_serve_equality_filters_and_lookups_by_id(race_db):
     assert projects.find_one({"_id": "p77"})["n"] == 77
     assert projects.count_documents({"region_code": "KZ-7", "stage": "active"}) == \
         sum(1 for i in range(4000) if i % 200 == 7 and i % 3 == 1)
+
+
+def test_a_settlement_unit_is_rewritten_under_the_guard(race_db):
+    """A unit imported again with new figures replaces the stored one (an update that carries
+    the storage revision, so the local store's guard accepts it)."""
+    from services.gateway.hub.settlements_repository import SettlementRepository
+    _, db, _ = race_db
+    repo = SettlementRepository(db)
+    unit = {"kato": "751000000", "region_code": "KZ-75", "kind": "city", "name_ru": "Алматы",
+            "name_kk": "Алматы", "parent_kato": None, "urban_population": 2_000_000,
+            "rural_population": 0, "population_year": 2025, "population_source": "stat.gov.kz",
+            "flags": [], "agglomeration": None}
+    for population, outcome in ((2_000_000, "inserted"), (2_100_000, "updated")):
+        staged, write = repo.stage_unit({**unit, "urban_population": population},
+                                        {"file": "units.csv"})
+        assert staged == outcome
+        repo.write([write])
+        assert repo.get_unit("751000000")["urban_population"] == population
+    assert repo.stage_unit({**unit, "urban_population": 2_100_000}, {"file": "x"})[0] == "unchanged"

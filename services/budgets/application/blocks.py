@@ -5,12 +5,18 @@ between (``save_versioned``); on a concurrent change the command is applied agai
 block. A move refused by a rule still leaves a fact behind: ``block_move_rejected`` is stored on
 the block (no state change) before the refusal is raised, so the hub sees refused moves too.
 """
-from services.budgets.domain.blocks import (allocate_line, block_as_output, block_id,
-                                            block_move_rejected_fact, carry_over, create_block,
-                                            move_between_lines, record_execution)
+from services.budgets.domain.blocks import (
+    allocate_line,
+    block_as_output,
+    block_id,
+    block_move_rejected_fact,
+    carry_over,
+    create_block,
+    move_between_lines,
+    record_execution,
+)
 from services.common.clock import now_utc
-from services.common.errors import (DuplicateKey, RuleViolation, StaleVersion,
-                                    raise_if_problems, require)
+from services.common.errors import DuplicateKey, RuleViolation, StaleVersion, raise_if_problems, require
 from services.common.regions import REGIONS
 
 MAX_WRITE_ATTEMPTS = 5

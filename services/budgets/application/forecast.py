@@ -1,8 +1,12 @@
 """The revenue forecast of a region: its baseline per year, widened by commissioned investment
 projects and narrowed again when one is cancelled (the reactions to investments' events)."""
 from services.budgets.application.fiscal import checked_region
-from services.budgets.domain.forecast import (apply_commissioned_project, forecast_as_output,
-                                              reverse_cancelled_project, set_base_forecast)
+from services.budgets.domain.forecast import (
+    apply_commissioned_project,
+    forecast_as_output,
+    reverse_cancelled_project,
+    set_base_forecast,
+)
 from services.common.errors import DuplicateKey, StaleVersion
 
 MAX_WRITE_ATTEMPTS = 5

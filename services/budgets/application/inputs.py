@@ -6,8 +6,12 @@ errors and rule problems are reported together, each under its field.
 """
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from services.budgets.contract.rpc import (MAX_BATCH_LINES, RevenueBatchSchema, RevenueLineSchema,
-                                           TransfersSchema)
+from services.budgets.contract.rpc import (
+    MAX_BATCH_LINES,
+    RevenueBatchSchema,
+    RevenueLineSchema,
+    TransfersSchema,
+)
 from services.budgets.domain.lines import check_revenue_line, check_transfers
 
 

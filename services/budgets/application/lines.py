@@ -4,8 +4,7 @@ arriving over the bus. Every write is followed by the recalculation of the indic
 import uuid
 
 from services.budgets.application.recalculation import Stores, recalculate
-from services.budgets.domain.lines import (line_as_output, revenue_batch_imported_fact,
-                                           validate_revenue_line)
+from services.budgets.domain.lines import line_as_output, revenue_batch_imported_fact, validate_revenue_line
 from services.budgets.imports.rules import api_batch_doc, status_output
 from services.common.clock import now_utc
 from services.common.errors import Conflict, DuplicateKey, NotFound, raise_if_problems, require

@@ -3,10 +3,13 @@
 The same figures as ``compute_as_of`` for ``M01`` … ``M12`` (one accumulator per month, fed from
 the same cursor), so a month-by-month chart costs one read of the lines instead of twelve.
 """
-from services.budgets.domain.indicators import (DEFAULT_INDICATOR_SETTINGS, IndicatorAccumulator,
-                                                IndicatorSettings)
-from services.budgets.domain.periods import MONTH_CODES
 from services.budgets.application.recalculation import Stores, _result
+from services.budgets.domain.indicators import (
+    DEFAULT_INDICATOR_SETTINGS,
+    IndicatorAccumulator,
+    IndicatorSettings,
+)
+from services.budgets.domain.periods import MONTH_CODES
 
 
 def indicators_by_month(stores: Stores, region_code: str, fiscal_year: int,

@@ -14,12 +14,16 @@ Figures as of an earlier period ("as of Q2") are computed on request and not sto
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.budgets.domain.indicators import (DEFAULT_INDICATOR_SETTINGS, IndicatorAccumulator,
-                                                IndicatorSettings, compare_indicators)
+from services.budgets.domain.indicators import (
+    DEFAULT_INDICATOR_SETTINGS,
+    IndicatorAccumulator,
+    IndicatorSettings,
+    compare_indicators,
+)
 from services.budgets.domain.periods import YEAR_CODE
-from services.common.population import population_for_year
 from services.common.codec import tiyn_to_money
 from services.common.errors import DuplicateKey, StaleVersion
+from services.common.population import population_for_year
 
 MAX_ATTEMPTS = 5
 
@@ -127,7 +131,7 @@ class FreshPairs:
     def after_batch(self, lines: list[dict], outcome) -> None:
         for pair in {(ln["region_code"], int(ln["fiscal_year"])) for ln in lines}:
             self.batches[pair] += 1
-        for line, result, previous in zip(lines, outcome.results, outcome.previous):
+        for line, result, previous in zip(lines, outcome.results, outcome.previous, strict=False):
             pair = (line["region_code"], int(line["fiscal_year"]))
             if result == "inserted":
                 self.inserted[pair] += 1

@@ -21,10 +21,10 @@ Beside the lines: block budgets with allocations, spending and moves between lin
 import random
 from decimal import Decimal
 
-from services.budgets.domain.lines import validate_revenue_line
 from services.budgets.domain.ebk import transfer_code
-from services.common.money import money
+from services.budgets.domain.lines import validate_revenue_line
 from services.budgets.domain.periods import MONTH_CODES
+from services.common.money import money
 from services.common.regions import REGIONS
 
 TRILLION = Decimal("1000000000000")
@@ -172,10 +172,10 @@ def _lines_for(rng, region_code, level, district, year, code, approved, executed
     planned = money(approved * Decimal(rng.randint(95, 100)) / 100)
     yield {**base, "period": "Y", "phase": "planned", "amount_kzt": planned}
     yield {**base, "period": "Y", "phase": "approved", "amount_kzt": approved}
-    for month, amount in zip(MONTH_CODES, _even_months(approved)):
+    for month, amount in zip(MONTH_CODES, _even_months(approved), strict=False):
         yield {**base, "period": month, "phase": "approved", "amount_kzt": amount}
     executed = money(approved * Decimal(rng.randint(93, 106)) / 100)
-    for month, amount in zip(MONTH_CODES, _monthly(rng, executed, executed_months)):
+    for month, amount in zip(MONTH_CODES, _monthly(rng, executed, executed_months), strict=False):
         yield {**base, "period": month, "phase": "executed", "amount_kzt": amount}
 
 
@@ -266,9 +266,9 @@ def seed_blocks(seed: int = 2025, years=(2025, 2026), executed_through=None) -> 
                 weights = [Decimal(rng.randint(20, 40)) for _ in lines]
                 allocated = [money(limit * Decimal("0.9") * w / sum(weights)) for w in weights]
                 block_lines = [{"line_id": line_id, "name": name, "allocated_kzt": str(a)}
-                               for (line_id, name), a in zip(lines, allocated)]
+                               for (line_id, name), a in zip(lines, allocated, strict=False)]
                 executions = []
-                for (line_id, _), amount in zip(lines, allocated):
+                for (line_id, _), amount in zip(lines, allocated, strict=False):
                     rate = Decimal(rng.randint(45, 95)) / 100
                     executions.append((line_id, money(amount * rate * spent_share
                                                       * Decimal("0.9"))))

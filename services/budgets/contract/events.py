@@ -22,7 +22,7 @@ class IsoDate(fields.Date):
             try:
                 value = date.fromisoformat(value)
             except ValueError:
-                raise ValidationError("not an ISO date")
+                raise ValidationError("not an ISO date") from None
         return super()._serialize(value, attr, obj, **kwargs)
 
 

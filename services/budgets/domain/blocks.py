@@ -21,10 +21,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from services.budgets.domain.settings import DEFAULT_SETTINGS, BlockSettings
-from services.common.money import ZERO, AmountError, money, money_str, parse_amount
 from services.common.errors import RuleViolation, ValidationFailed, raise_if_problems, require
+from services.common.money import ZERO, AmountError, money, money_str, parse_amount
 from services.common.regions import REGIONS
-
 
 DEFAULT_BLOCK_SETTINGS = DEFAULT_SETTINGS.blocks
 

@@ -238,7 +238,7 @@ class EbkEditions:
             raise ValueError("at least one classification edition is needed")
         self.editions = sorted(editions, key=lambda e: e.info.first_fiscal_year or 0)
         self.sources = dict(sources or {})
-        for earlier, later in zip(self.editions, self.editions[1:]):
+        for earlier, later in zip(self.editions, self.editions[1:], strict=False):
             if (earlier.info.last_fiscal_year is None
                     or later.info.first_fiscal_year is None
                     or earlier.info.last_fiscal_year >= later.info.first_fiscal_year):

@@ -17,8 +17,8 @@ import copy
 from datetime import date, datetime
 
 from services.budgets.domain.settings import DEFAULT_SETTINGS, ForecastSettings
-from services.common.money import AmountError, money, money_str, parse_amount
 from services.common.errors import ValidationFailed, raise_if_problems, require
+from services.common.money import AmountError, money, money_str, parse_amount
 from services.common.regions import REGIONS
 
 # The investments service's event payloads (``project_commissioned``: actual_commissioning,

@@ -41,11 +41,15 @@ are read from a cursor of any length in bounded memory.
 from collections import defaultdict
 from decimal import Decimal
 
-from services.budgets.domain.ebk import (OWN_REVENUE_KINDS, TRANSFERS, EbkClassification,
-                                         classification_for_year)
+from services.budgets.domain.ebk import (
+    OWN_REVENUE_KINDS,
+    TRANSFERS,
+    EbkClassification,
+    classification_for_year,
+)
+from services.budgets.domain.periods import GRANULARITY_RANK, YEAR_CODE, is_full_year, parse_period
 from services.budgets.domain.settings import DEFAULT_SETTINGS, IndicatorSettings
 from services.common.money import ZERO, decimal_str, money, money_str, ratio
-from services.budgets.domain.periods import GRANULARITY_RANK, YEAR_CODE, is_full_year, parse_period
 
 STATUSES = ("recipient", "donor", "neutral", "unknown")
 

@@ -25,12 +25,11 @@ storage form.
 from datetime import datetime
 
 from services.budgets.contract.vocabulary import BUDGET_LEVELS, PHASES
-from services.budgets.domain.ebk import (EbkClassification, EbkEditions, category_of,
-                                         default_editions)
-from services.common.money import AmountError, money_str, parse_amount
+from services.budgets.domain.ebk import EbkClassification, EbkEditions, category_of, default_editions
 from services.budgets.domain.periods import period_problems
 from services.budgets.domain.settings import DEFAULT_SETTINGS, LineSettings
 from services.common.errors import raise_if_problems, require
+from services.common.money import AmountError, money_str, parse_amount
 from services.common.regions import REGIONS
 
 LEVELS_WITH_DISTRICT = frozenset({"district", "rural_district"})

@@ -27,12 +27,12 @@ import csv
 from datetime import date, datetime
 from itertools import groupby
 
-from services.common.csv_cells import safe_row
-from services.budgets.domain.lines import PHASES, natural_key
 from services.budgets.domain.ebk import EbkClassification, EbkEditions, default_editions
-from services.common.money import money_str
+from services.budgets.domain.lines import PHASES, natural_key
 from services.budgets.domain.periods import parse_period
+from services.common.csv_cells import safe_row
 from services.common.errors import ValidationFailed
+from services.common.money import money_str
 
 RESOURCE_NAME = "local-budget-revenue"
 RESOURCE_PATH = "data/local-budget-revenue.csv"

@@ -12,8 +12,7 @@ no later than P ends.
 """
 from dataclasses import dataclass
 
-from services.budgets.contract.vocabulary import (MONTH_CODES, PERIOD_CODES,  # noqa: F401
-                                                  QUARTER_CODES, YEAR_CODE)
+from services.budgets.contract.vocabulary import MONTH_CODES, PERIOD_CODES, QUARTER_CODES, YEAR_CODE  # noqa: F401
 
 # Coarser periods last so that "finest first" is a sort by this rank.
 GRANULARITY_RANK = {"month": 0, "quarter": 1, "year": 2}

@@ -1,8 +1,14 @@
 """Population reference used for per-resident indicators (re-exported from
 :mod:`services.common.population`, where the tables per 1 January live with their sources)."""
-from services.common.population import (DATA_DIR, PopulationRegister, PopulationTable,  # noqa: F401
-                                        default_register, load_population, load_register,
-                                        population_for_year)
+from services.common.population import (  # noqa: F401
+    DATA_DIR,
+    PopulationRegister,
+    PopulationTable,
+    default_register,
+    load_population,
+    load_register,
+    population_for_year,
+)
 
 DATA_FILE = DATA_DIR / "population_2025-01-01.json"
 

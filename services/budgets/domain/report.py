@@ -8,14 +8,13 @@ ratios are decimal strings.
 from datetime import date, datetime
 
 from services.budgets.domain.blocks import summarise
-from services.budgets.domain.lines import transfers_as_output
 from services.budgets.domain.forecast import forecast_for_year
 from services.budgets.domain.indicators import indicators_payload
+from services.budgets.domain.lines import transfers_as_output
 from services.budgets.domain.settings import DEFAULT_SETTINGS, ReportSettings
-from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.common.clock import civil_date
+from services.common.money import ZERO, decimal_str, money, money_str, ratio
 from services.common.regions import REGIONS
-
 
 DEFAULT_REPORT_SETTINGS = DEFAULT_SETTINGS.report
 
@@ -53,17 +52,25 @@ def _block_use(blocks: list[dict], places: int) -> dict:
 
 def _forecast_vs_actual(forecast_doc: dict | None, indicators: dict | None, year: int,
                         places: int) -> dict:
+    """Actual own revenue against the forecast, with the variance shown only against a stated
+    baseline (assumption "forecast variance needs a baseline"): a forecast made of project
+    contributions alone has nothing to be wrong against, so its variance stays empty."""
     forecast = forecast_for_year(forecast_doc, year)
+    baseline = (forecast_doc or {}).get("base_kzt", {}).get(str(year))
     actual = indicators["own_revenue_kzt"] if indicators else None
     projects = [(pid, c) for pid, c in (forecast_doc or {}).get("contributions", {}).items()
                 if year in c["years"]]
+    comparable = forecast is not None and actual is not None and baseline is not None
     return {
         "forecast_own_revenue_kzt": None if forecast is None else money_str(forecast),
         "actual_own_revenue_kzt": None if actual is None else money_str(actual),
-        "variance_kzt": (money_str(actual - forecast)
-                         if forecast is not None and actual is not None else None),
+        "baseline_kzt": None if baseline is None else money_str(baseline),
+        "baseline_basis": ("base forecast set for the year (set_forecast_base) plus the "
+                           "expected revenue of commissioned projects" if baseline is not None
+                           else "no baseline stated for the year: variance not shown"),
+        "variance_kzt": money_str(actual - forecast) if comparable else None,
         "actual_to_forecast": (decimal_str(ratio(actual, forecast, places))
-                               if forecast is not None and actual is not None else None),
+                               if comparable else None),
         "projects_counted": len(projects),
         "projects_expected_kzt": money_str(money(sum((c["annual_kzt"] for _, c in projects), ZERO))),
     }

@@ -50,11 +50,23 @@ class ForecastSettings:
 @dataclass(frozen=True)
 class IndicatorSettings:
     """Fiscal autonomy indicators."""
-    # Assumption: a region covering less than half of its revenue itself is flagged dependent.
+    # Assumption (ASSUMED_SETTINGS): a region covering less than half of its revenue itself is
+    # flagged dependent (autonomy_below_threshold is published below this floor).
     min_own_revenue_share: Decimal = Decimal("0.5")
     ratio_places: int = 4  # shares are shown as 0.1234 (two decimals as a percentage)
     # None: the prefixes the year's classification edition names (see domain.indicators).
     consolidation_excluded_prefixes: tuple[str, ...] | None = None
+
+
+# Settings no law fixes, with why they have their value (fields of IndicatorSettings). The hub
+# lists its own (GET /api/v1/hub/assumptions) and opens fiscal-autonomy initiatives on the
+# dependency trajectory, not on this floor alone.
+ASSUMED_SETTINGS = {
+    "min_own_revenue_share": (
+        "A signal only: half of the revenue from own sources. Nearly every subsidised region is "
+        "below it every year, so the hub judges a region against its dependency trajectory "
+        "(50.7% in 2026 to 33% in 2028, the 2026-2028 republican budget law) instead."),
+}
 
 
 @dataclass(frozen=True)

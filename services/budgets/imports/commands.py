@@ -2,8 +2,13 @@
 queue it when every chunk is in, and read its status (the job itself runs in ``runner``)."""
 import uuid
 
-from services.budgets.imports.rules import (DEFAULT_IMPORT_SETTINGS, ImportSettings, check_chunk,
-                                            new_import, status_output)
+from services.budgets.imports.rules import (
+    DEFAULT_IMPORT_SETTINGS,
+    ImportSettings,
+    check_chunk,
+    new_import,
+    status_output,
+)
 from services.common.clock import now_utc
 from services.common.errors import Conflict, raise_if_problems, require
 

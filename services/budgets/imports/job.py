@@ -16,9 +16,9 @@ import logging
 import eventlet
 from eventlet.queue import LightQueue
 
+from services.budgets.application.recalculation import FreshPairs, recalculate
 from services.budgets.domain.lines import revenue_batch_imported_fact
 from services.budgets.imports.parsers import parse_ofdp, parse_revenue_csv
-from services.budgets.application.recalculation import FreshPairs, recalculate
 from services.budgets.imports.rules import DEFAULT_IMPORT_SETTINGS, ImportSettings, rows, scoped
 from services.common.csv_rows import error_entries, file_error, text_lines
 from services.common.errors import ValidationFailed

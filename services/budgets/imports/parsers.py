@@ -21,10 +21,10 @@ holds which phase, so a wide row yields up to three lines.
 import json
 from collections.abc import Callable, Iterable, Iterator
 
-from services.budgets.domain.lines import DEFAULT_LINE_SETTINGS, LineSettings, check_revenue_line
-from services.budgets.domain.ebk import EbkClassification, EbkEditions, default_editions
-from services.budgets.domain.ofdp import measure_phases
 from services.budgets.contract.vocabulary import CSV_HEADER
+from services.budgets.domain.ebk import EbkClassification, EbkEditions, default_editions
+from services.budgets.domain.lines import DEFAULT_LINE_SETTINGS, LineSettings, check_revenue_line
+from services.budgets.domain.ofdp import measure_phases
 from services.common.csv_rows import RowErrors, cell, read_header, reader, records
 from services.common.errors import ValidationFailed
 
@@ -70,7 +70,7 @@ def parse_ofdp(descriptor: dict, open_resource: Callable[[str], Iterable[str]], 
         try:
             descriptor = json.loads(descriptor)
         except ValueError as exc:
-            raise ValidationFailed("invalid data package", {"datapackage": [f"not JSON: {exc}"]})
+            raise ValidationFailed("invalid data package", {"datapackage": [f"not JSON: {exc}"]}) from exc
     path, measures, attributes = measure_phases(descriptor)
     csv_reader = reader(open_resource(path))
     wanted = ["region_code", "budget_level", "district", "fiscal_year", "period", "ebk_code",

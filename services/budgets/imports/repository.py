@@ -130,7 +130,7 @@ class ImportChunkRepository(Repository):
             if stored is not None and stored["text"] == text:
                 return False
             raise Conflict("a different chunk with this number was already received",
-                           {"import_id": import_id, "seq": seq})
+                           {"import_id": import_id, "seq": seq}) from None
 
     def missing(self, import_id: str, count: int) -> tuple[list[int], int]:
         """(seqs of 0..count-1 not staged, characters staged), one ``_id`` lookup per chunk."""

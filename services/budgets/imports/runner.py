@@ -13,8 +13,7 @@ from nameko.extensions import DependencyProvider
 
 from services.budgets.application.recalculation import Stores
 from services.budgets.imports.job import ImportJob
-from services.budgets.imports.repository import (ImportChunkRepository, ImportRepository,
-                                                 LostLease)
+from services.budgets.imports.repository import ImportChunkRepository, ImportRepository, LostLease
 from services.budgets.imports.rules import DEFAULT_IMPORT_SETTINGS, ImportSettings
 from services.budgets.repository.lines import RevenueLineRepository
 from services.budgets.repository.state import IndicatorsRepository, TransfersRepository

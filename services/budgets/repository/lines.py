@@ -116,7 +116,7 @@ class RevenueLineRepository(Repository):
 
         outcome = BatchOutcome()
         current: dict[str, int] = {}  # amount of each key as the lines are applied in order
-        for line, doc in zip(lines, docs):
+        for line, doc in zip(lines, docs, strict=False):
             key, amount = doc["_id"], doc["amount_kzt"]
             if key in current:
                 previous, known = current[key], True

@@ -9,6 +9,7 @@ from datetime import datetime
 from pymongo import DESCENDING
 
 from services.common.mongo import Repository
+from services.common.outbox import GroupInserter
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ MAX_PAGE = 200
 
 class AuditRepository(Repository):
     collection_name = "audit"
+    _writer: GroupInserter | None = None
     indexes = [
         ([("at", DESCENDING)], {}),
         ([("subject", 1), ("at", DESCENDING)], {}),
@@ -24,9 +26,14 @@ class AuditRepository(Repository):
     ]
 
     def record(self, record: dict) -> None:
-        """Append one record; the answer must not fail because the audit store is away."""
+        """Append one record; the answer must not fail because the audit store is away.
+
+        Concurrent requests' records are stored by one ``insert_many`` (``GroupInserter``), each
+        request still answering only once its own record is stored."""
+        if self._writer is None:
+            self._writer = GroupInserter(self.collection)
         try:
-            self.collection.insert_one(record)
+            self._writer.insert(record)
         except Exception:
             log.error("audit record lost: %s", {k: v for k, v in record.items() if k != "at"})
 

@@ -25,7 +25,7 @@ class ApiKeyStore(Repository):
         try:
             self.collection.insert_one({"_id": record["key_id"], **record})
         except DuplicateKeyError:
-            raise DuplicateKey("an API key with this id exists", {"fields": ["key_id"]})
+            raise DuplicateKey("an API key with this id exists", {"fields": ["key_id"]}) from None
 
     def find(self, key_id: str) -> dict | None:
         return self.collection.find_one({"key_id": key_id}, {"_id": 0, "_rev": 0})

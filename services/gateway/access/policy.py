@@ -81,6 +81,13 @@ MATRIX: Mapping[tuple[str, str], Mapping[str, Scope]] = MappingProxyType({
     ("hub.srs", "write"): _row(admin=ALL, office_coordinator=ALL),
     # The settlement register: importing the Bureau's classifier is national work.
     ("hub.settlements", "import"): _row(admin=ALL, office_coordinator=ALL),
+    # The Concept Action Plan tracker: the Office keeps it; a local body records its own
+    # region's measures and indicator actuals.
+    ("hub.action_plan", "write"): _row(admin=ALL, office_coordinator=ALL, regional_officer=OWN),
+    # The 1 April report to the Ministry of National Economy: a region drafts and submits its
+    # own, the Office any; the Ministry (its analysts) acknowledges receipt.
+    ("hub.reports", "write"): _row(admin=ALL, office_coordinator=ALL, regional_officer=OWN),
+    ("hub.reports", "acknowledge"): _row(admin=ALL, ministry_analyst=ALL),
     # Oversight and operations.
     ("audit", "read"): _row(admin=ALL, ministry_analyst=ALL),
     ("api_keys", "admin"): _row(admin=ALL),

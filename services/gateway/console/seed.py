@@ -73,7 +73,7 @@ def seed_hub(gateway: Gateway, *, seed: int, today, out=sys.stdout) -> dict:
     if not any(i["status"] != "open" for i in page["items"]):
         candidates = sorted((i for i in page["items"] if i["status"] == "open"),
                             key=lambda i: i["id"])
-        for initiative, (status, comment) in zip(candidates, MOVES):
+        for initiative, (status, comment) in zip(candidates, MOVES, strict=False):
             gateway.call("PATCH", f"/api/v1/hub/initiatives/{initiative['id']}",
                          json={"status": status, "comment": comment,
                                "expected_version": initiative["version"]})

@@ -65,7 +65,108 @@ class SettlementSrsAssessed(Schema):
     source = fields.Nested(_Source, required=True)
 
 
+# --- the Concept Action Plan --------------------------------------------------------------------
+
+_LEVELS = ("central", "local")
+_MEASURE_STATUSES = ("planned", "in_progress", "done", "cancelled")
+
+
+class _EntrySource(Schema):
+    kind = fields.Str(required=True, validate=validate.OneOf(("manual", "import", "event")))
+    by = fields.Str(required=True, allow_none=True)
+    reference = fields.Str(required=True, allow_none=True)
+    file_name = fields.Str(required=True, allow_none=True)
+
+
+class _Measure(Schema):
+    measure_id = fields.Str(required=True)
+    title = fields.Str(required=True)
+    level = fields.Str(required=True, validate=validate.OneOf(_LEVELS))
+    region_code = fields.Str(required=True, allow_none=True,
+                             validate=validate.OneOf(REGION_CODES))
+    responsible_body = fields.Str(required=True)
+    deadline = fields.Date(required=True)
+    completion_form = fields.Str(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(_MEASURE_STATUSES))
+    evidence_count = fields.Int(required=True)
+    by = fields.Str(required=True, allow_none=True)
+
+
+@event_schema("action_plan_measure_recorded", source=SOURCE,
+              description="A measure of the Concept Action Plan was entered in the tracker.")
+class ActionPlanMeasureRecorded(_Measure):
+    pass
+
+
+@event_schema("action_plan_measure_status_changed", source=SOURCE,
+              description="An Action Plan measure changed status (with the evidence count).")
+class ActionPlanMeasureStatusChanged(_Measure):
+    pass
+
+
+@event_schema("action_plan_indicator_recorded", source=SOURCE,
+              description="A target indicator (baseline and targets) was entered in the tracker.")
+class ActionPlanIndicatorRecorded(Schema):
+    indicator_id = fields.Str(required=True)
+    region_code = fields.Str(required=True, allow_none=True,
+                             validate=validate.OneOf(REGION_CODES))
+    baseline_year = fields.Int(required=True)
+    baseline = fields.Str(required=True, metadata={"format": "decimal"})
+    targets = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    by = fields.Str(required=True, allow_none=True)
+
+
+@event_schema("action_plan_indicator_actual_recorded", source=SOURCE,
+              description="The actual of a target indicator for a year was recorded and judged "
+                          "against its expected value.")
+class ActionPlanIndicatorActualRecorded(Schema):
+    indicator_id = fields.Str(required=True)
+    region_code = fields.Str(required=True, allow_none=True,
+                             validate=validate.OneOf(REGION_CODES))
+    year = fields.Int(required=True)
+    value = fields.Str(required=True, metadata={"format": "decimal"})
+    expected = fields.Str(required=True, allow_none=True, metadata={"format": "decimal"})
+    off_track = fields.Bool(required=True, allow_none=True)
+    source = fields.Nested(_EntrySource, required=True)
+
+
+# --- the 1 April report to the Ministry of National Economy -------------------------------------
+
+class _ConceptReport(Schema):
+    report_id = fields.Str(required=True)
+    region_code = fields.Str(required=True, validate=validate.OneOf(REGION_CODES))
+    reporting_year = fields.Int(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(
+        ("drafted", "submitted", "acknowledged")))
+    revision = fields.Int(required=True)
+    by = fields.Str(required=True)
+    at = fields.DateTime(required=True)
+    submitted_on_time = fields.Bool(required=True, allow_none=True)
+
+
+@event_schema("concept_report_drafted", source=SOURCE,
+              description="A region's 1 April report was assembled (or re-assembled) as a draft.")
+class ConceptReportDrafted(_ConceptReport):
+    pass
+
+
+@event_schema("concept_report_submitted", source=SOURCE,
+              description="A region's 1 April report was submitted to the Ministry of National "
+                          "Economy (on time or late against 1 April).")
+class ConceptReportSubmitted(_ConceptReport):
+    pass
+
+
+@event_schema("concept_report_acknowledged", source=SOURCE,
+              description="The Ministry of National Economy acknowledged a submitted report.")
+class ConceptReportAcknowledged(_ConceptReport):
+    pass
+
+
 # every event this contract declares, for the processes that register it
 EVENTS = (
     SettlementRegisterImported, SettlementSrsAssessed,
+    ActionPlanMeasureRecorded, ActionPlanMeasureStatusChanged, ActionPlanIndicatorRecorded,
+    ActionPlanIndicatorActualRecorded,
+    ConceptReportDrafted, ConceptReportSubmitted, ConceptReportAcknowledged,
 )

@@ -265,7 +265,7 @@ def read_json(request) -> dict:
     try:
         body = edge.parse_json(data)
     except ValueError as exc:
-        raise ValidationFailed("the body is not valid JSON", {"body": [str(exc)]})
+        raise ValidationFailed("the body is not valid JSON", {"body": [str(exc)]}) from exc
     if not isinstance(body, dict):
         raise ValidationFailed("the body must be a JSON object", {"body": ["not an object"]})
     return body

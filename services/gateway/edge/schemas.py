@@ -2,19 +2,11 @@
 shapes every route shares (the error body). Hub schemas: ``hub.schemas``."""
 from marshmallow import Schema, fields, validate
 
+from services.common.pages import OFFSET, page_schema
 from services.common.regions import REGION_CODES
 from services.gateway.access.policy import ROLES
 
 MAX_PAGE_SIZE = 200
-
-
-def offset_page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    """A page of the gateway's own listings (journal, keys, audit, initiatives, settlements):
-    ``items`` with ``total``, ``limit`` and ``offset``. ``services.common.pages`` has cursor and
-    numbered paging only, so this offset paging stays here until it has one."""
-    return type(name, (Schema,), {"items": fields.List(fields.Nested(item_schema)),
-                                  "total": fields.Int(), "limit": fields.Int(),
-                                  "offset": fields.Int()})
 
 
 class PageQuery(Schema):
@@ -57,7 +49,7 @@ class JournalEntrySchema(Schema):
                                            "service's resource in this region (docs/security.md)"})
 
 
-JournalPageSchema = offset_page_schema(JournalEntrySchema, "JournalPageSchema")
+JournalPageSchema = page_schema(JournalEntrySchema, OFFSET, name="JournalPageSchema")
 
 
 # --- administration: API keys and the audit trail -----------------------------------------------
@@ -83,7 +75,7 @@ class ApiKeyCreatedSchema(ApiKeySchema):
     api_key = fields.Str(metadata={"description": "the key itself: shown once, never again"})
 
 
-ApiKeyPageSchema = offset_page_schema(ApiKeySchema, "ApiKeyPageSchema")
+ApiKeyPageSchema = page_schema(ApiKeySchema, OFFSET, name="ApiKeyPageSchema")
 
 
 class ApiKeyListQuery(PageQuery):
@@ -119,4 +111,4 @@ class AuditRecordSchema(Schema):
         "description": "civil servants whose full IIN the answer carried (their ids)"})
 
 
-AuditPageSchema = offset_page_schema(AuditRecordSchema, "AuditPageSchema")
+AuditPageSchema = page_schema(AuditRecordSchema, OFFSET, name="AuditPageSchema")

@@ -1,0 +1,1 @@
+"""The Regional Initiatives Office hub: domain modules and their repositories."""

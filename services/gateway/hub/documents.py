@@ -9,7 +9,8 @@ from typing import Mapping
 PROJECT_FIELDS = ("project_id", "title", "region_code", "sector", "project_type", "stage",
                   "stage_entered_at", "suspended_from", "priority", "cost_kzt", "jobs_planned",
                   "jobs_created", "invested_to_date_kzt", "expected_annual_local_revenue_kzt",
-                  "actual_commissioning", "version", "updated_at", "srs_gaps")
+                  "actual_commissioning", "version", "updated_at", "srs_gaps", "agglomeration",
+                  "district")
 
 # Rotation statuses in the order a rotation moves through them; an event whose status ranks lower
 # than the stored one is older and changes nothing. Terminal statuses rank highest.

@@ -81,6 +81,15 @@ class HubReadModels(Repository):
         return self._conditional_upsert(PROJECTS, doc["project_id"], "version", doc.pop("version"),
                                         doc)
 
+    def note_progress(self, project_id: str, report_date) -> None:
+        """Keep the date of the project's latest progress report (``last_progress_on``, ISO day):
+        the stall rule spares a project under implementation that reports progress."""
+        day = str(report_date)[:10]
+        self.db[PROJECTS].update_one(
+            {"_id": project_id, "$or": [{"last_progress_on": {"$lt": day}},
+                                        {"last_progress_on": None}]},
+            {"$set": {"last_progress_on": day}})
+
     def apply_indicators(self, payload: dict, occurred_at: datetime, event_id: str) -> bool:
         key = f"{payload['region_code']}|{payload['fiscal_year']}"
         fields = {name: payload.get(name) for name in (
@@ -186,7 +195,7 @@ class HubReadModels(Repository):
 
     def projects_entered_before(self, stages: Iterable[str], cutoff: datetime) -> list[dict]:
         projection = {"_id": 1, "title": 1, "region_code": 1, "stage": 1, "stage_entered_at": 1,
-                      "project_id": 1}
+                      "project_id": 1, "last_progress_on": 1}
         return self._find(PROJECTS, {"stage": {"$in": list(stages)},
                                      "stage_entered_at": {"$lt": cutoff}}, projection)
 
@@ -194,12 +203,24 @@ class HubReadModels(Repository):
         docs = self._find(REPORTS, {"reporting_year": {"$in": list(years)}})
         return {(d["region_code"], d["reporting_year"]): d for d in docs}
 
+    def submissions_for_years(self, years: Iterable[int]) -> dict[tuple[str, int], dict]:
+        """Submitted (or acknowledged) 1 April reports, from the hub's report store
+        (``hub_concept_reports``, written by hub/concept_report_repository.py)."""
+        docs = self.db["hub_concept_reports"].find(
+            {"reporting_year": {"$in": list(years)}, "status": {"$in": ["submitted",
+                                                                       "acknowledged"]}},
+            {"region_code": 1, "reporting_year": 1, "submitted_at": 1, "submitted_by": 1,
+             "acknowledged_at": 1})
+        return {(d["region_code"], d["reporting_year"]): d for d in docs}
+
     def region_facts(self, region_codes: Iterable[str], today: date) -> dict[str, RegionFacts]:
         """Every read-model document of the given regions, grouped by region (projected cursors,
         aggregated in Python: the store's ``$group`` is not trusted with several accumulators)."""
         codes = sorted(set(region_codes))
         facts = {code: RegionFacts(code) for code in codes}
-        inside = {"$in": codes}
+        # One region (a scorecard): plain equality, which the local store pushes down and serves
+        # from an index; $in and $or are evaluated over the whole collection there.
+        inside = codes[0] if len(codes) == 1 else {"$in": codes}
         for doc in self._find(PROJECTS, {"region_code": inside}, {
                 "region_code": 1, "stage": 1, "suspended_from": 1, "cost_kzt": 1,
                 "invested_to_date_kzt": 1, "jobs_planned": 1, "jobs_created": 1}):
@@ -212,8 +233,18 @@ class HubReadModels(Repository):
             facts[doc["region_code"]].forecast = doc
         rotation_fields = {"status": 1, "from_region": 1, "to_region": 1, "home_region": 1,
                            "cycle_completed": 1}
-        for doc in self._find(ROTATIONS, {"$or": [{"from_region": inside}, {"to_region": inside},
-                                                  {"home_region": inside}]}, rotation_fields):
+        if len(codes) == 1:
+            seen, rotations = set(), []
+            for field in ("from_region", "to_region", "home_region"):
+                for doc in self._find(ROTATIONS, {field: inside}, {**rotation_fields, "_id": 1}):
+                    if doc["_id"] not in seen:
+                        seen.add(doc["_id"])
+                        rotations.append(doc)
+        else:
+            rotations = self._find(ROTATIONS, {"$or": [{"from_region": inside},
+                                                       {"to_region": inside},
+                                                       {"home_region": inside}]}, rotation_fields)
+        for doc in rotations:
             if doc.get("from_region") in facts:
                 facts[doc["from_region"]].rotations_from.append(doc)
             if doc.get("to_region") in facts:

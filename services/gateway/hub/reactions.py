@@ -20,6 +20,7 @@ from services.common.clock import civil_date
 from services.common.mongo import utcnow
 from services.common.regions import REGION_CODES
 from services.gateway.hub import rules
+from services.gateway.hub.assumptions import autonomy_trajectory_proposal
 from services.gateway.hub.calendar import overdue_report_proposals, overdue_reporting_years
 from services.gateway.hub.documents import UNDER_WAY
 from services.gateway.hub.initiatives_repository import InitiativeRepository
@@ -56,15 +57,16 @@ class HubReactions:
         occurred_at = envelope["occurred_at"]
         if event_type in PROJECT_EVENTS:
             self.models.apply_project(payload)
+            if event_type == "project_progress_reported":
+                self.models.note_progress(payload["project_id"], payload["report_date"])
             if event_type in STAGE_EVENTS:
                 self._resolve_moved_on(payload["project_id"], event_id)
         elif event_type == "indicators_recalculated":
             self.models.apply_indicators(payload, occurred_at, event_id)
+            self._on_dependency(payload, occurred_at, event_id)
         elif event_type == "autonomy_below_threshold":
             self.models.apply_autonomy_alert(payload, occurred_at, event_id)
-            proposal = rules.autonomy_proposal(payload, civil_date(occurred_at), self.config)
-            self.initiatives.open(proposal, now=self.clock(), by=rules.SYSTEM_ACTOR,
-                                  event_ids=[event_id])
+            self._on_dependency(payload, occurred_at, event_id)
         elif event_type == "forecast_updated":
             self.models.apply_forecast(payload, occurred_at, event_id)
         elif event_type == "annual_report_generated":
@@ -76,6 +78,14 @@ class HubReactions:
                 self._on_rotation_started(payload, event_id)
         elif event_type == "rotation_due":
             self._on_rotation_due(payload, occurred_at, event_id)
+
+    def _on_dependency(self, payload: dict, occurred_at: datetime, event_id: str) -> None:
+        """(a) fiscal autonomy: an initiative only for a region off its dependency trajectory
+        (an assumption, hub/assumptions.py), not for every share below 0.5."""
+        proposal = autonomy_trajectory_proposal(payload, civil_date(occurred_at), self.config)
+        if proposal is not None:
+            self.initiatives.open(proposal, now=self.clock(), by=rules.SYSTEM_ACTOR,
+                                  event_ids=[event_id])
 
     def _resolve_moved_on(self, project_id: str, event_id: str) -> None:
         """(b) a stalled project that left the stage it stalled in: its initiative is resolved."""
@@ -90,13 +100,9 @@ class HubReactions:
             comment=f"the project moved on to stage {current['stage']}")
 
     def _on_report(self, payload: dict, event_id: str) -> None:
+        """Budgets generated its fiscal annual report: shown in the calendar, but it is not a
+        submission, so the overdue initiative stays until the 1 April report is submitted."""
         self.models.record_report(payload, event_id)
-        region, year = payload["region_code"], payload["reporting_year"]
-        self.initiatives.resolve_where(
-            {"cause_key": f"{rules.REPORT_OVERDUE}:{region}:{year}"}, now=self.clock(),
-            event_id=event_id,
-            comment=f"annual report {payload['report_id']} generated at "
-                    f"{_iso_instant(payload['generated_at'])}")
 
     def _on_rotation_started(self, rotation: dict, event_id: str) -> None:
         """(c) the servant left the post: due items and their initiatives are settled."""
@@ -162,16 +168,16 @@ class HubReactions:
 
     def _check_reports(self, today: date, now: datetime) -> tuple[list[str], int]:
         years = overdue_reporting_years(today, self.config)
-        reports = self.models.reports_for_years(years)
-        proposals = overdue_report_proposals(REGION_CODES, reports, today, self.config)
+        submitted = self.models.submissions_for_years(years)
+        proposals = overdue_report_proposals(REGION_CODES, submitted, today, self.config)
         opened = []
         for proposal in proposals:
             initiative, created = self.initiatives.open(proposal, now=now, by=rules.SYSTEM_ACTOR)
             if created:
                 opened.append(initiative["id"])
                 region, year = proposal.region_code, proposal.subject["reporting_year"]
-                if self.models.reports_for_years([year]).get((region, year)):
+                if self.models.submissions_for_years([year]).get((region, year)):
                     self.initiatives.resolve_where(
                         {"cause_key": proposal.cause_key}, now=self.clock(),
-                        comment="the report was generated while the check ran")
+                        comment="the report was submitted while the check ran")
         return opened, len(proposals)

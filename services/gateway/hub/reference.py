@@ -10,7 +10,11 @@ STALLED_PROJECT = "project_stalled"
 ROTATION_DUE = "rotation_due"
 REPORT_OVERDUE = "annual_report_overdue"
 MANUAL = "manual"
-AUTOMATIC_KINDS: tuple[str, ...] = (AUTONOMY, STALLED_PROJECT, ROTATION_DUE, REPORT_OVERDUE)
+# the Concept Action Plan tracker's rules (hub/action_plan.py)
+MEASURE_OVERDUE = "action_plan_measure_overdue"
+INDICATOR_OFF_TRACK = "action_plan_indicator_off_track"
+AUTOMATIC_KINDS: tuple[str, ...] = (AUTONOMY, STALLED_PROJECT, ROTATION_DUE, REPORT_OVERDUE,
+                                    MEASURE_OVERDUE, INDICATOR_OFF_TRACK)
 INITIATIVE_KINDS: tuple[str, ...] = AUTOMATIC_KINDS + (MANUAL,)
 
 

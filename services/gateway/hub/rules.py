@@ -20,8 +20,10 @@ from services.common.regions import REGIONS
 from services.gateway.hub.reference import (  # noqa: F401  (rules.AUTONOMY etc. read on)
     AUTOMATIC_KINDS,
     AUTONOMY,
+    INDICATOR_OFF_TRACK,
     INITIATIVE_KINDS,
     MANUAL,
+    MEASURE_OVERDUE,
     PIPELINE_STAGES,
     REPORT_OVERDUE,
     ROTATION_DUE,
@@ -203,9 +205,20 @@ def days_in_stage(project: Mapping, today: date) -> int:
     return (today - _as_date(project["stage_entered_at"])).days
 
 
+def reports_progress(project: Mapping, today: date,
+                     config: HubSettings = DEFAULT_SETTINGS) -> bool:
+    """True for a project in an exempt stage whose last progress report (``last_progress_on``,
+    the report's date) is at most ``config.progress_window_days`` old."""
+    last = project.get("last_progress_on")
+    if project.get("stage") not in config.progress_exempt_stages or not last:
+        return False
+    return (today - date.fromisoformat(str(last)[:10])).days <= config.progress_window_days
+
+
 def stalled_project_proposals(projects: Iterable[Mapping], today: date,
                               config: HubSettings = DEFAULT_SETTINGS) -> list[InitiativeProposal]:
-    """(b) projects in one stage for more than ``config.stall_days`` days.
+    """(b) projects in one stage for more than ``config.stall_days`` days, except those under
+    implementation that report progress (``reports_progress``).
 
     The cause is the project's stay in that stage (project, stage, entry instant): a project that
     moves on and stalls again elsewhere is a new cause.
@@ -215,7 +228,7 @@ def stalled_project_proposals(projects: Iterable[Mapping], today: date,
         if project["stage"] not in config.stall_stages:
             continue
         days = days_in_stage(project, today)
-        if days <= config.stall_days:
+        if days <= config.stall_days or reports_progress(project, today, config):
             continue
         entered = project["stage_entered_at"]
         entered_key = entered.isoformat() if hasattr(entered, "isoformat") else str(entered)

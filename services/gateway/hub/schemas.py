@@ -8,8 +8,9 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.money import Kzt
+from services.common.pages import OFFSET, page_schema
 from services.common.regions import REGION_CODES
-from services.gateway.edge.schemas import PageQuery, offset_page_schema
+from services.gateway.edge.schemas import PageQuery
 from services.gateway.hub.calendar import REPORT_STATUSES
 from services.gateway.hub.rules import (
     INITIATIVE_KINDS,
@@ -85,6 +86,14 @@ class AutonomyAlertSchema(Schema):
     occurred_at = fields.Str(metadata={"format": "date-time"})
 
 
+class TrajectorySchema(Schema):
+    fiscal_year = fields.Int()
+    transfer_dependency = _ratio()
+    expected_dependency = _ratio()
+    off_track = fields.Bool(allow_none=True)
+    assumption = fields.Str(metadata={"description": "key in GET /api/v1/hub/assumptions"})
+
+
 class ScorecardFiscalSchema(Schema):
     fiscal_year = fields.Int(allow_none=True)
     as_of_period = fields.Str(allow_none=True)
@@ -103,6 +112,7 @@ class ScorecardFiscalSchema(Schema):
     forecast_kzt = fields.Dict(keys=fields.Str(), values=_money(),
                                metadata={"description": "revenue forecast by year"})
     autonomy_alert = fields.Nested(AutonomyAlertSchema, allow_none=True)
+    trajectory = fields.Nested(TrajectorySchema, allow_none=True)
 
 
 class ScorecardMobilitySchema(Schema):
@@ -182,8 +192,13 @@ class CalendarEntrySchema(Schema):
     due_date = fields.Date()
     status = fields.Str(validate=validate.OneOf(REPORT_STATUSES))
     report_id = fields.Str(allow_none=True)
-    first_generated_at = fields.DateTime(format="iso", allow_none=True)
+    first_generated_at = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "budgets' fiscal report generated (shown; not a submission)"})
     last_generated_at = fields.DateTime(format="iso", allow_none=True)
+    submitted_at = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "the 1 April report submitted (what the status is judged on)"})
+    submitted_by = fields.Str(allow_none=True)
+    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
 
 
 class CalendarSchema(Schema):
@@ -249,7 +264,7 @@ class InitiativeSchema(Schema):
     history = fields.List(fields.Nested(InitiativeHistoryEntrySchema))
 
 
-InitiativePageSchema = offset_page_schema(InitiativeSchema, "InitiativePageSchema")
+InitiativePageSchema = page_schema(InitiativeSchema, OFFSET, name="InitiativePageSchema")
 
 
 class ChecksSchema(Schema):

@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 from services.common.clock import civil_date
 from services.common.money import ZERO, money, money_str
 from services.common.population import PopulationTable, population_for_year
+from services.gateway.hub.assumptions import trajectory_status
 from services.gateway.hub.documents import PRE_START, UNDER_WAY
 from services.gateway.hub.rollup import Weighted, weighted_share
 from services.gateway.hub.rules import (
@@ -125,6 +126,9 @@ def fiscal_figures(facts: RegionFacts) -> dict:
                             "own_revenue_share": _decimal(alert["own_revenue_share"]),
                             "threshold": _decimal(alert["threshold"]),
                             "occurred_at": alert.get("occurred_at")} if alert else None),
+        # the dependency beside its expected value on the trajectory (an assumption, named)
+        "trajectory": (trajectory_status(latest.get("transfer_dependency"),
+                                         latest["fiscal_year"]) if latest else None),
     }
 
 

@@ -1,5 +1,6 @@
-"""The hub's tunables: ``HubSettings`` (the initiative, scorecard and calendar rules) and
-``SrsAssessmentSettings``, with their defaults; from the environment (defaults serve the Concept's
+"""The hub's tunables: ``HubSettings`` (the initiative, scorecard and calendar rules),
+``ActionPlanSettings`` (the Action Plan tracker's) and ``SrsAssessmentSettings``, with their
+defaults; from the environment (defaults serve the Concept's
 rules):
 
     HUB_STALL_DAYS               days in one pipeline stage before a project counts as stalled (180)
@@ -17,6 +18,8 @@ from typing import Mapping
 from services.common.config import load_settings
 from services.gateway.hub.reference import (
     AUTONOMY,
+    INDICATOR_OFF_TRACK,
+    MEASURE_OVERDUE,
     PIPELINE_STAGES,
     REPORT_OVERDUE,
     ROTATION_DUE,
@@ -32,6 +35,10 @@ class HubSettings:
     stall_days: int = 180
     stall_stages: tuple[str, ...] = ("proposed", "appraised", "approved", "financed",
                                      "under_implementation", "suspended")
+    # Assumption (hub/assumptions.py "stall_progress_exemption"): a project in one of these
+    # stages that filed a progress report within progress_window_days is moving, not stalled.
+    progress_exempt_stages: tuple[str, ...] = ("under_implementation",)
+    progress_window_days: int = 180
     # scorecards: investment committed = cost of projects approved and beyond (a suspended one
     # counts where it was suspended from); commissioned = in operation
     committed_stages: tuple[str, ...] = ("approved", "financed", "under_implementation",
@@ -55,7 +62,9 @@ class HubSettings:
     def __post_init__(self):
         if not (isinstance(self.stall_days, int) and self.stall_days >= 1):
             raise ValueError("stall_days must be a positive integer")
-        unknown = set(self.stall_stages) - set(PIPELINE_STAGES)
+        if not (isinstance(self.progress_window_days, int) and self.progress_window_days >= 1):
+            raise ValueError("progress_window_days must be a positive integer")
+        unknown = (set(self.stall_stages) | set(self.progress_exempt_stages)) - set(PIPELINE_STAGES)
         if unknown:
             raise ValueError(f"unknown stages in stall_stages: {sorted(unknown)}")
         date(2000, self.report_deadline_month, self.report_deadline_day)  # a real calendar day
@@ -65,6 +74,20 @@ class HubSettings:
 
 
 DEFAULT_SETTINGS = HubSettings()
+
+
+@dataclass(frozen=True)
+class ActionPlanSettings:
+    """Assumptions of the tracker (listed by ``assumptions`` beside its answers)."""
+    # days a responsible body gets to close an overdue measure / explain an off-track indicator
+    due_days: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({
+        MEASURE_OVERDUE: 30, INDICATOR_OFF_TRACK: 60}))
+    # an indicator's actual may miss its expected value by this share of the expected value
+    # before it counts as off track (0: any shortfall counts)
+    off_track_tolerance: Decimal = Decimal("0")
+
+
+DEFAULT_ACTION_PLAN_SETTINGS = ActionPlanSettings()
 
 
 @dataclass(frozen=True)

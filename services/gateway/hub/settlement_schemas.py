@@ -2,9 +2,10 @@
 assessments, roll-ups and gap lists."""
 from marshmallow import Schema, fields, validate
 
+from services.common.pages import OFFSET, page_schema
 from services.common.regions import REGION_CODES
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS
-from services.gateway.edge.schemas import PageQuery, offset_page_schema
+from services.gateway.edge.schemas import PageQuery
 from services.gateway.hub.settlements import FLAGS, UNIT_KINDS
 
 PCT = {"type": "string", "format": "decimal", "description": "percent, 0..100"}
@@ -81,7 +82,7 @@ class SettlementQuery(PageQuery):
                         metadata={"description": "villages of this rural district"})
 
 
-SettlementPageSchema = offset_page_schema(SettlementSchema, "SettlementPageSchema")
+SettlementPageSchema = page_schema(SettlementSchema, OFFSET, name="SettlementPageSchema")
 
 
 class CoverageSchema(Schema):

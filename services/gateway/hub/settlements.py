@@ -26,14 +26,14 @@ Roll-up (what feeds the scorecards' 2030 targets)
 """
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Iterable, Iterator, Mapping
 
+from services.common import csv_rows
 from services.common.csv_rows import RowErrors
-from services.common.errors import ValidationFailed, raise_if_problems, require
+from services.common.errors import raise_if_problems, require
 from services.common.regions import AGGLOMERATIONS, REGIONS, agglomeration_in_region
 from services.common.srs import KATO_PATTERN, SRS_STANDARDS, kato_region
 from services.gateway.hub.settings import DEFAULT_SRS_SETTINGS, SrsAssessmentSettings
@@ -164,38 +164,16 @@ def parse_register_csv(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | 
 
     A header without ``te`` and ``rus_name`` raises ``ValidationFailed`` at the first ``next()``.
     Row numbers count physical lines after the comment lines (the header is row 1)."""
-    reader = csv.reader(_strip_comments(text_lines), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ValidationFailed("empty file", {"header": ["the file has no header line"]})
-    names = [h.strip().lstrip("\ufeff").lower() for h in header]
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise ValidationFailed("bad header", {"header": [f"missing columns: {', '.join(missing)}"]})
-    duplicates = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicates:
-        raise ValidationFailed("bad header",
-                               {"header": [f"duplicate columns: {', '.join(duplicates)}"]})
-    wanted = [n for n in (*KATO_COLUMNS, *REGISTER_COLUMNS) if n in names]
-    index = {name: names.index(name) for name in wanted}
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, RowErrors({"_row": [f"unreadable CSV: {exc}"]})
-            continue
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if len(record) != len(names):
-            yield reader.line_num, RowErrors(
-                {"_row": [f"expected {len(names)} fields, got {len(record)}"]})
+    reader = csv_rows.reader(_strip_comments(text_lines))
+    columns = csv_rows.read_header(reader, REQUIRED_COLUMNS, fold_case=True)
+    index = {n: columns[n] for n in (*KATO_COLUMNS, *REGISTER_COLUMNS) if n in columns}
+    for row, record in csv_rows.records(reader, max(columns.values()) + 1):
+        if isinstance(record, RowErrors):
+            yield row, record
             continue
         raw = {name: (record[i].strip() or None) for name, i in index.items()}
         unit, problems = check_unit(raw)
-        yield reader.line_num, (RowErrors(problems) if problems else unit)
+        yield row, (RowErrors(problems) if problems else unit)
 
 
 def unit_changed(stored: Mapping | None, unit: Mapping) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pymongo import ReplaceOne
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.codec import DocumentCodec
@@ -33,7 +33,7 @@ class SettlementRepository(Repository):
         doc = self.collection.find_one({"_id": kato})
         return self.from_store(doc) if doc else None
 
-    def stage_unit(self, unit: dict, source: dict) -> tuple[str, ReplaceOne | None]:
+    def stage_unit(self, unit: dict, source: dict) -> tuple[str, UpdateOne | None]:
         """``("inserted" | "updated" | "unchanged", the write to make or None)``: an unchanged
         unit keeps its stored provenance (its figures still come from the earlier file)."""
         stored = self.get_unit(unit["kato"])
@@ -42,9 +42,12 @@ class SettlementRepository(Repository):
         doc = {k: unit.get(k) for k in UNIT_FIELDS}
         doc["source"] = source
         outcome = "inserted" if stored is None else "updated"
-        return outcome, ReplaceOne({"_id": unit["kato"]}, self.to_store(doc), upsert=True)
+        # $set of every unit field (the store's guard refuses replacements: they would drop the
+        # storage revision); the fields are the whole unit, so this replaces it
+        stored_doc = {k: v for k, v in self.to_store(doc).items() if k != "_id"}
+        return outcome, UpdateOne({"_id": unit["kato"]}, {"$set": stored_doc}, upsert=True)
 
-    def write(self, operations: list[ReplaceOne]) -> None:
+    def write(self, operations: list[UpdateOne]) -> None:
         if operations:
             self.collection.bulk_write(operations, ordered=False)
 

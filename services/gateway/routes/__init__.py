@@ -1,0 +1,1 @@
+"""HTTP route handlers of the gateway, one module per area."""

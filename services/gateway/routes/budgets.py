@@ -126,7 +126,7 @@ def _pieces(stream, size: int = PIECE_BYTES):
         if tail:
             yield tail
     except UnicodeDecodeError as exc:
-        raise ValidationFailed("the body is not UTF-8 text", {"body": [str(exc)]})
+        raise ValidationFailed("the body is not UTF-8 text", {"body": [str(exc)]}) from exc
 
 
 def _out(svc, request, body):
@@ -190,7 +190,7 @@ def budgets_import_chunk(svc, request, import_id, seq):
         text = request.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed("a chunk must be UTF-8 text cut at a character boundary",
-                               {"body": [str(exc)]})
+                               {"body": [str(exc)]}) from exc
     return svc.budgets.import_chunk(import_id, seq, text)
 
 
@@ -230,7 +230,7 @@ def budgets_import_ofdp(svc, request):
         resource = CappedReader(package.open(path), max_bytes, path)
     except (zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError) as exc:
         raise ValidationFailed("the body must be a zip holding datapackage.json and its CSV "
-                               "resource", {"body": [f"{type(exc).__name__}: {exc}"]})
+                               "resource", {"body": [f"{type(exc).__name__}: {exc}"]}) from exc
     status = svc.budgets.import_start("ofdp", mode, descriptor, _scope(request, "write"),
                                        request.principal.subject)
     return 202, _send(svc, status["import_id"], _pieces(resource))

@@ -132,8 +132,9 @@ def hub_reporting_calendar(svc, request):
     allowed = policy.region_filter(request.principal, "hub")
     codes = list(REGION_CODES) if allowed is None else sorted(allowed)
     reports = svc.hub_models.reports_for_years([year])
-    items = [calendar_entry(code, year, reports.get((code, year)), today, config)
-             for code in codes]
+    submitted = svc.hub_models.submissions_for_years([year])
+    items = [calendar_entry(code, year, reports.get((code, year)), today, config,
+                            submission=submitted.get((code, year))) for code in codes]
     by_status: dict[str, int] = {}
     for item in items:
         by_status[item["status"]] = by_status.get(item["status"], 0) + 1

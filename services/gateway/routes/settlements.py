@@ -89,7 +89,7 @@ def hub_import_settlements(svc, request):
         report["errors"] = file_error(exc) + report["errors"]
         report["errors_total"] += len(file_error(exc))
         svc.settlement_imports.finish(job, report, now=clock.now_utc(), failed=True)
-        raise ValidationFailed(exc.message, {**exc.details, "import_id": job["import_id"]})
+        raise ValidationFailed(exc.message, {**exc.details, "import_id": job["import_id"]}) from exc
     touched = report["region_codes"]
     for region in touched:
         _refresh_rollup(svc, region)

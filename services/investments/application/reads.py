@@ -4,11 +4,16 @@ from services.common.regions import is_region
 from services.investments import domain
 from services.investments.contract.rpc import ProjectOut
 
+# One schema instance for every call: building ProjectOut builds its nested schemas and deep-copies
+# their fields, ~15% of the investments process's time on the register path (py-spy). dump keeps
+# no state on the instance, so sharing it is safe.
+PROJECT_OUT = ProjectOut()
+
 
 def dump_project(project: dict) -> dict:
     """A stored project in its API form (``ProjectOut``), with the stages it may move to next."""
     allowed = domain.allowed_next_stages(project["stage"], project.get("suspended_from"))
-    return ProjectOut().dump({**project, "allowed_next_stages": allowed})
+    return PROJECT_OUT.dump({**project, "allowed_next_stages": allowed})
 
 
 def money_strings(value):

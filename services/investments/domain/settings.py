@@ -23,9 +23,9 @@ class InvestmentSettings:
     # 2026: 4325); a year not listed uses the nearest earlier one (see priority).
     mci_kzt_by_year: Mapping[int, Decimal] = field(
         default_factory=lambda: _frozen({2025: Decimal("3932"), 2026: Decimal("4325")}))
-    # Priority thresholds in MCI. A project is priority-eligible only if its type has a threshold;
-    # a sector threshold, when present, replaces the type's (it is the sector-specific rule).
-    # Values from the investment-priority rules the platform was specified with.
+    # Priority thresholds in MCI (an assumption, see ASSUMED_SETTINGS). A project is
+    # priority-eligible only if its type has a threshold; a sector threshold, when present,
+    # replaces the type's (it is the sector-specific rule).
     priority_threshold_mci_by_type: Mapping[str, int] = field(
         default_factory=lambda: _frozen({"new_production": 2_000_000, "expansion": 5_000_000}))
     priority_threshold_mci_by_sector: Mapping[str, int] = field(
@@ -52,3 +52,17 @@ class InvestmentSettings:
 
 
 DEFAULT_SETTINGS = InvestmentSettings()
+
+
+# Settings no law read by the platform fixes, with why they have their value. The priority
+# threshold used for a project is shown with it (``priority_basis`` in its events: basis,
+# threshold in MCI, MCI year and value).
+ASSUMED_SETTINGS = {
+    "priority_threshold_mci_by_type": (
+        "Investment-priority thresholds as the platform's domain notes summarise the "
+        "investment-priority rules (new production 2,000,000 MCI, expansion 5,000,000 MCI); "
+        "check against the current Government resolution before use."),
+    "priority_threshold_mci_by_sector": (
+        "Lower thresholds for food and light industry (1,000,000 MCI) and tourism (200,000 MCI), "
+        "from the same summary; a sector threshold replaces the type's."),
+}

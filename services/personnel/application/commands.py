@@ -13,16 +13,24 @@ from services.common.errors import DuplicateKey, RuleViolation
 from services.common.loading import load
 from services.personnel import domain
 from services.personnel.application import views
-from services.personnel.application.multi_document import (MultiDocumentCommands,
-                                                           facts_with_region, unknown)
-from services.personnel.contract.rpc import (CivilServantCreateSchema, CivilServantUpdateSchema,
-                                             IncentiveSchema, MandatoryRotationExtensionSchema,
-                                             OrganisationCreateSchema, PositionCreateSchema,
-                                             ReserveReturnPostSchema, RotationApproveSchema,
-                                             RotationCancelSchema, RotationCompleteSchema,
-                                             RotationExtendSchema, RotationRejectSchema,
-                                             RotationRequestSchema, RotationReturnSchema,
-                                             RotationStartSchema)
+from services.personnel.application.multi_document import MultiDocumentCommands, facts_with_region, unknown
+from services.personnel.contract.rpc import (
+    CivilServantCreateSchema,
+    CivilServantUpdateSchema,
+    IncentiveSchema,
+    MandatoryRotationExtensionSchema,
+    OrganisationCreateSchema,
+    PositionCreateSchema,
+    ReserveReturnPostSchema,
+    RotationApproveSchema,
+    RotationCancelSchema,
+    RotationCompleteSchema,
+    RotationExtendSchema,
+    RotationRejectSchema,
+    RotationRequestSchema,
+    RotationReturnSchema,
+    RotationStartSchema,
+)
 from services.personnel.domain.ministry import refuse_if_closed
 
 

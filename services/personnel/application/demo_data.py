@@ -11,22 +11,40 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from services.common.errors import RuleViolation
 from services.common.regions import REGIONS
-from services.personnel.application.demo_catalogue import (CENTRAL_BODIES, DIRECTION_MIX, DISTRICTS,
-                                                          FILL_RATE, STAFFING, STATUS_MIX, UNITS,
-                                                          full_name)
+from services.personnel.application.demo_catalogue import (
+    CENTRAL_BODIES,
+    DIRECTION_MIX,
+    DISTRICTS,
+    FILL_RATE,
+    STAFFING,
+    STATUS_MIX,
+    UNITS,
+    full_name,
+)
 from services.personnel.domain.dates import add_months, add_years, whole_years_between
 from services.personnel.domain.documents import Changed
 from services.personnel.domain.eligibility import category_problem, eligibility_failures
 from services.personnel.domain.iin import first_valid_iin
 from services.personnel.domain.organisations import create_organisation, create_position
 from services.personnel.domain.return_posts import pick_return_post
-from services.personnel.domain.rotation import (approve_rotation, cancel_rotation, direction_between,
-                                                reject_rotation, request_rotation, reserve_return_post)
-from services.personnel.domain.rotation_underway import (complete_rotation, extend_rotation,
-                                                         return_from_rotation, start_rotation)
+from services.personnel.domain.rotation import (
+    approve_rotation,
+    cancel_rotation,
+    direction_between,
+    reject_rotation,
+    request_rotation,
+    reserve_return_post,
+)
+from services.personnel.domain.rotation_underway import (
+    complete_rotation,
+    extend_rotation,
+    return_from_rotation,
+    start_rotation,
+)
 from services.personnel.domain.servants import register_civil_servant
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.terms import AGENCY, HEAD_OF_BODY, extend_mandatory_rotation, rotation_due_date
+
 
 @dataclass
 class SeedData:

@@ -7,8 +7,8 @@ servant in the same write as the event), and an agency change applied twice chan
 import logging
 from datetime import date
 
-from services.common.errors import StaleVersion
 from services.common import clock as platform_clock
+from services.common.errors import StaleVersion
 from services.personnel import domain
 from services.personnel.application.multi_document import facts_with_region
 from services.personnel.domain.ministry import apply_organisation_change

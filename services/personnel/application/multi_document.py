@@ -10,8 +10,14 @@ only: the orchestration of the protocol whose store side is ``repository.effects
 5. **Apply** the effects and clear the batch (``_apply``); a crash or a store error here leaves the
    batch for the reconciler (``reconciling``) or the next command on the same documents.
 """
-from services.common.errors import (Conflict, DuplicateKey, NotFound, PlatformError, RuleViolation,
-                                    ValidationFailed)
+from services.common.errors import (
+    Conflict,
+    DuplicateKey,
+    NotFound,
+    PlatformError,
+    RuleViolation,
+    ValidationFailed,
+)
 from services.personnel import domain
 from services.personnel.application import views
 from services.personnel.repository.effects import PendingEffects

@@ -3,15 +3,20 @@
 ``regions`` (a set of region codes, or None for all) is the caller's reach as the gateway's policy
 computed it; the service narrows by it and never widens a query.
 """
-from services.common.errors import NotFound, ValidationFailed
-from services.common.regions import is_region
 from services.common import clock as platform_clock
+from services.common.errors import NotFound, ValidationFailed
+from services.common.loading import load
+from services.common.regions import is_region
 from services.personnel import domain
 from services.personnel.application import views
-from services.common.loading import load
-from services.personnel.contract.rpc import (DueQuerySchema, OrganisationQuerySchema, PositionQuerySchema,
-                                        RotationQuerySchema, ServantQuerySchema,
-                                        StatisticsQuerySchema)
+from services.personnel.contract.rpc import (
+    DueQuerySchema,
+    OrganisationQuerySchema,
+    PositionQuerySchema,
+    RotationQuerySchema,
+    ServantQuerySchema,
+    StatisticsQuerySchema,
+)
 
 
 def _found(doc, what: str, key: str, value: str) -> dict:

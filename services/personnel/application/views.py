@@ -3,9 +3,15 @@
 The IIN goes out in full: the gateway's ``policy.redact`` is the one place that masks it, for the
 roles ``FIELD_RULES`` names, in the one style of the platform.
 """
+from services.personnel.contract.outputs import (
+    CivilServantSchema,
+    DueRotationSchema,
+    MobilityFiguresSchema,
+    OrganisationSchema,
+    PositionSchema,
+    RotationSchema,
+)
 from services.personnel.domain.settings import DEFAULT_SETTINGS
-from services.personnel.contract.outputs import (CivilServantSchema, DueRotationSchema, MobilityFiguresSchema,
-                                        OrganisationSchema, PositionSchema, RotationSchema)
 from services.personnel.domain.terms import rotation_due_date
 
 _organisation, _position = OrganisationSchema(), PositionSchema()

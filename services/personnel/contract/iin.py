@@ -38,9 +38,9 @@ REASON_CHECK_DIGIT = "check digit mismatch"
 def iin_check_digit(first_eleven: str) -> int | None:
     """The check digit for 11 leading digits, or None when both weightings give 10."""
     digits = [int(ch) for ch in first_eleven]
-    check = sum(w * d for w, d in zip(FIRST_WEIGHTS, digits)) % 11
+    check = sum(w * d for w, d in zip(FIRST_WEIGHTS, digits, strict=False)) % 11
     if check == 10:
-        check = sum(w * d for w, d in zip(SECOND_WEIGHTS, digits)) % 11
+        check = sum(w * d for w, d in zip(SECOND_WEIGHTS, digits, strict=False)) % 11
     return None if check == 10 else check
 
 

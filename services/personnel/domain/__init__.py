@@ -27,32 +27,75 @@ commands and a ``Changed`` (rotation / servant / positions) for the rest; each c
 Every event payload carries ``home_region``, which is the envelope's ``region_code``.
 """
 from services.personnel.domain.categories import Category, CategoryRegister, default_category_register
-from services.personnel.domain.documents import (ROTATION_DATE_KEYS, SERVANT_DATE_KEYS, Changed, Event)
-from services.personnel.domain.eligibility import (RuleFailure, category_problem, check_eligibility,
-                                            eligibility_failures)
-from services.personnel.domain.iin import (first_valid_iin, is_valid_iin, make_iin, mask_iin,
-                                    validate_iin)
+from services.personnel.domain.documents import ROTATION_DATE_KEYS, SERVANT_DATE_KEYS, Changed, Event
+from services.personnel.domain.eligibility import (
+    RuleFailure,
+    category_problem,
+    check_eligibility,
+    eligibility_failures,
+)
+from services.personnel.domain.iin import first_valid_iin, is_valid_iin, make_iin, mask_iin, validate_iin
 from services.personnel.domain.incentives import incentive_total_kzt, validate_incentive, validate_incentives
-from services.personnel.domain.organisations import (POSITION_STATUSES, announce_vacating,
-                                              create_organisation, create_position, occupy,
-                                              release_reservation, reserve, vacate)
-from services.personnel.domain.settings import DEFAULT_SETTINGS, DIRECTIONS, INCENTIVE_KINDS, PersonnelSettings
+from services.personnel.domain.organisations import (
+    POSITION_STATUSES,
+    announce_vacating,
+    create_organisation,
+    create_position,
+    occupy,
+    release_reservation,
+    reserve,
+    vacate,
+)
 from services.personnel.domain.return_posts import on_home_side, pick_return_post, return_post_problem
-from services.personnel.domain.rotation import (APPROVAL_SIDES, approve_rotation, cancel_rotation,
-                                                direction_between, positions_to_load, reject_rotation,
-                                                request_rotation, reserve_return_post, rotation_fact)
-from services.personnel.domain.rotation_underway import (complete_rotation, extend_rotation,
-                                                         record_incentive, return_from_rotation,
-                                                         start_rotation)
-from services.personnel.domain.rotation_states import (OPEN_STATUSES, ROTATION_STATUSES, TERMINAL_STATUSES,
-                                                TRANSITIONS, allowed_actions, is_open, next_status)
-from services.personnel.domain.servants import (SERVANT_STATUSES, register_civil_servant,
-                                         update_civil_servant)
+from services.personnel.domain.rotation import (
+    APPROVAL_SIDES,
+    approve_rotation,
+    cancel_rotation,
+    direction_between,
+    positions_to_load,
+    reject_rotation,
+    request_rotation,
+    reserve_return_post,
+    rotation_fact,
+)
+from services.personnel.domain.rotation_states import (
+    OPEN_STATUSES,
+    ROTATION_STATUSES,
+    TERMINAL_STATUSES,
+    TRANSITIONS,
+    allowed_actions,
+    is_open,
+    next_status,
+)
+from services.personnel.domain.rotation_underway import (
+    complete_rotation,
+    extend_rotation,
+    record_incentive,
+    return_from_rotation,
+    start_rotation,
+)
+from services.personnel.domain.servants import SERVANT_STATUSES, register_civil_servant, update_civil_servant
+from services.personnel.domain.settings import (
+    DEFAULT_SETTINGS,
+    DIRECTIONS,
+    INCENTIVE_KINDS,
+    PersonnelSettings,
+)
 from services.personnel.domain.statistics import mobility_statistics, national_totals
-from services.personnel.domain.terms import (AGENCY, EXTENSION_AUTHORITIES, HEAD_OF_BODY, DueRotation,
-                                      due_rotation, due_rotations, extend_mandatory_rotation,
-                                      near_retirement, record_rotation_due, retirement_date,
-                                      rotation_due_date, rotation_due_key)
+from services.personnel.domain.terms import (
+    AGENCY,
+    EXTENSION_AUTHORITIES,
+    HEAD_OF_BODY,
+    DueRotation,
+    due_rotation,
+    due_rotations,
+    extend_mandatory_rotation,
+    near_retirement,
+    record_rotation_due,
+    retirement_date,
+    rotation_due_date,
+    rotation_due_key,
+)
 
 
 def event_region(payload: dict) -> str:

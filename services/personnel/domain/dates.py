@@ -2,7 +2,6 @@
 import calendar
 from datetime import date
 
-
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 

@@ -4,8 +4,8 @@ from datetime import date
 
 from services.common.errors import RuleViolation
 from services.personnel.domain.dates import add_months
-from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.rotation_states import OPEN_STATUSES
+from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.terms import near_retirement, retirement_date
 
 TARGET_POST_STATUSES = ("vacant", "being_vacated")

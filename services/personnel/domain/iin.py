@@ -6,8 +6,20 @@ from datetime import date
 
 from services.common.errors import ValidationFailed
 from services.personnel.contract.iin import (  # noqa: F401  (the format, re-exported)
-    CENTURY_SEX_DIGITS, FEMALE, IIN_LENGTH, MALE, REASON_CENTURY, REASON_CHECK_DIGIT, REASON_DATE,
-    REASON_FORMAT, REASON_NO_CHECK_DIGIT, SEXES, iin_check_digit, mask_iin, validate_iin)
+    CENTURY_SEX_DIGITS,
+    FEMALE,
+    IIN_LENGTH,
+    MALE,
+    REASON_CENTURY,
+    REASON_CHECK_DIGIT,
+    REASON_DATE,
+    REASON_FORMAT,
+    REASON_NO_CHECK_DIGIT,
+    SEXES,
+    iin_check_digit,
+    mask_iin,
+    validate_iin,
+)
 
 
 def is_valid_iin(iin) -> bool:

@@ -11,8 +11,7 @@ from services.personnel.domain.documents import Changed, Event, loaded, require_
 from services.personnel.domain.incentives import check_incentives_total, validate_incentive
 from services.personnel.domain.organisations import announce_vacating, occupy, release_reservation, vacate
 from services.personnel.domain.return_posts import return_post_problem
-from services.personnel.domain.rotation import (CAREER_CREDIT_KIND, is_plain_date, require_text,
-                                                rotation_fact)
+from services.personnel.domain.rotation import CAREER_CREDIT_KIND, is_plain_date, require_text, rotation_fact
 from services.personnel.domain.rotation_states import next_status, record
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 

@@ -8,8 +8,8 @@ personnel event envelope).
 from datetime import date
 
 from services.common.regions import REGION_CODES
-from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.rotation_states import PRE_START_STATUSES
+from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.terms import due_rotations
 
 MOVED_STATUSES = ("started", "returning", "completed")

@@ -16,7 +16,6 @@ from services.personnel.domain.documents import Event, require_aware, revised
 from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
 
 
-
 def retirement_date(servant: dict, settings: PersonnelSettings = DEFAULT_SETTINGS) -> date:
     return add_years(servant["date_of_birth"], settings.retirement_age_years[servant["sex"]])
 

@@ -13,13 +13,12 @@ injected with its own ``Store``. Besides what the domain keeps, the stored docum
   document leaves them as they are; ``effect_conflicts`` is shown (someone has to settle it).
 """
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError
 
 from services.common.codec import DocumentCodec
 from services.common.mongo import Repository
 from services.personnel.domain.documents import ROTATION_DATE_KEYS, SERVANT_DATE_KEYS
-from services.personnel.domain.settings import DEFAULT_SETTINGS
 from services.personnel.domain.rotation_states import OPEN_STATUSES
+from services.personnel.domain.settings import DEFAULT_SETTINGS
 from services.personnel.domain.terms import rotation_due_date
 
 PENDING_FIELDS = ("pending_batch", "pending_effects", "pending_keys", "pending_since")
@@ -73,17 +72,7 @@ class PersonnelRepository(Repository):
     def insert_missing(self, docs) -> tuple[int, int]:
         """Insert documents that carry no events, skipping those already stored (by id or unique
         key): ``(stored, existing)``. Documents with events go through ``save_new`` (outbox)."""
-        stored = [self.to_store({**doc, "version": doc.get("version", 1)}) for doc in docs]
-        if not stored:
-            return 0, 0
-        try:
-            inserted = len(self.collection.insert_many(stored, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != 11000 for e in errors):
-                raise
-            inserted = exc.details.get("nInserted", len(stored) - len(errors))
-        return inserted, len(stored) - inserted
+        return super().insert_missing({**doc, "version": doc.get("version", 1)} for doc in docs)
 
 
 

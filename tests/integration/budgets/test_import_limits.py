@@ -1,4 +1,4 @@
-"""Import limits at the gateway (services/gateway/import_limits.py): a zip bomb, an import over
+"""Import limits at the gateway (services/gateway/edge/import_limits.py): a zip bomb, an import over
 its total size and too many open imports are answered 413/429 with a JSON body, and no revenue
 line is stored."""
 import io

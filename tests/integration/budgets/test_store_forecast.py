@@ -8,9 +8,16 @@ import pytest
 
 from services.common.errors import NotFound, ValidationFailed
 from tests.support import wait_until
-from tests.support.budgets import (budgets, budgets_db, events, line,  # noqa: F401 (fixtures)
-                                   project_cancelled, project_commissioned,
-                                   publish_investments_event, rpc)
+from tests.support.budgets import (  # noqa: F401 (fixtures)
+    budgets,
+    budgets_db,
+    events,
+    line,
+    project_cancelled,
+    project_commissioned,
+    publish_investments_event,
+    rpc,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """The /api/v1/budgets routes over real HTTP, with the budgets service behind them: region
-scoping (403 for another region, guessed block ids included; another region's import is a 404), 400s naming the field, 409 with the
-figures, chunked and one-shot imports, and the OFDP zip round trip."""
+scoping (403 for another region, guessed block ids included; another region's import is a
+404), 400s naming the field, 409 with the figures, chunked and one-shot imports, and the OFDP zip round trip."""
 import io
 import json
 import zipfile

@@ -11,8 +11,7 @@ from services.budgets.domain.ofdp import datapackage_descriptor, write_ofdp_csv
 from services.budgets.imports.repository import chunk_id
 from services.common.errors import Conflict, ValidationFailed
 from tests.support import wait_until
-from tests.support.budgets import (budgets, budgets_db, csv_text, events,  # noqa: F401
-                                   line, rpc, run_import)
+from tests.support.budgets import budgets, budgets_db, csv_text, events, line, rpc, run_import  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -196,8 +195,8 @@ def test_indicators_kept_while_importing_match_reading_the_lines_back(
         container_factory, nameko_config, budgets_db, monkeypatch):
     """Small batches, a key corrected in a later batch, a pair with earlier lines and a fresh one:
     the stored figures equal the ones computed from the store."""
-    from services.budgets.imports.runner import ImportRunner
     from services.budgets.domain.settings import ImportSettings
+    from services.budgets.imports.runner import ImportRunner
     from services.budgets.service import BudgetsService
 
     class SmallBatches(BudgetsService):

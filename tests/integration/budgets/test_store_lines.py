@@ -7,8 +7,15 @@ import pytest
 from services.budgets.domain.lines import natural_key_id, validate_revenue_line
 from services.common.errors import Conflict, ValidationFailed
 from tests.support import wait_until
-from tests.support.budgets import (budgets, budgets_db, events, line,  # noqa: F401 (fixtures)
-                                   publish_revenue_executed, revenue_executed_envelope, rpc)
+from tests.support.budgets import (  # noqa: F401 (fixtures)
+    budgets,
+    budgets_db,
+    events,
+    line,
+    publish_revenue_executed,
+    revenue_executed_envelope,
+    rpc,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ import jwt
 import pytest
 
 from services.gateway import cli
-from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401  (fixture)
 from tests.support import gateway_matrix as matrix
+from tests.support.gateway_harness import gateway, start_gateway  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.integration.gateway.harness import gateway, start_gateway  # noqa: F401
+from tests.support.gateway_harness import gateway, start_gateway  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

@@ -126,7 +126,14 @@ def test_autonomy_alert_opens_one_initiative_per_crossing(hub):
     assert card(hub)["initiatives"]["active"] == 2
 
 
-def test_annual_report_keeps_first_generation_and_resolves_overdue_initiative(hub):
+def submit(hub, region, year, submitted_at):
+    """A submitted 1 April report as hub/concept_report_repository.py stores it."""
+    hub.models.db["hub_concept_reports"].insert_one({
+        "_id": f"{region}|{year}", "region_code": region, "reporting_year": year,
+        "status": "submitted", "submitted_at": submitted_at, "submitted_by": "akimat"})
+
+
+def test_a_generated_report_is_shown_but_only_a_submission_settles_the_deadline(hub):
     result = hub.run_checks(date(2026, 4, 2))
     assert result["overdue_reports"] == 20 and len(result["opened"]) == 20
     assert hub.run_checks(date(2026, 4, 3))["opened"] == []  # the same causes: nothing new
@@ -139,17 +146,17 @@ def test_annual_report_keeps_first_generation_and_resolves_overdue_initiative(hu
     assert report["first_generated_at"] == datetime(2026, 4, 20, tzinfo=timezone.utc)
     assert report["last_generated_at"] == datetime(2026, 6, 1, tzinfo=timezone.utc)
     entry = calendar_entry("KZ-35", 2025, report, TODAY)
-    assert entry["status"] == LATE
+    assert entry["status"] == "overdue"  # generated is not submitted
     overdue = hub.initiatives.find_by_cause("annual_report_overdue:KZ-35:2025")
-    assert overdue["status"] == rules.RESOLVED
-    assert [h["by"] for h in overdue["history"]] == ["system:hub", "system:hub"]
-    assert set(overdue["event_ids"]) == {again["event_id"]}  # the first report event resolved it
-    assert len(initiatives(hub, kind=rules.REPORT_OVERDUE, status="open")) == 19
+    assert overdue["status"] == rules.OPEN
+    submit(hub, "KZ-35", 2025, datetime(2026, 6, 2, tzinfo=timezone.utc))
+    submission = hub.models.submissions_for_years([2025])[("KZ-35", 2025)]
+    assert calendar_entry("KZ-35", 2025, report, TODAY, submission=submission)["status"] == LATE
+    assert hub.run_checks(date(2026, 6, 3))["overdue_reports"] == 19
 
 
-def test_report_generated_before_the_deadline_opens_nothing(hub):
-    deliver(hub, envelope("annual_report_generated",
-                          report_payload("KZ-10", 2025, datetime(2026, 3, 1, tzinfo=timezone.utc))))
+def test_report_submitted_before_the_deadline_opens_nothing(hub):
+    submit(hub, "KZ-10", 2025, datetime(2026, 3, 1, tzinfo=timezone.utc))
     hub.run_checks(date(2026, 4, 2))
     assert hub.initiatives.find_by_cause("annual_report_overdue:KZ-10:2025") is None
     assert hub.initiatives.find_by_cause("annual_report_overdue:KZ-11:2025") is not None

@@ -47,24 +47,24 @@ def test_regionctl_logs_follows_a_request_through_gateway_service_and_hub_reacti
     def followed():
         run = regionctl(platform.env, "logs", "--correlation-id", correlation_id, "--json")
         lines = [json.loads(line) for line in run.stdout.splitlines()]
-        reacted = [l for l in lines if l["service"] == "gateway" and l["event_id"]
-                   and l["message"].startswith("event record_event ok")]
+        reacted = [ln for ln in lines if ln["service"] == "gateway" and ln["event_id"]
+                   and ln["message"].startswith("event record_event ok")]
         return lines if run.returncode == 0 and reacted else None
 
     lines = wait_for(followed, 30, "the hub's reaction line with the request's correlation id")
     services = {line["service"] for line in lines}
     assert {"gateway", "investments"} <= services
-    assert any(l["service"] == "gateway" and l["message"].startswith("http ") for l in lines)
-    assert any(l["service"] == "investments" and l["message"].startswith("rpc ") for l in lines)
+    assert any(ln["service"] == "gateway" and ln["message"].startswith("http ") for ln in lines)
+    assert any(ln["service"] == "investments" and ln["message"].startswith("rpc ") for ln in lines)
     # the outbox published the event, and the hub's reaction names that very event
-    published = {l["event_id"] for l in lines
-                 if l["service"] == "investments" and l["message"] == "published project_registered"}
-    reactions = {l["event_id"] for l in lines if l["message"].startswith("event record_event ok")}
+    published = {ln["event_id"] for ln in lines
+                 if ln["service"] == "investments" and ln["message"] == "published project_registered"}
+    reactions = {ln["event_id"] for ln in lines if ln["message"].startswith("event record_event ok")}
     assert published and published <= reactions
-    assert [l["time"] for l in lines] == sorted(l["time"] for l in lines)
-    assert {l["correlation_id"] for l in lines} == {correlation_id}
-    assert all({"time", "level", "service", "replica", "event_id", "message"} <= set(l)
-               for l in lines)
+    assert [ln["time"] for ln in lines] == sorted(ln["time"] for ln in lines)
+    assert {ln["correlation_id"] for ln in lines} == {correlation_id}
+    assert all({"time", "level", "service", "replica", "event_id", "message"} <= set(ln)
+               for ln in lines)
     # the readable form names each line's service and replica
     readable = regionctl(platform.env, "logs", "--correlation-id", correlation_id)
     assert "investments/1" in readable.stdout and "gateway/1" in readable.stdout
@@ -91,7 +91,7 @@ def test_the_request_leaves_red_business_and_outbox_metrics_with_bounded_labels(
     assert projects[0]["metric"]["stage"] == project["stage"]
     for name in ("platform_outbox_backlog", "platform_outbox_oldest_pending_seconds"):
         assert {s["metric"]["service"] for s in wait_for(
-            lambda: monitoring.query(name), 20, name)} >= {"investments", "budgets", "personnel"}
+            lambda name=name: monitoring.query(name), 20, name)} >= {"investments", "budgets", "personnel"}
     assert wait_for(lambda: monitoring.query('platform_queue_messages{queue="rpc-investments"}'),
                     20, "the RPC queue's depth")
     assert monitoring.query("platform_overdue_reports")

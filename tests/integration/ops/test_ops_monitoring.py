@@ -89,7 +89,7 @@ def test_every_metric_the_rules_and_the_dashboard_name_exists_on_a_target(monito
 def test_every_dashboard_query_parses_and_the_core_panels_have_data(monitored):
     platform, monitoring = monitored
     platform.api(None).get("/health")
-    for title, expr in panel_exprs():
+    for _title, expr in panel_exprs():
         monitoring.query(expr)  # a syntax error fails here with Prometheus' message
     assert {r["metric"]["service"] for r in monitoring.query('up{job="platform"}')} == SERVICES
     calls = wait_for(lambda: monitoring.query(

@@ -13,8 +13,8 @@ import pytest
 from services.common.errors import Conflict
 from services.personnel import domain
 from services.personnel.service import PersonnelService
-from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
 from tests.support import wait_until
+from tests.support.personnel_harness import TODAY, personnel, world  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

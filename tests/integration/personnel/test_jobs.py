@@ -11,8 +11,8 @@ from services.common import deadletters
 from services.common.errors import RuleViolation
 from services.personnel import cli
 from services.personnel.application.demo_data import generate_seed
-from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
 from tests.support import wait_until
+from tests.support.personnel_harness import TODAY, personnel, world  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

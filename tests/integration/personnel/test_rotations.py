@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from services.common.errors import RuleViolation, StaleVersion, ValidationFailed
-from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
 from tests.support import wait_until
+from tests.support.personnel_harness import TODAY, personnel, world  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

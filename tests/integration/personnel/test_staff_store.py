@@ -6,7 +6,7 @@ import pytest
 
 from services.common.errors import DuplicateKey, NotFound, RuleViolation, ValidationFailed
 from services.personnel import domain
-from tests.integration.personnel.harness import TODAY, personnel, world  # noqa: F401
+from tests.support.personnel_harness import TODAY, personnel, world  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 
 from services.budgets.domain.ebk import classification_for_year
-from services.budgets.domain.indicators import (IndicatorAccumulator, amounts_to_date,
-                                                compute_indicators)
-from services.common.money import ZERO, money
+from services.budgets.domain.indicators import IndicatorAccumulator, amounts_to_date, compute_indicators
 from services.budgets.domain.periods import PERIOD_CODES, is_full_year, parse_period
+from services.common.money import ZERO, money
 
 REGION = "KZ-61"
 CODES = ("101202", "104302", "201504", "402103", "402203", "402303", "303101")

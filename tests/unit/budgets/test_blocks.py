@@ -6,9 +6,19 @@ from decimal import Decimal
 import pytest
 
 import services.budgets.contract.events  # noqa: F401
-from services.budgets.domain.blocks import (BlockSettings, allocate_line, block_as_output, block_id,
-                                            block_move_rejected_fact, carry_over, create_block,
-                                            move_between_lines, record_execution, set_limit, summarise)
+from services.budgets.domain.blocks import (
+    BlockSettings,
+    allocate_line,
+    block_as_output,
+    block_id,
+    block_move_rejected_fact,
+    carry_over,
+    create_block,
+    move_between_lines,
+    record_execution,
+    set_limit,
+    summarise,
+)
 from services.common.errors import RuleViolation, ValidationFailed
 from services.common.events import build_event
 

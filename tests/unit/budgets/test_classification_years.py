@@ -6,10 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from services.budgets.domain.lines import check_revenue_line
-from services.budgets.domain.ebk import (QUALITIES, EbkClassification, EditionInfo,
-                                         classification_for_year, default_editions, transfer_code)
+from services.budgets.domain.ebk import (
+    QUALITIES,
+    EbkClassification,
+    EditionInfo,
+    classification_for_year,
+    default_editions,
+    transfer_code,
+)
 from services.budgets.domain.indicators import IndicatorAccumulator, compute_indicators
+from services.budgets.domain.lines import check_revenue_line
 from services.budgets.domain.ofdp import write_ofdp_csv
 
 

@@ -5,9 +5,14 @@ from decimal import Decimal
 import pytest
 
 import services.budgets.contract.events  # noqa: F401
-from services.budgets.domain.forecast import (ForecastSettings, apply_commissioned_project,
-                                              forecast_for_year, new_forecast, reverse_cancelled_project,
-                                              set_base_forecast)
+from services.budgets.domain.forecast import (
+    ForecastSettings,
+    apply_commissioned_project,
+    forecast_for_year,
+    new_forecast,
+    reverse_cancelled_project,
+    set_base_forecast,
+)
 from services.common.errors import ValidationFailed
 from services.common.events import build_event
 

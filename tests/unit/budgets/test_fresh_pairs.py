@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.budgets.domain.lines import validate_revenue_line
-from services.budgets.domain.indicators import compute_indicators
 from services.budgets.application.recalculation import FreshPairs
+from services.budgets.domain.indicators import compute_indicators
+from services.budgets.domain.lines import validate_revenue_line
 
 PAIR = ("KZ-61", 2025)
 

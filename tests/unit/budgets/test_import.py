@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 
 from services.budgets.domain.lines import natural_key, validate_revenue_line
+from services.budgets.domain.ofdp import CSV_COLUMNS, datapackage_descriptor, ofdp_rows, write_ofdp_csv
 from services.budgets.imports.parsers import CSV_HEADER, RowErrors, parse_ofdp, parse_revenue_csv
 from services.common.csv_rows import is_row_error
-from services.budgets.domain.ofdp import (CSV_COLUMNS, datapackage_descriptor, ofdp_rows,
-                                          write_ofdp_csv)
 from services.common.errors import ValidationFailed
 
 HEADER = ",".join(CSV_HEADER) + "\n"

@@ -29,7 +29,7 @@ def test_parsed_rows_do_not_depend_on_where_chunks_were_cut():
     rng = random.Random(3)
     for _ in range(20):
         cuts = sorted(rng.sample(range(1, len(TEXT)), 5))
-        chunks = [TEXT[a:b] for a, b in zip([0] + cuts, cuts + [len(TEXT)])]
+        chunks = [TEXT[a:b] for a, b in zip([0] + cuts, cuts + [len(TEXT)], strict=False)]
         assert list(parse_revenue_csv(text_lines(chunks))) == whole
     assert [row for row, _ in whole] == [3, 4, 5]  # the quoted newline spans lines 2-3
 

@@ -4,10 +4,14 @@ from decimal import Decimal
 import pytest
 
 import services.budgets.contract.events  # noqa: F401  (registers the payload schemas)
+from services.budgets.domain.indicators import (
+    IndicatorSettings,
+    amounts_to_date,
+    compare_indicators,
+    compute_indicators,
+    fiscal_status,
+)
 from services.budgets.domain.lines import validate_revenue_line, validate_transfers
-from services.budgets.domain.indicators import (IndicatorSettings, amounts_to_date,
-                                                compare_indicators, compute_indicators,
-                                                fiscal_status)
 from services.common.events import build_event, parse_event
 
 REGION = "KZ-61"

@@ -3,14 +3,20 @@ from decimal import Decimal
 
 import pytest
 
-from services.budgets.domain.lines import (check_revenue_line, check_transfers, line_as_output,
-                                           line_changed, natural_key, natural_key_id,
-                                           validate_revenue_line, validate_transfers)
-from services.budgets.domain.ebk import (EbkClassification, default_classification,
-                                         load_classification)
-from services.common.money import AmountError, parse_amount, ratio
+from services.budgets.domain.ebk import EbkClassification, default_classification, load_classification
+from services.budgets.domain.lines import (
+    check_revenue_line,
+    check_transfers,
+    line_as_output,
+    line_changed,
+    natural_key,
+    natural_key_id,
+    validate_revenue_line,
+    validate_transfers,
+)
 from services.budgets.domain.periods import PERIOD_CODES, ends_by, parse_period, period_problems
 from services.common.errors import ValidationFailed
+from services.common.money import AmountError, parse_amount, ratio
 
 
 def raw_line(**overrides):

@@ -6,11 +6,15 @@ import pytest
 
 import services.budgets.contract.events  # noqa: F401
 from services.budgets.domain.blocks import create_block, record_execution
-from services.budgets.domain.lines import validate_revenue_line, validate_transfers
 from services.budgets.domain.forecast import apply_commissioned_project, set_base_forecast
 from services.budgets.domain.indicators import compute_indicators
-from services.budgets.domain.report import (ReportSettings, annual_report_generated_fact,
-                                            build_annual_report, due_date)
+from services.budgets.domain.lines import validate_revenue_line, validate_transfers
+from services.budgets.domain.report import (
+    ReportSettings,
+    annual_report_generated_fact,
+    build_annual_report,
+    due_date,
+)
 from services.common.events import build_event, parse_event
 
 GENERATED = datetime(2026, 3, 15, 8, 30, tzinfo=timezone.utc)
@@ -69,6 +73,8 @@ def test_report_shape_and_figures():
     assert blocks["blocks"][0]["targets"] == [{"indicator": "clinics_opened", "target_value": "3"}]
     assert report["forecast_vs_actual"] == {
         "forecast_own_revenue_kzt": "1050.00", "actual_own_revenue_kzt": "900.00",
+        "baseline_kzt": "1000.00", "baseline_basis": report["forecast_vs_actual"][
+            "baseline_basis"],
         "variance_kzt": "-150.00", "actual_to_forecast": "0.8571", "projects_counted": 1,
         "projects_expected_kzt": "50.00"}
     json.dumps(report)  # JSON-ready throughout
@@ -86,6 +92,20 @@ def test_on_time_against_the_due_date(now, on_time):
 def test_due_date_is_configurable():
     assert due_date(2025) == datetime(2026, 4, 1).date()
     assert build(due_month=3, due_day=15)["due_date"] == "2026-03-15"
+
+
+def test_variance_is_shown_only_against_a_stated_baseline():
+    indicators, _, _, _ = inputs()
+    projects_only, _ = apply_commissioned_project(None, {
+        "project_id": "P-1", "region_code": "KZ-61", "commissioned_on": "2024-06-01",
+        "expected_annual_local_revenue_kzt": "50.00"})
+    report = build_annual_report("KZ-61", 2025, indicators=indicators, transfers=None,
+                                 blocks=[], forecast_doc=projects_only, now=GENERATED)
+    figures = report["forecast_vs_actual"]
+    assert figures["forecast_own_revenue_kzt"] == "50.00"      # projects only, no base
+    assert figures["baseline_kzt"] is None
+    assert figures["variance_kzt"] is None and figures["actual_to_forecast"] is None
+    assert "no baseline" in figures["baseline_basis"]
 
 
 def test_report_without_data_still_has_every_section():

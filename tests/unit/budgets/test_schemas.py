@@ -6,12 +6,19 @@ import pytest
 from marshmallow import ValidationError
 
 import services.budgets.contract.events  # noqa: F401
-from services.budgets.domain.lines import revenue_batch_imported_fact
 from services.budgets.application.inputs import RevenueBatchInput, RevenueLineInput, TransfersInput
-from services.budgets.contract.rpc import (MAX_BATCH_LINES, MAX_PAGE_SIZE, BlockCreateSchema,
-                                           BlockMoveSchema, IndicatorsQuerySchema,
-                                           ReportRequestSchema, RevenueLineOutSchema,
-                                           RevenueQuerySchema, TransfersOutSchema)
+from services.budgets.contract.rpc import (
+    MAX_BATCH_LINES,
+    MAX_PAGE_SIZE,
+    BlockCreateSchema,
+    BlockMoveSchema,
+    IndicatorsQuerySchema,
+    ReportRequestSchema,
+    RevenueLineOutSchema,
+    RevenueQuerySchema,
+    TransfersOutSchema,
+)
+from services.budgets.domain.lines import revenue_batch_imported_fact
 from services.common.events import EVENT_TYPES, build_event
 
 LINE = {"region_code": "KZ-61", "budget_level": "oblast", "fiscal_year": 2025, "period": "Q1",

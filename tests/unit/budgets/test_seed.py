@@ -2,10 +2,10 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from services.budgets.domain.lines import natural_key
-from services.budgets.domain.indicators import compute_indicators
-from services.budgets.domain.reference import default_population
 from services.budgets.application.seed import NATIONAL_2026, seed_dataset, seed_transfers
+from services.budgets.domain.indicators import compute_indicators
+from services.budgets.domain.lines import natural_key
+from services.budgets.domain.reference import default_population
 from services.common.regions import REGIONS
 
 

@@ -151,7 +151,7 @@ def test_docs_page_is_self_contained_and_lists_every_operation():
     assert page.startswith("<!DOCTYPE html>")
     assert "<script src" not in page and "<link" not in page and "http://" not in page \
         and "https://" not in page
-    for path, method, op in OPERATIONS:
+    for _path, _method, op in OPERATIONS:
         assert f'id="{op["operationId"]}"' in page
     assert "/api/v1/hub/scorecards/{region}" in page
     assert "Invalid input: details name every bad field" in page

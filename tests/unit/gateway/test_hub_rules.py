@@ -191,7 +191,7 @@ def test_deadline_is_1_april_of_the_next_year():
     assert calendar.reporting_deadline(2029) == date(2030, 4, 1)
 
 
-@pytest.mark.parametrize("generated_at,today,status", [
+@pytest.mark.parametrize("submitted_at,today,status", [
     (None, date(2026, 3, 31), calendar.PENDING),
     (None, date(2026, 4, 1), calendar.PENDING),
     (None, date(2026, 4, 2), calendar.OVERDUE),
@@ -203,8 +203,8 @@ def test_deadline_is_1_april_of_the_next_year():
     (datetime(2026, 4, 1, 23, 30, tzinfo=timezone(timedelta(hours=5))), date(2026, 5, 1),
      calendar.ON_TIME),
 ])
-def test_report_status(generated_at, today, status):
-    assert calendar.report_status(2025, generated_at, today) == status
+def test_report_status(submitted_at, today, status):
+    assert calendar.report_status(2025, submitted_at, today) == status
 
 
 def test_overdue_years_start_at_the_first_reporting_year():
@@ -215,8 +215,8 @@ def test_overdue_years_start_at_the_first_reporting_year():
     assert calendar.overdue_reporting_years(date(2028, 6, 1), later_start) == [2027]
 
 
-def test_overdue_report_proposals_skip_generated_reports():
-    reports = {("KZ-10", 2025): {"first_generated_at": NOW}}
+def test_overdue_report_proposals_skip_submitted_reports():
+    reports = {("KZ-10", 2025): {"submitted_at": NOW}}
     made = calendar.overdue_report_proposals(["KZ-10", "KZ-11"], reports, date(2026, 4, 2))
     assert [(p.region_code, p.cause_key) for p in made] == [
         ("KZ-11", "annual_report_overdue:KZ-11:2025")]
@@ -227,7 +227,20 @@ def test_calendar_entry():
     entry = calendar.calendar_entry("KZ-71", 2025, None, date(2026, 1, 1))
     assert entry == {"region_code": "KZ-71", "region_name": "Astana", "reporting_year": 2025,
                      "due_date": date(2026, 4, 1), "status": calendar.PENDING, "report_id": None,
-                     "first_generated_at": None, "last_generated_at": None}
+                     "first_generated_at": None, "last_generated_at": None,
+                     "submitted_at": None, "submitted_by": None, "acknowledged_at": None}
+
+
+def test_a_generated_report_is_not_a_submitted_one():
+    generated = {"report_id": "r-1", "first_generated_at": NOW, "last_generated_at": NOW}
+    on_time = datetime(2026, 3, 30, 9, tzinfo=timezone.utc)
+    entry = calendar.calendar_entry("KZ-71", 2025, generated, date(2026, 4, 2))
+    assert entry["status"] == calendar.OVERDUE and entry["first_generated_at"] == NOW
+    submitted = calendar.calendar_entry("KZ-71", 2025, generated, date(2026, 4, 2),
+                                        submission={"submitted_at": on_time,
+                                                    "submitted_by": "akimat"})
+    assert submitted["status"] == calendar.ON_TIME == "submitted_on_time"
+    assert submitted["submitted_by"] == "akimat"
 
 
 # --- ordering keys and config ---------------------------------------------------------------------

@@ -73,12 +73,17 @@ def test_fiscal_figures_use_the_latest_fiscal_year_and_its_alert():
     assert fiscal["transfer_dependency"] == Decimal("0.75")
     assert fiscal["autonomy_alert"]["fiscal_year"] == 2026
     assert list(fiscal["forecast_kzt"]) == ["2026", "2027"]
+    # 0.75 in 2026 against the assumed trajectory's 0.507: off track, and the answer says so
+    assert fiscal["trajectory"] == {"fiscal_year": 2026, "transfer_dependency": Decimal("0.75"),
+                                    "expected_dependency": Decimal("0.507"), "off_track": True,
+                                    "assumption": "dependency_trajectory"}
 
 
 def test_fiscal_figures_without_data():
     fiscal = fiscal_figures(RegionFacts("KZ-10"))
     assert fiscal["fiscal_year"] is None and fiscal["own_revenue_share"] is None
     assert fiscal["forecast_kzt"] == {} and fiscal["autonomy_alert"] is None
+    assert fiscal["trajectory"] is None
 
 
 def test_mobility_counts():

@@ -46,11 +46,11 @@ def candidates(answer: dict, limit: int = SAFE_CANDIDATES) -> int:
             if not century <= day.year < century + 100 or (sex and sex != digit_sex):
                 continue
             prefix = f"{day:%y%m%d}{digit}"
-            if any(c != "*" and c != p for c, p in zip(shown, prefix)):
+            if any(c != "*" and c != p for c, p in zip(shown, prefix, strict=False)):
                 continue
             for serial in range(10_000):
                 first = f"{prefix}{serial:04d}"
-                if any(c != "*" and c != p for c, p in zip(shown[7:11], first[7:])):
+                if any(c != "*" and c != p for c, p in zip(shown[7:11], first[7:], strict=False)):
                     continue
                 check = iin_check_digit(first)
                 if check is None or shown[11] not in ("*", str(check)):

@@ -36,6 +36,7 @@ PERMISSIONS = [
     ("hub", "read"), ("hub.initiatives", "write"), ("hub.alerts", "write"), ("hub.srs", "write"),
     ("audit", "read"), ("api_keys", "admin"), ("dead_letters", "replay"),
     ("hub.settlements", "import"),
+    ("hub.action_plan", "write"), ("hub.reports", "write"), ("hub.reports", "acknowledge"),
 ]
 
 # What each role is expected to hold: "any" = every region, "own" = its own region only (every
@@ -45,19 +46,21 @@ EXPECTED_GRANTS = {
     "ministry_analyst": {
         ("regions", "read"): "any", ("projects", "read"): "any", ("budgets", "read"): "any",
         ("budgets", "report"): "any", ("personnel", "read"): "any", ("hub", "read"): "any",
-        ("audit", "read"): "any",
+        ("audit", "read"): "any", ("hub.reports", "acknowledge"): "any",
     },
     "office_coordinator": {
         ("regions", "read"): "any", ("projects", "read"): "any", ("budgets", "read"): "any",
         ("hub", "read"): "any", ("hub.initiatives", "write"): "any",
         ("hub.alerts", "write"): "any", ("hub.srs", "write"): "any",
         ("hub.settlements", "import"): "any",
+        ("hub.action_plan", "write"): "any", ("hub.reports", "write"): "any",
     },
     "regional_officer": {
         ("regions", "read"): "any",
         ("projects", "read"): "own", ("projects", "write"): "own",
         ("budgets", "read"): "own", ("budgets", "write"): "own",
         ("hub", "read"): "own",
+        ("hub.action_plan", "write"): "own", ("hub.reports", "write"): "own",
     },
     "hr_officer": {
         ("regions", "read"): "any",

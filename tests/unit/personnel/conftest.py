@@ -1,7 +1,7 @@
 """Fixtures of the personnel unit tests (the helpers live in ``world``)."""
 import pytest
 
-from tests.unit.personnel.world import World
+from tests.support.personnel_world import World
 
 
 @pytest.fixture

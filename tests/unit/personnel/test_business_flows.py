@@ -6,7 +6,7 @@ import pytest
 
 from services.common.errors import RuleViolation, ValidationFailed
 from services.personnel import domain as d
-from tests.unit.personnel.world import RECEIVING, REQUESTER, World, at
+from tests.support.personnel_world import RECEIVING, REQUESTER, World, at
 
 
 def incentive(amount="150000", months=12, kind="housing_compensation"):

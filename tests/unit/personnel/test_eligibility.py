@@ -8,7 +8,7 @@ import pytest
 from services.common.errors import RuleViolation
 from services.personnel import domain as d
 from services.personnel.domain.dates import add_months, add_years
-from tests.unit.personnel.world import TODAY, World
+from tests.support.personnel_world import TODAY, World
 
 
 def servant(**overrides) -> dict:

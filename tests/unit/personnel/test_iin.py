@@ -4,9 +4,19 @@ from datetime import date
 import pytest
 
 from services.common.errors import ValidationFailed
-from services.personnel.domain.iin import (REASON_CENTURY, REASON_CHECK_DIGIT, REASON_DATE, REASON_FORMAT,
-                                    REASON_NO_CHECK_DIGIT, first_valid_iin, iin_check_digit,
-                                    is_valid_iin, make_iin, mask_iin, validate_iin)
+from services.personnel.domain.iin import (
+    REASON_CENTURY,
+    REASON_CHECK_DIGIT,
+    REASON_DATE,
+    REASON_FORMAT,
+    REASON_NO_CHECK_DIGIT,
+    first_valid_iin,
+    iin_check_digit,
+    is_valid_iin,
+    make_iin,
+    mask_iin,
+    validate_iin,
+)
 
 
 def reason_of(iin) -> list[str]:

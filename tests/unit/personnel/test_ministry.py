@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from services.common.errors import RuleViolation
-from services.personnel.domain.ministry import apply_organisation_change, is_open, refuse_if_closed
 from services.personnel.application.transfer import from_wire, to_wire
+from services.personnel.domain.ministry import apply_organisation_change, is_open, refuse_if_closed
 
 T0 = datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=timezone.utc)
 NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)

@@ -6,8 +6,7 @@ import pytest
 from services.common.errors import RuleViolation, ValidationFailed
 from services.personnel import domain as d
 from services.personnel.domain.iin import REASON_CHECK_DIGIT, REASON_FORMAT
-from tests.unit.personnel.world import NOW, World
-
+from tests.support.personnel_world import NOW, World
 
 # --- organisations and posts -----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 
 from services.common.errors import RuleViolation, ValidationFailed
 from services.personnel import domain as d
-from tests.unit.personnel.world import RECEIVING, World
+from tests.support.personnel_world import RECEIVING, World
 
 
 def rule_of(excinfo) -> str:

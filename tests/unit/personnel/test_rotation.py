@@ -11,7 +11,7 @@ from services.common.events import build_event, parse_event
 from services.personnel import domain as d
 from services.personnel.contract import events as personnel_events  # registers the payload schemas
 from services.personnel.domain.dates import add_months
-from tests.unit.personnel.world import NOW, RECEIVING, REQUESTER, SENDING, TODAY, World, at
+from tests.support.personnel_world import NOW, RECEIVING, REQUESTER, SENDING, TODAY, World, at
 
 
 def rule_of(excinfo) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from services.common.errors import RuleViolation
 from services.personnel import domain as d
-from tests.unit.personnel.world import at
+from tests.support.personnel_world import at
 
 # Written out independently of the implementation.
 EXPECTED = {

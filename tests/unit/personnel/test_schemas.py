@@ -9,7 +9,7 @@ from services.common.errors import ValidationFailed
 from services.common.loading import load
 from services.personnel import contract as s
 from services.personnel.domain.iin import REASON_CENTURY, REASON_CHECK_DIGIT, REASON_DATE, REASON_FORMAT
-from tests.unit.personnel.world import World
+from tests.support.personnel_world import World
 
 
 def servant_input(**overrides):

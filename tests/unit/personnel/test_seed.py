@@ -7,8 +7,8 @@ import pytest
 from services.common.events import build_event
 from services.common.regions import REGION_CODES
 from services.personnel import domain as d
-from services.personnel.contract import events as personnel_events
 from services.personnel.application.demo_data import generate_seed
+from services.personnel.contract import events as personnel_events
 
 
 @pytest.fixture(scope="module")

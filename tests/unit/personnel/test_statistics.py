@@ -3,7 +3,7 @@ from datetime import date
 
 from services.common.regions import REGION_CODES
 from services.personnel import domain as d
-from tests.unit.personnel.world import TODAY, World
+from tests.support.personnel_world import TODAY, World
 
 
 def rotation(rotation_id, status, direction, home, from_region, to_region, start=None, end=None):

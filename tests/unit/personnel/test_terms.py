@@ -9,7 +9,7 @@ from services.common.events import build_event
 from services.personnel import domain as d
 from services.personnel.contract import events as personnel_events  # registers the payload schemas
 from services.personnel.domain.dates import add_years
-from tests.unit.personnel.world import NOW, TODAY, World, at
+from tests.support.personnel_world import NOW, TODAY, World, at
 
 POST_START = date(2019, 3, 1)
 

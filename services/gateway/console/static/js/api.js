@@ -37,6 +37,11 @@ export function signInMessage(err) {
   return t('error.invalid', { reason: reason || err.message });
 }
 
+// What a view shows for a failed call: a refused role is told so, anything else gets the API's text.
+export function errorText(err) {
+  return err.status === 403 ? t('error.not_permitted', { message: err.message }) : (err.message || String(err));
+}
+
 export async function api(path, { method = 'GET', body, params, secret } = {}) {
   const url = new URL(path, window.location.origin);
   for (const [key, value] of Object.entries(params || {})) {

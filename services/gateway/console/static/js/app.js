@@ -1,6 +1,6 @@
 // The console's shell: sign-in, the header (who is signed in, navigation, sign-out), the message
 // banner and the hash router (#/country, #/region/KZ-61, #/journal, #/initiatives, #/calendar).
-import { api, credential, signInMessage, whenSignedOut } from './api.js';
+import { api, credential, errorText, signInMessage, whenSignedOut } from './api.js';
 import { clear, h } from './dom.js';
 import { loadStrings, localNames, t } from './i18n.js';
 import { countryView } from './view_country.js';
@@ -33,7 +33,9 @@ function makeContext(me, regions) {
   const visible = me.regions ? regions.filter((r) => me.regions.includes(r.code)) : regions;
   return { me, regions, regionsByCode, visibleRegions: visible,
            can: (resource, action) => granted.has(`${resource}:${action}`),
-           regionLabel, showMessage };
+           regionLabel,
+           // a view's late message must not land on the sign-in form once the session is gone
+           showMessage: (text, kind) => { if (session && session.me === me) showMessage(text, kind); } };
 }
 
 function signInScreen(message) {
@@ -96,11 +98,16 @@ async function route() {
   showMessage(null);
   const container = document.getElementById('view');
   clear(container, h('p', { class: 'loading' }, t('common.loading')));
+  const current = session;
   try {
-    leaveView = (await view(container, session, ...rest.map(decodeURIComponent))) || null;
+    const cleanup = (await view(container, current, ...rest.map(decodeURIComponent))) || null;
+    // signed out (or signed in again) while the view loaded: it must not keep polling
+    if (session !== current) { if (cleanup) cleanup(); return; }
+    leaveView = cleanup;
   } catch (err) {
+    if (session !== current || err.status === 401) return; // the sign-in form says why
     clear(container);
-    showMessage(err.message || String(err));
+    showMessage(errorText(err));
   }
 }
 

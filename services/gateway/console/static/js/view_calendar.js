@@ -1,6 +1,6 @@
 // Reporting calendar: the 1 April deadline of each region's annual report, per reporting year,
 // overdue ones highlighted.
-import { api } from './api.js';
+import { api, errorText } from './api.js';
 import { clear, h, option } from './dom.js';
 import { t } from './i18n.js';
 import { day, time } from './format.js';
@@ -25,7 +25,7 @@ export async function calendarView(container, ctx) {
             h('td', {}, day(item.due_date)), h('td', { class: `report-${item.status}` }, t(`report.${item.status}`)),
             h('td', {}, item.last_generated_at ? time(item.last_generated_at) : t('common.none')))))));
     } catch (err) {
-      clear(body, h('p', { class: 'message error' }, err.message));
+      clear(body, h('p', { class: `message ${err.status === 403 ? 'info' : 'error'}` }, errorText(err)));
     }
   }
 

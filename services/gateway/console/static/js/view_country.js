@@ -29,9 +29,34 @@ function gapTitle(measure, item) {
   return gap === null || gap === undefined ? null : (gap <= 0 ? 'target met' : `${gap.toFixed(1)} points behind`);
 }
 
+// A role without the hub's scorecards (an HR officer) still sees the 20 regions as reference data.
+function referenceOnly(container, ctx, err) {
+  const rows = ctx.regions.map((region) => {
+    const label = ctx.regionLabel(region.code);
+    return h('tr', { dataset: { region: region.code } },
+      h('th', { scope: 'row' }, h('a', { href: `#/region/${region.code}` }, label.en),
+        h('span', { class: 'local' }, h('span', { lang: 'ru' }, label.ru), ' · ', h('span', { lang: 'kk' }, label.kk))),
+      h('td', {}, region.centre || t('common.none')),
+      h('td', {}, (region.agglomerations || []).map((a) => h('span', { class: 'badge aggl', title: t('country.agglomeration') }, `◉ ${t(`agglomeration.${a}`)}`))));
+  });
+  clear(container, h('h2', {}, t('country.title')),
+    h('p', { class: 'message info', id: 'country-not-permitted', dataset: { error: err.error } }, t('error.not_permitted', { message: err.message })),
+    h('section', { class: 'card' }, h('h3', {}, t('country.reference', { count: rows.length })),
+      h('table', { class: 'grid', id: 'country-table', dataset: { kind: 'reference' } },
+        h('thead', {}, h('tr', {}, [t('col.region'), t('col.centre'), t('country.agglomeration')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, rows))));
+  return null;
+}
+
 export async function countryView(container, ctx) {
   const charts = new ChartSet();
-  const data = await api('/api/v1/hub/scorecards');
+  let data;
+  try {
+    data = await api('/api/v1/hub/scorecards');
+  } catch (err) {
+    if (err.status === 403) return referenceOnly(container, ctx, err);
+    throw err;
+  }
   const items = data.items;
   let sortKey = 'region';
   let ascending = true;
@@ -73,7 +98,7 @@ export async function countryView(container, ctx) {
         h('th', { scope: 'row' },
           h('a', { href: `#/region/${item.region_code}` }, label.en),
           h('span', { class: 'local' }, h('span', { lang: 'ru' }, label.ru), ' · ', h('span', { lang: 'kk' }, label.kk)),
-          (region.agglomerations || []).map((a) => h('span', { class: 'badge aggl', title: t('country.agglomeration') }, `◉ ${a}`))),
+          (region.agglomerations || []).map((a) => h('span', { class: 'badge aggl', title: t('country.agglomeration') }, `◉ ${t(`agglomeration.${a}`)}`))),
         MEASURES.map((m) => {
           const cls = m.gap ? gapClass(m.gap(item)) : (m.alert && m.alert(item) ? 'gap-3' : '');
           return h('td', { class: `num ${cls}`, dataset: { measure: m.key }, title: gapTitle(m, item) }, m.text(item));
@@ -92,7 +117,7 @@ export async function countryView(container, ctx) {
                                        label: ctx.regionLabel(i.region_code).en }));
     const known = values.map((v) => v.value).filter((v) => v !== null);
     const agglomerations = Object.entries(agglomerationCentres).filter(([k]) => !k.startsWith('_'))
-      .map(([code, lonlat]) => ({ name: code, value: lonlat }));
+      .map(([code, lonlat]) => ({ name: t(`agglomeration.${code}`), value: lonlat, code }));
     const option = {
       tooltip: { trigger: 'item', formatter: (p) => (p.seriesType === 'map'
         ? `${(p.data && p.data.label) || p.name}: ${p.value === undefined || Number.isNaN(p.value) ? '—' : p.value}`
@@ -104,7 +129,7 @@ export async function countryView(container, ctx) {
         { id: 'measure', type: 'map', map: 'kazakhstan', geoIndex: 0, nameProperty: 'code', data: values },
         { id: 'agglomerations', type: 'scatter', coordinateSystem: 'geo', symbolSize: 12,
           itemStyle: { color: '#1f3b73', borderColor: '#fff', borderWidth: 2 },
-          label: { show: true, formatter: '{b}', position: 'right', fontSize: 11 }, data: agglomerations },
+          label: { show: true, formatter: '{b}', position: 'right', fontSize: 11, textBorderColor: '#fff', textBorderWidth: 2 }, data: agglomerations },
       ],
     };
     if (mapChart) mapChart.setOption(option, true); else mapChart = charts.make(mapEl, option);

@@ -12,10 +12,14 @@ export async function initiativesView(container, ctx) {
   const writable = ctx.can('hub.initiatives', 'write');
   const transitions = ctx.me.initiative_transitions || {};
   const board = h('div', { class: 'board', id: 'initiatives-board' });
+  // a long board narrowed to one region (the API filters; a regional officer has one anyway)
+  const regionFilter = h('select', { id: 'board-region', onchange: () => draw() },
+    option('', t('common.all')), ctx.visibleRegions.map((r) => option(r.code, `${r.name} (${r.code})`)));
 
   async function load() {
+    const region = regionFilter.value || undefined;
     const pages = await Promise.all(['open', 'in_progress', 'resolved', 'dismissed'].map((status) =>
-      api('/api/v1/hub/initiatives', { params: { status, limit: 100 } })));
+      api('/api/v1/hub/initiatives', { params: { status, region, limit: 100 } })));
     return pages.flatMap((p) => p.items);
   }
 
@@ -80,6 +84,7 @@ export async function initiativesView(container, ctx) {
   }
 
   clear(container, h('h2', {}, t('initiatives.title')),
-    writable ? newForm() : h('p', { class: 'message info', id: 'read-only' }, t('initiatives.read_only')), board);
+    writable ? newForm() : h('p', { class: 'message info', id: 'read-only' }, t('initiatives.read_only')),
+    h('label', { class: 'control' }, `${t('common.region')} `, regionFilter), board);
   await draw();
 }

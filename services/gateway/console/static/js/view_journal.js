@@ -1,6 +1,6 @@
 // Journal: every event the hub received, newest first, refreshed by polling while on screen.
 // Filters: source, event type, region; a correlation id follows one request across services.
-import { api } from './api.js';
+import { api, errorText } from './api.js';
 import { clear, h, option } from './dom.js';
 import { t } from './i18n.js';
 import { time } from './format.js';
@@ -35,12 +35,17 @@ export async function journalView(container, ctx) {
 
   function follow(id) { correlation.value = id; readFilters(); refresh(); }
 
+  // Only the newest request may draw: an answer to an older one (a poll that was in flight when
+  // the filters changed) is dropped, and one timer runs at a time.
+  let generation = 0;
   async function refresh() {
     clearTimeout(timer);
+    const mine = ++generation;
+    const stale = () => stopped || mine !== generation;
     try {
       const page = await api('/api/v1/hub/journal', { params: { ...filters, limit: 50 } });
-      if (stopped) return;
-      const rows = page.items.map((item) => h('tr', { dataset: { eventId: item.event_id, type: item.event_type } },
+      if (stale()) return;
+      const rows = page.items.map((item) => h('tr', { dataset: { eventId: item.event_id, type: item.event_type, occurred: item.occurred_at, correlation: item.correlation_id || '' } },
         h('td', { class: 'nowrap' }, time(item.occurred_at)), h('td', {}, item.source), h('td', {}, item.event_type),
         h('td', {}, item.region_code ? ctx.regionLabel(item.region_code).en : t('common.none')),
         h('td', {}, item.correlation_id
@@ -53,10 +58,11 @@ export async function journalView(container, ctx) {
       status.textContent = `${t('journal.live', { seconds: POLL_SECONDS })} · ${t('common.updated', { time: new Date().toISOString().slice(11, 19) })} · ${t('common.total', { count: page.total })}`;
       ctx.showMessage(null);
     } catch (err) {
-      if (stopped) return;
-      ctx.showMessage(err.message);
+      if (stale()) return;
+      if (err.status === 401) { stopped = true; return; } // signed out: the sign-in form says why
+      ctx.showMessage(errorText(err));
     }
-    if (!stopped) timer = setTimeout(refresh, POLL_SECONDS * 1000);
+    if (!stale()) timer = setTimeout(refresh, POLL_SECONDS * 1000);
   }
 
   const form = h('form', { class: 'filters', id: 'journal-filters', onsubmit: (e) => { e.preventDefault(); readFilters(); refresh(); } },

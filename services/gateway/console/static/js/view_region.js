@@ -154,7 +154,7 @@ export async function regionView(container, ctx, code) {
       const [list, due] = await Promise.all([
         api('/api/v1/personnel/rotations', { params: { region, page_size: 200 } }),
         api('/api/v1/personnel/due-rotations', { params: { region } })]);
-      const row = (r) => h('tr', {}, h('td', {}, r.servant_id), h('td', {}, r.from_region || r.from_org_id),
+      const row = (r) => h('tr', { dataset: { rotation: r.rotation_id } }, h('td', {}, r.servant_id), h('td', {}, r.from_region || r.from_org_id),
         h('td', {}, r.to_region || r.to_org_id), h('td', {}, t(`rotation.${r.status}`)),
         h('td', {}, day(r.actual_start || r.planned_start)), h('td', {}, day(r.actual_end || r.planned_end)));
       const heads = [t('col.servant'), t('col.from'), t('col.to'), t('col.status'), t('col.start'), t('col.end')];
@@ -164,7 +164,7 @@ export async function regionView(container, ctx, code) {
         h('h4', {}, t('region.rotations_in')), table(heads, list.items.filter((r) => r.to_region === region).slice(0, 15).map(row), 'rotations-in'),
         h('h4', {}, t('region.due'), ' ', h('span', { class: 'badge' }, t('region.due_count', { count: dueItems.length }))),
         table([t('col.servant'), t('col.due_date'), t('col.years_in_post')],
-          dueItems.slice(0, 10).map((d) => h('tr', {}, h('td', {}, d.servant_id), h('td', {}, day(d.due_date)), h('td', {}, int(d.years_in_post)))), 'rotations-due'));
+          dueItems.slice(0, 10).map((d) => h('tr', { dataset: { servant: d.servant_id } }, h('td', {}, d.servant_id), h('td', {}, day(d.due_date)), h('td', {}, int(d.years_in_post)))), 'rotations-due'));
     });
   }
 

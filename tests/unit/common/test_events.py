@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 from services.common.errors import ValidationFailed
 from services.common.events import build_event, event_schema, parse_event, register
 
+
 @event_schema("kernel_probe_noted", source="investments", version=2)
 class KernelProbeNoted(Schema):
     """A test-only fact."""

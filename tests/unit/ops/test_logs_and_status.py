@@ -39,7 +39,7 @@ def log_dir(tmp_path):
 
 def test_read_lines_gathers_one_request_from_every_log_in_time_order(log_dir):
     lines = logs.read_lines(str(log_dir), WANTED)
-    assert [(l["service"], l["message"]) for l in lines] == [
+    assert [(ln["service"], ln["message"]) for ln in lines] == [
         ("investments", "rpc register_project ok"), ("gateway", "http create_project ok"),
         ("investments", "outbox published"), ("gateway", "event on_event ok")]
     assert logs.read_lines(str(log_dir / "missing"), WANTED) == []
@@ -48,9 +48,9 @@ def test_read_lines_gathers_one_request_from_every_log_in_time_order(log_dir):
 def test_regionctl_logs_prints_json_lines_or_a_readable_line_and_fails_when_none(log_dir, capsys):
     assert regionctl.main(["logs", "--correlation-id", WANTED, "--log-dir", str(log_dir),
                            "--json"]) == 0
-    printed = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
-    assert [l["time"] for l in printed] == sorted(l["time"] for l in printed)
-    assert len(printed) == 4 and {l["correlation_id"] for l in printed} == {WANTED}
+    printed = [json.loads(ln) for ln in capsys.readouterr().out.splitlines()]
+    assert [ln["time"] for ln in printed] == sorted(ln["time"] for ln in printed)
+    assert len(printed) == 4 and {ln["correlation_id"] for ln in printed} == {WANTED}
 
     assert regionctl.main(["logs", "--correlation-id", WANTED, "--log-dir", str(log_dir)]) == 0
     out = capsys.readouterr().out.splitlines()

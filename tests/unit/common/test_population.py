@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from services.budgets.domain.indicators import compute_indicators, indicators_payload
-from services.common.population import (load_population, load_register, population_for_year)
+from services.common.population import load_population, load_register, population_for_year
 from services.common.regions import AGGLOMERATIONS, REGIONS, load_agglomerations
 
 

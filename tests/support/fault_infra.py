@@ -4,8 +4,11 @@ The fault tests kill, restart and stop the broker and the store, so they never t
 ones (127.0.0.1:5672 / :27017) other people test against. Each run gets free ports and a state
 folder ``var/fault/<run id>/``; the broker is started the way deploy/local/infra.sh starts it (the
 Debian package's scripts, run as the ``rabbitmq`` user when we are root, with the node's whole
-configuration under the state folder), the store is FerretDB 1.x on SQLite in its own folder.
-Every process is tracked by pid and stopped by pid.
+configuration under the state folder), the store is FerretDB 1.x on a PostgreSQL 15 cluster of its
+own, started by ``deploy/local/infra.sh postgresql-up`` on a free port (so it carries the revision
+guard and index twins of deploy/local/store_guard.sql, like the default local store). With
+``FAULT_STORE_BACKEND=sqlite`` the store is FerretDB on SQLite instead (no guard: two replicas of a
+service can then lose updates). Every process is tracked by pid and stopped by pid.
 """
 import os
 import shutil
@@ -135,7 +138,7 @@ class RabbitNode:
         try:
             wait_for(self.answers, timeout, f"RabbitMQ node {self.node} answering")
         except TimeoutError:
-            raise RuntimeError(_tail(os.path.join(self.base, "log", f"{self.node}.log")))
+            raise RuntimeError(_tail(os.path.join(self.base, "log", f"{self.node}.log"))) from None
         return time.monotonic() - started
 
     def stop(self, timeout: float = 60) -> None:
@@ -178,11 +181,52 @@ def find_ferretdb() -> str:
                        "(see its output), or set FERRETDB_BIN")
 
 
-class FerretNode:
-    """FerretDB on SQLite, its data in its own folder; stop/start keeps the data."""
+class PostgresNode:
+    """A PostgreSQL 15 cluster of the suite's own, through deploy/local/infra.sh (guard included)."""
 
     def __init__(self, base: str):
         self.base = base
+        self.port = free_port()
+        self.url = f"postgres://postgres@{HOST}:{self.port}/ferretdb?pool_max_conns=50"
+        self.data = os.path.join(base, "data")
+
+    def _infra(self, command: str, timeout: float = 180) -> subprocess.CompletedProcess:
+        env = {**os.environ, "INFRA_PG_PORT": str(self.port), "INFRA_PG_DIR": self.base,
+               "PYTHON": os.environ.get("PYTHON", os.path.join(ROOT, ".venv", "bin", "python"))}
+        return subprocess.run(["bash", os.path.join(ROOT, "deploy", "local", "infra.sh"), command],
+                              env=env, capture_output=True, text=True, timeout=timeout)
+
+    def start(self) -> float:
+        started = time.monotonic()
+        result = self._infra("postgresql-up")
+        if result.returncode != 0:
+            raise RuntimeError(f"infra.sh postgresql-up failed:\n{result.stdout}\n{result.stderr}")
+        return time.monotonic() - started
+
+    def pid(self) -> int | None:
+        return postmaster_pid(self.data)
+
+    def stop(self) -> None:
+        if self.pid() is not None:
+            self._infra("postgresql-down", timeout=90)
+
+
+def postmaster_pid(data: str) -> int | None:
+    """The live postmaster of the cluster in ``data`` (a reused pid of a killed run is not it)."""
+    try:
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            pid = int(f.readline().strip() or 0)  # the first of its lines
+    except (OSError, ValueError):
+        return None
+    return pid if pid and pid_alive(pid) and _mentions(pid, data) else None
+
+
+class FerretNode:
+    """FerretDB on the suite's PostgreSQL cluster (or on SQLite files); stop/start keeps the data."""
+
+    def __init__(self, base: str, postgres: PostgresNode | None):
+        self.base = base
+        self.postgres = postgres
         self.port = free_port()
         self.uri = f"mongodb://{HOST}:{self.port}/"
         self.binary = find_ferretdb()
@@ -199,14 +243,20 @@ class FerretNode:
         except Exception:
             return False
 
+    def _backend_args(self) -> list[str]:
+        if self.postgres is not None:
+            return ["--handler=postgresql", f"--postgresql-url={self.postgres.url}"]
+        data = os.path.join(self.base, "data")
+        os.makedirs(data, exist_ok=True)
+        return ["--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)"]
+
     def start(self, timeout: float = 60) -> float:
         started = time.monotonic()
-        data, state = os.path.join(self.base, "data"), os.path.join(self.base, "state")
-        os.makedirs(data, exist_ok=True)
+        state = os.path.join(self.base, "state")
         os.makedirs(state, exist_ok=True)
         log = open(os.path.join(self.base, "ferretdb.log"), "ab")
         self.proc = subprocess.Popen(
-            [self.binary, "--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)",
+            [self.binary, *self._backend_args(),
              f"--listen-addr={HOST}:{self.port}", f"--state-dir={state}", "--debug-addr=-",
              "--telemetry=disable", "--log-level=error"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -238,7 +288,12 @@ class FaultInfrastructure:
         self.run_id = run_id
         self.base = os.path.join(ROOT, "var", "fault", run_id)
         self.rabbit = RabbitNode(os.path.join(self.base, "rabbitmq"), f"fault-{run_id}@localhost")
-        self.store = FerretNode(os.path.join(self.base, "ferretdb"))
+        self.backend = os.environ.get("FAULT_STORE_BACKEND", "postgresql")
+        if self.backend not in ("postgresql", "sqlite"):
+            raise ValueError(f"FAULT_STORE_BACKEND={self.backend}: postgresql or sqlite")
+        self.postgres = (PostgresNode(os.path.join(self.base, "postgresql"))
+                         if self.backend == "postgresql" else None)
+        self.store = FerretNode(os.path.join(self.base, "ferretdb"), self.postgres)
         self.logs = os.path.join(self.base, "log")
 
     @property
@@ -253,6 +308,8 @@ class FaultInfrastructure:
         os.makedirs(self.logs, exist_ok=True)
         with open(os.path.join(self.base, "owner.pid"), "w") as f:
             f.write(str(os.getpid()))
+        if self.postgres is not None:
+            self.postgres.start()
         self.store.start()
         self.rabbit.start()
 
@@ -260,7 +317,11 @@ class FaultInfrastructure:
         try:
             self.rabbit.stop()
         finally:
-            self.store.stop()
+            try:
+                self.store.stop()
+            finally:
+                if self.postgres is not None:
+                    self.postgres.stop()
 
 
 def reap_abandoned_runs() -> list[str]:
@@ -274,10 +335,19 @@ def reap_abandoned_runs() -> list[str]:
         owner = _read_pid(os.path.join(base, "owner.pid"))
         if owner is not None and pid_alive(owner):
             continue  # a run in progress (someone else's, maybe): leave it alone
-        for pid_file in ("rabbitmq/rabbitmq.pid", "ferretdb/ferretdb.pid"):
+        # the suite's stack, and the second one test_fault_store_recovery runs in recovery/
+        for pid_file in ("rabbitmq/rabbitmq.pid", "ferretdb/ferretdb.pid", "recovery/run/ferretdb.pid"):
             pid = _read_pid(os.path.join(base, pid_file))
             if pid and pid_alive(pid) and _mentions(pid, base):
                 os.kill(pid, signal.SIGKILL)
+        for data in ("postgresql/data", "recovery/postgresql/data"):
+            postmaster = postmaster_pid(os.path.join(base, data))
+            if postmaster is not None:
+                os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown: backends go with it
+                try:
+                    wait_for(lambda postmaster=postmaster: not pid_alive(postmaster), 20, "abandoned PostgreSQL exit")
+                except TimeoutError:
+                    os.kill(postmaster, signal.SIGKILL)
         shutil.rmtree(base, ignore_errors=True)
         reaped.append(run_id)
     return reaped

@@ -288,7 +288,8 @@ def test_a_schema_change_shows_up_as_drift():
 
 
 def test_generator_command_prints_the_document():
-    result = subprocess.run([sys.executable, "-c", "from services.regionctl import main; raise SystemExit(main(['asyncapi']))"], cwd=ROOT,
+    command = "from services.regionctl import main; raise SystemExit(main(['asyncapi']))"
+    result = subprocess.run([sys.executable, "-c", command], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     with open(CHECKED_IN, encoding="utf-8") as f:

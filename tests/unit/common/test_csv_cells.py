@@ -41,11 +41,12 @@ def test_the_ofdp_export_escapes_every_text_cell():
 
 
 def test_the_investments_export_escapes_text_even_when_it_looks_like_a_number():
+    from datetime import datetime, timezone
+
+    from services.investments.application.demo_data import example_project
     from services.investments.application.exports import CSV_COLUMNS, to_csv_rows
     from services.investments.domain import register_project
-    from services.investments.application.demo_data import example_project
-    from datetime import datetime, timezone
     project, _ = register_project(example_project(title="-1", district="@x"), project_id="p-1",
                                   now=datetime(2025, 9, 1, tzinfo=timezone.utc), by="u")
-    row = dict(zip(CSV_COLUMNS, to_csv_rows([project])[1]))
+    row = dict(zip(CSV_COLUMNS, to_csv_rows([project])[1], strict=False))
     assert row["title"] == "'-1" and row["district"] == "'@x"

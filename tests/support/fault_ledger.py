@@ -69,7 +69,7 @@ class LedgerDriver:
                                            json={"entries": entries})
                 if answer.status_code in (200, 201):
                     ids = answer.json()["event_ids"]
-                    self.confirmed.update(zip(ids, (e["entry_id"] for e in entries)))
+                    self.confirmed.update(zip(ids, (e["entry_id"] for e in entries), strict=False))
                     return True
                 self.errors[f"http {answer.status_code}"] += 1
             except requests.RequestException as exc:

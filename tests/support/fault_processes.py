@@ -11,7 +11,6 @@ from tests.conftest import ROOT
 
 NAMEKO = os.path.join(os.path.dirname(sys.executable), "nameko")
 CONFIG = os.path.join(ROOT, "deploy", "nameko.yaml")
-FAULT_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class ServiceProcess:
@@ -34,7 +33,7 @@ class ServiceProcess:
 
     def start(self, extra_env: dict | None = None, wait: bool = True, timeout: float = 60):
         env = {**os.environ, **self.env, **(extra_env or {})}
-        env["PYTHONPATH"] = os.pathsep.join([FAULT_DIR, ROOT])
+        env["PYTHONPATH"] = ROOT  # the services and tests.support.fault_ledger_services
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== start {self.starts + 1} {time.strftime('%H:%M:%S')} "
                       f"{extra_env or ''}\n".encode())

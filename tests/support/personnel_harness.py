@@ -9,8 +9,11 @@ import pytest
 from kombu import Connection, Exchange, Producer
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.common import remote_errors  # noqa: F401  (errors cross RPC as themselves)
-from services.common import clock, topology
+from services.common import (
+    clock,
+    remote_errors,  # noqa: F401  (errors cross RPC as themselves)
+    topology,
+)
 from services.common.events import build_event
 from services.common.mongo import Store, get_client
 from services.personnel import domain

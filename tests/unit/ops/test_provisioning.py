@@ -42,7 +42,7 @@ def test_kubernetes_grafana_gets_every_dashboard_and_both_provisioning_files():
             assert os.path.isfile(os.path.join(GRAFANA, path)), path
     assert sorted(os.path.basename(p) for p in generated["grafana-dashboards"]["files"]) == \
         _dashboards()
-    assert any(l.startswith("PROMETHEUS_URL=") for l in generated["grafana-settings"]["literals"])
+    assert any(ln.startswith("PROMETHEUS_URL=") for ln in generated["grafana-settings"]["literals"])
 
     docs = {d["kind"]: d for d in _yaml(GRAFANA, "grafana.yaml")}
     pod = docs["Deployment"]["spec"]["template"]["spec"]

@@ -3,7 +3,7 @@ transactional outbox (``Repository._write_with_events``: pointer, one single-doc
 holds the state and its events, flush by the relay with confirms) and a consumer applying them
 through ``subscribe`` + ``Store``, idempotent by event_id, as every platform consumer is.
 
-Only the fault processes import this module (``nameko run fault_ledger_services:...``): it adds a
+Only the fault processes import this module (``nameko run tests.support.fault_ledger_services:...``): it adds a
 subscription and an event type to the kernel's registries, which the test process must not see.
 """
 import json
@@ -62,7 +62,7 @@ class Batches(Repository):
             try:
                 self.collection.insert_one(stored)
             except DuplicateKeyError:
-                raise DuplicateKey("batch already recorded", {"batch_id": batch_id})
+                raise DuplicateKey("batch already recorded", {"batch_id": batch_id}) from None
             return stored["event_ids"]
 
         return self._write_with_events(batch_id, facts, write)

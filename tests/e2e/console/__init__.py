@@ -1,0 +1,1 @@
+"""The Office console (/console) driven in a real browser: headless Chromium through Playwright."""
