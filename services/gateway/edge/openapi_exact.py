@@ -72,6 +72,11 @@ DEPENDENT["ApiKeyCreate"] = {"oneOf": [  # access/principal.py: ROLE_REGION_RULE
      "required": ["region"]},
     {"properties": {"role": {"enum": _NATIONAL}, "region": {"enum": [None]}}},
     {"properties": {"role": {"enum": _EITHER}}}]}
+# Query parameters a route does not read (the export pages by itself; the path names the region).
+IGNORED_QUERY = {"projects_export": {"cursor", "page_size"},
+                 "personnel_region_statistics": {"region"}}
+# Bodies whose route reads the fields it knows and ignores the rest.
+LENIENT = frozenset({"ScanBody"})
 # Operations whose JSON body may be left out (every field has a default).
 OPTIONAL_BODY = frozenset({"hub_checks", "personnel_scan_due_rotations"})
 # operationId -> {status: {media type: schema}} for answers that are not (only) JSON.
@@ -154,6 +159,8 @@ def exact(document: dict) -> dict:
     for name, fields_ in ONE_OF_REQUIRED.items():
         if name in schemas:
             schemas[name]["anyOf"] = [{"required": [field]} for field in fields_]
+    for name in LENIENT & set(schemas):
+        schemas[name]["additionalProperties"] = True
     for name, rule in DEPENDENT.items():
         if name in schemas:
             schemas[name].update(rule)
@@ -193,8 +200,9 @@ def _parameters(path: str, op: dict) -> None:
     in_path = {p["name"] for p in parameters if p["in"] == "path"}
     kept = []
     for parameter in parameters:
-        if parameter["in"] == "query" and parameter["name"] in in_path:
-            continue  # the route takes the path's value; the query's would be ignored
+        if parameter["in"] == "query" and (parameter["name"] in in_path or parameter["name"]
+                                           in IGNORED_QUERY.get(op["operationId"], ())):
+            continue  # the route takes the path's value, or pages by itself
         if parameter["in"] == "query" and parameter["name"] in QUERY_PATTERNS:
             parameter["schema"] = {"type": "string", "pattern": QUERY_PATTERNS[parameter["name"]]}
         exact_schema = _path_schema(path, parameter["name"])
