@@ -64,6 +64,14 @@ DEPENDENT["ImportStart"] = {"oneOf": [  # budgets: a descriptor comes with an OF
     {"properties": {"format": {"enum": ["csv"]}, "datapackage": {"enum": [None]}}},
     {"properties": {"format": {"enum": ["ofdp"]}, "datapackage": {"type": "object"}},
      "required": ["datapackage"]}]}
+DEPENDENT["MeasureIn"] = {"oneOf": [  # hub action plan: a local body's measure names its region
+    {"properties": {"level": {"enum": ["local"]}, "region_code": {"type": "string"}},
+     "required": ["region_code"]},
+    {"properties": {"level": {"enum": ["central"]}, "region_code": {"enum": [None]}}}]}
+DEPENDENT["MeasureChange"] = {"oneOf": [  # a measure is done on evidence
+    {"properties": {"status": {"enum": ["done"]}, "evidence": {"minItems": 1}},
+     "required": ["evidence"]},
+    {"properties": {"status": {"enum": ["planned", "in_progress", "cancelled"]}}}]}
 _REGIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.REQUIRED)
 _NATIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.FORBIDDEN)
 _EITHER = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.OPTIONAL)
@@ -165,6 +173,7 @@ def exact(document: dict) -> dict:
         if name in schemas:
             schemas[name].update(rule)
     _request_decimals(document)
+    _object_lengths(document)
     return document
 
 
@@ -188,6 +197,8 @@ def code_list_pattern(converter, field, **kwargs) -> dict:
 def _path_schema(path: str, name: str) -> dict | None:
     if name == "year" and path.startswith("/api/v1/budgets/"):
         return {"type": "integer", "minimum": FIRST_FISCAL_YEAR, "maximum": LAST_FISCAL_YEAR}
+    if name == "year" and path.startswith("/api/v1/hub/concept-reports/"):  # the Concept's years
+        return {"type": "integer", "minimum": 2025, "maximum": clock.civil_today().year}
     if name == "year" and path.startswith("/api/v1/hub/settlements/"):  # no future assessment
         return {"type": "integer", "minimum": 2000, "maximum": clock.civil_today().year}
     return PATH_PARAMETERS.get(name)
@@ -297,6 +308,21 @@ def _own_copies(node, schemas: dict, shared: set, seen: set | None = None) -> No
     elif isinstance(node, list):
         for value in node:
             _own_copies(value, schemas, shared, seen)
+
+
+def _object_lengths(node) -> None:
+    """apispec writes ``Length`` on a ``Dict`` as minLength/maxLength; for an object they are
+    minProperties/maxProperties."""
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            for old, new in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+                if old in node:
+                    node[new] = node.pop(old)
+        for value in node.values():
+            _object_lengths(value)
+    elif isinstance(node, list):
+        for value in node:
+            _object_lengths(value)
 
 
 def _decimals(node, in_body: bool = True) -> None:
