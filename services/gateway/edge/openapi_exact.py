@@ -312,8 +312,10 @@ def _own_copies(node, schemas: dict, shared: set, seen: set | None = None) -> No
 
 def _object_lengths(node) -> None:
     """apispec writes ``Length`` on a ``Dict`` as minLength/maxLength; for an object they are
-    minProperties/maxProperties."""
+    minProperties/maxProperties. It names a ``fields.Url`` format ``url``: JSON Schema's is ``uri``."""
     if isinstance(node, dict):
+        if node.get("format") == "url":
+            node["format"] = "uri"
         if node.get("type") == "object":
             for old, new in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
                 if old in node:
