@@ -80,7 +80,8 @@ class RevenueQuerySchema(Schema):
     ebk_prefix = fields.Str(load_default=None, validate=validate.Regexp(
         r"^[1-5]\d{0,5}$", error="1 to 6 digits starting with the category (1-5)"))
     phase = fields.Str(load_default=None, validate=validate.OneOf(PHASES))
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    # a page past the millionth is no listing anyone reads; an unbounded one overflows the store's skip
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Int(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1))
 
     @pre_load
@@ -152,6 +153,8 @@ class IndicatorsOutSchema(Schema):
     withdrawals_kzt = Kzt(allow_none=True)
     earmarked_kzt = Kzt(allow_none=True)
     status = fields.Str()
+    stored = fields.Bool(metadata={"description": "read from the stored figures (not as of a period)"})
+    computed_at = fields.Str(allow_none=True, metadata={"format": "date-time"})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -72,7 +72,26 @@ def parse_json(data: bytes | str, field: str = "body"):
         raise too_deep from None
     if json_depth(value) > MAX_JSON_DEPTH:
         raise too_deep
+    if has_nul(value):  # PostgreSQL (under FerretDB) cannot store U+0000: a 400, not a 500
+        raise ValidationFailed("the JSON holds a NUL character", {field: [
+            "text must not contain U+0000"]})
     return value
+
+
+def has_nul(value) -> bool:
+    """Whether any string (key or value) of a parsed JSON value holds U+0000, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 class RefusalSampler:

@@ -7,6 +7,7 @@ Routes receive ``(self, request, **path_values)``; ``request.principal`` is the 
 returns a JSON-serialisable body, ``(status, body)``, or a werkzeug ``Response``.
 """
 import json
+import re
 import time
 import uuid
 from datetime import datetime, timezone
@@ -119,8 +120,27 @@ class JsonWsgiApp(WsgiApp):
         except HTTPException as exc:
             response = response_from_exception(exc)
             if getattr(exc, "valid_methods", None):
-                response.headers["Allow"] = ", ".join(exc.valid_methods)
+                response.headers["Allow"] = ", ".join(_allowed(adapter, exc.valid_methods))
         return response(environ, start_response)
+
+
+def _allowed(adapter, valid_methods, path_info: str | None = None) -> list[str]:
+    """The methods of the one resource the URL names. werkzeug lists every rule that matches, so
+    ``/imports/ofdp`` (POST) would also advertise the GET of ``/imports/<import_id>``; the rule
+    with the fewest variables, then the most literal text, is the resource meant (as routing
+    itself prefers static parts: ``/blocks/<path:id>/carry-over`` over ``/blocks/<path:id>``)."""
+    rules = {}
+    for method in valid_methods:
+        try:
+            rule, _ = adapter.match(path_info, method=method, return_rule=True)
+        except HTTPException:
+            continue
+        rules[method] = rule
+    if not rules:
+        return list(valid_methods)
+    meant = min(rules.values(), key=lambda rule: (
+        len(rule.arguments), -len(re.sub(r"<[^>]*>", "", rule.rule)))).rule
+    return [method for method, rule in rules.items() if rule.rule == meant]
 
 
 class JsonWebServer(WebServer):

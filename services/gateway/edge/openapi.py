@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway.access.policy import MATRIX
 from services.gateway.edge.http import ApiRoute
+from services.gateway.edge.openapi_exact import code_list_pattern, exact
 from services.gateway.edge.schemas import ErrorSchema
 
 OPENAPI_VERSION = "3.0.3"
@@ -148,9 +149,11 @@ def operation(name: str, route: ApiRoute) -> tuple[str, str, dict]:
 
 
 def build_openapi(service_cls) -> dict:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(title=TITLE, version=API_VERSION, openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION},
+                   plugins=[marshmallow], info={"description": DESCRIPTION},
                    security=[{"bearerAuth": []}, {"apiKeyAuth": []}])
+    marshmallow.converter.add_attribute_function(code_list_pattern)
     spec.components.schema("Error", schema=ErrorSchema)
     for scheme, definition in SECURITY_SCHEMES.items():
         spec.components.security_scheme(scheme, definition)
@@ -167,7 +170,7 @@ def build_openapi(service_cls) -> dict:
         paths.setdefault(path, {})[method] = op
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return _json_safe(spec.to_dict())
+    return exact(_json_safe(spec.to_dict()))
 
 
 _NUMERIC_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}

@@ -103,7 +103,12 @@ class AuditRecordSchema(Schema):
     credential_kind = fields.Str(allow_none=True)
     credential_id = fields.Str(allow_none=True)
     ip = fields.Str(allow_none=True, metadata={"description": "shown to admins only"})
+    remote_addr = fields.Str(allow_none=True, metadata={"description": "shown to admins only"})
     correlation_id = fields.Str(allow_none=True)
+    refusals_left_out = fields.Int(metadata={
+        "description": "401s are audited as a sample: how many this record stands for"})
+    revealed_iins = fields.List(fields.Str(), metadata={
+        "description": "civil servants whose full IIN the answer carried (their ids)"})
 
 
 AuditPageSchema = page_schema(AuditRecordSchema, OFFSET, name="AuditPageSchema")

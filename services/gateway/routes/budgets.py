@@ -23,11 +23,15 @@ import zipfile
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
+from services.budgets.contract import ImportFinishSchema
+from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from services.common.errors import Forbidden, NotFound, ValidationFailed
+from services.common.loading import load, load_query
+from services.common.money import Kzt
 from services.common.regions import REGIONS
 from services.gateway.access import policy
 from services.gateway.edge.checks import parse_json
-from services.gateway.edge.http import read_json
+from services.gateway.edge.http import INVALID_BODY, read_json
 from services.gateway.edge.import_limits import (
     MAX_DESCRIPTOR_BYTES,
     CappedReader,
@@ -59,31 +63,33 @@ class IndicatorsAsOfQuery(Schema):
 
 
 class BlockListQuery(Schema):
-    fiscal_year = fields.Int()
+    fiscal_year = fields.Int(validate=validate.Range(min=FIRST_FISCAL_YEAR, max=LAST_FISCAL_YEAR))
 
 
+# The bodies as the budgets service loads them (contract/rpc.py), the path's values left out.
 class TransfersBody(Schema):
-    subventions_kzt = fields.Str(metadata={"description": "decimal string, KZT"})
-    withdrawals_kzt = fields.Str(metadata={"description": "decimal string, KZT"})
-    earmarked_kzt = fields.Str(metadata={"description": "decimal string, KZT"})
+    subventions_kzt = Kzt()  # 0 when left out
+    withdrawals_kzt = Kzt()  # 0 when left out
+    earmarked_kzt = Kzt()  # 0 when left out
 
 
 class BlockAllocateBody(Schema):
-    line_id = fields.Str(required=True)
-    name = fields.Str()
-    allocated_kzt = fields.Str(required=True)
+    line_id = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(validate=validate.Length(max=200))
+    allocated_kzt = Kzt(required=True)
 
 
 class BlockMoveBody(Schema):
     from_line = fields.Str(required=True)
     to_line = fields.Str(required=True)
-    amount_kzt = fields.Str(required=True)
-    move_id = fields.Str(metadata={"description": "makes a retried move a no-op"})
+    amount_kzt = Kzt(required=True)
+    move_id = fields.Str(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "makes a retried move a no-op"})
 
 
 class BlockExecutionBody(Schema):
     line_id = fields.Str(required=True)
-    amount_kzt = fields.Str(required=True)
+    amount_kzt = Kzt(required=True)
 
 
 def _known_region(region: str) -> str:
@@ -190,8 +196,10 @@ def budgets_import_chunk(svc, request, import_id, seq):
 
 def budgets_finish_import(svc, request, import_id):
     _import_for(svc, request, import_id, "write")
-    body = read_json(request)
-    finished = svc.budgets.import_finish(import_id, body.get("chunks"))
+    body = load(ImportFinishSchema, read_json(request), message=INVALID_BODY)
+    if body["chunks"] > svc.import_limits.max_chunks:  # no import can have sent more
+        svc.import_limits.check_chunk(body["chunks"] - 1)
+    finished = svc.budgets.import_finish(import_id, body["chunks"])
     svc.import_limits.open_imports.closed(request.principal.rate_limit_key, import_id)
     return 202, finished
 
@@ -270,17 +278,15 @@ def _block_for(svc, request, block_id: str, action: str) -> dict:
 
 def budgets_create_block(svc, request):
     body = read_json(request)
-    if body.get("region_code") in REGIONS:
+    if isinstance(body.get("region_code"), str) and body["region_code"] in REGIONS:
         policy.authorize(request.principal, "budgets", "write", body["region_code"])
     return 201, svc.budgets.create_block(body)
 
 
 def budgets_list_blocks(svc, request, region):
     policy.authorize(request.principal, "budgets", "read", _known_region(region))
-    year = request.args.get("fiscal_year")
-    if year is not None and not year.isdigit():
-        raise ValidationFailed("invalid query parameters", {"fiscal_year": ["not a year"]})
-    return _out(svc, request, svc.budgets.list_blocks(region, int(year) if year else None))
+    year = load_query(BlockListQuery(), request.args).get("fiscal_year")
+    return _out(svc, request, svc.budgets.list_blocks(region, year))
 
 
 def budgets_get_block(svc, request, block_id):

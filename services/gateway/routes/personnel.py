@@ -26,6 +26,7 @@ from services.personnel.contract import (
     PositionSchema,
     RotationSchema,
 )
+from services.personnel.contract.lists import CORPS
 
 PREFIX = "/api/v1/personnel"
 RESOURCE = "personnel"
@@ -60,9 +61,11 @@ class DuePage(page_schema(DueRotationSchema, NUMBERED)):
 
 
 class PositionInOrganisation(Schema):
+    """PositionCreateSchema without org_id (the path's): the same rules, so the document's."""
     title = fields.Str(required=True, validate=validate.Length(min=1, max=300))
-    corps = fields.Str(required=True)
-    category = fields.Str(required=True, metadata={"example": "D-3"})
+    corps = fields.Str(required=True, validate=validate.OneOf(CORPS))
+    category = fields.Str(required=True, validate=validate.Regexp(r"^[A-Z](-[A-Z])?-\d{1,2}$"),
+                          metadata={"example": "D-3"})
 
 
 class ApprovalBody(Schema):
