@@ -27,8 +27,8 @@ from services.common.config import load_settings
 from services.common.regions import REGION_CODES
 from services.gateway.access.principal import ROLE_REGION_RULE, RegionRule
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
+from services.investments.contract.codes import SORT_FIELDS
 from services.investments.contract.fields import CodeList
-from services.investments.domain.queries import SORT_FIELDS
 
 # an amount as the services parse it (services/common/money.py): not negative, two places at most
 DECIMAL_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"

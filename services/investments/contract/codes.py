@@ -72,3 +72,8 @@ VN VU WF WS YE YT ZA ZM ZW
 # The actual dates a stage change may carry, and the moves that may carry them.
 DATE_TARGETS: dict[str, tuple[str, ...]] = {"actual_start": ("under_implementation", COMMISSIONED),
                                             "actual_commissioning": (COMMISSIONED,)}
+
+# The fields a project list may be sorted by (``sort=-cost_kzt,title``); ``id`` breaks ties.
+SORT_FIELDS = ("created_at", "updated_at", "stage_entered_at", "cost_kzt", "jobs_planned",
+               "jobs_created", "invested_to_date_kzt", "planned_start", "planned_commissioning",
+               "title", "external_ref", "region_code", "stage", "id")

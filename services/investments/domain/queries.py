@@ -31,15 +31,13 @@ from services.common.money import ZERO
 from services.common.money import money as quantize_money
 from services.common.regions import AGGLOMERATIONS, REGIONS
 from services.investments.contract import limits
+from services.investments.contract.codes import SORT_FIELDS
 from services.investments.domain.reference import PROJECT_TYPES, SECTORS, STAGES
 from services.investments.domain.settings import DEFAULT_SETTINGS
 from services.investments.domain.values import parse_money
 
 LIST_FILTERS = {"region_code": REGIONS, "agglomeration": AGGLOMERATIONS, "sector": SECTORS,
                 "stage": STAGES, "project_type": PROJECT_TYPES}
-SORT_FIELDS = ("created_at", "updated_at", "stage_entered_at", "cost_kzt", "jobs_planned",
-               "jobs_created", "invested_to_date_kzt", "planned_start", "planned_commissioning",
-               "title", "external_ref", "region_code", "stage", "id")
 DEFAULT_SORT = "-created_at"
 QUERY_FIELDS = frozenset(LIST_FILTERS) | {"priority", "min_cost_kzt", "max_cost_kzt", "text",
                                           "sort", "page_size", "cursor"}
