@@ -132,17 +132,20 @@ class Repository:
             pointer_id = self.relay.add_pointer(self.db, self.collection_name, doc_id)
         lock = (self.relay.document_lock(self.db, self.collection_name, doc_id)
                 if self.relay is not None else nullcontext())
-        try:
-            with lock:  # see OutboxRelay.document_lock: FerretDB updates are not atomic
+        # The write and the flush of its events hold the document's lock together: a sweep that
+        # took the lock in between would publish the new events, and the flush (which does not
+        # read a document it created back) would publish them a second time.
+        with lock:  # see OutboxRelay.document_lock: FerretDB updates are not atomic
+            try:
                 result = write(envelopes)
-        except BaseException:
-            if pointer_id is not None:
-                self.relay.drop_pointer(self.db, pointer_id)
-            raise
-        if envelopes:
-            maybe_crash(CRASH_AFTER_WRITE)
-            self.relay.flush(self.db, self.collection_name, doc_id, pointer_id,
-                             inserted=envelopes if created else None)
+            except BaseException:
+                if pointer_id is not None:
+                    self.relay.drop_pointer(self.db, pointer_id)
+                raise
+            if envelopes:
+                maybe_crash(CRASH_AFTER_WRITE)
+                self.relay.flush_locked(self.db, self.collection_name, doc_id, pointer_id,
+                                        inserted=envelopes if created else None)
         return result
 
     def save_new(self, doc: dict, facts=()) -> dict:

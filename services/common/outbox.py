@@ -229,9 +229,15 @@ class OutboxRelay(SharedExtension):
 
         ``inserted``: the envelopes of the insert that created the document, as stored; they are
         all it can hold pending, so they are published without reading it back."""
+        with self.document_lock(db, collection_name, doc_id):  # keeps events in order too
+            return self.flush_locked(db, collection_name, doc_id, pointer_id, inserted)
+
+    def flush_locked(self, db, collection_name: str, doc_id, pointer_id: str | None,
+                     inserted: list[dict] | None = None) -> bool:
+        """``flush`` for a caller that holds the document's lock: the write that made the events.
+        No sweep of this process can publish them in between, so ``inserted`` needs no read."""
         try:
-            with self.document_lock(db, collection_name, doc_id):  # keeps events in order too
-                done = self._publish_pending(db, collection_name, doc_id, inserted)
+            done = self._publish_pending(db, collection_name, doc_id, inserted)
         except Exception:  # broker or store away: the sweep retries, the write already stands
             log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
             done = False
