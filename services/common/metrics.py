@@ -23,7 +23,6 @@ from prometheus_client import start_http_server
 from services.common import logs, probes
 from services.common.config import load_settings
 from services.common.errors import PlatformError
-from services.common.instruments import *  # noqa: F401,F403  (the instruments, by their old name)
 from services.common.instruments import (
     BROKER_UP,
     DEAD_LETTER_REASONS,

@@ -13,7 +13,8 @@ import uuid
 import pytest
 from kombu import Connection, Exchange
 
-from services.common import asyncapi, deadletters, metrics, topology
+from services.common import asyncapi, deadletters, topology
+from services.common import instruments as metrics
 from services.common.events import EVENT_TYPES
 from services.common.mongo import get_client
 from tests.integration.test_contracts_inbound import contract_consumer, isolated_db  # noqa: F401

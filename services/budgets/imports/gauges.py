@@ -3,7 +3,7 @@ when the last budget import ended and how (completed, rejected, failed, abandone
 from datetime import timezone
 
 from services.budgets.imports.repository import last_finished_import
-from services.common import metrics
+from services.common import instruments as metrics
 from services.common.mongo import get_client
 
 

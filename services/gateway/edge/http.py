@@ -20,7 +20,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common import metrics
+from services.common import instruments as metrics
 from services.common.config import load_settings
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.mongo import get_client

@@ -6,7 +6,8 @@ open initiatives by rule, overdue annual reports), counted by ``gauges_repositor
 import logging
 from datetime import date
 
-from services.common import broker_api, metrics
+from services.common import broker_api
+from services.common import instruments as metrics
 from services.common.mongo import get_client
 from services.common.regions import REGIONS
 from services.gateway.hub.gauges_repository import GaugeCounts
