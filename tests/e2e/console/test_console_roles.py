@@ -1,4 +1,4 @@
-"""Each role in turn signs in to the console in headless Chromium, sees the regions it may see,
+"""Each role in turn signs in to the console in headless Chromium and in headless Firefox, sees the regions it may see,
 opens a region whose charts show the API's numbers, works the initiatives board (or sees it
 read-only), watches the journal pick up an event published meanwhile, and signs out. No request
 leaves 127.0.0.1, and a screenshot of every page is kept under var/console-screenshots/."""
