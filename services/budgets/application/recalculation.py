@@ -9,17 +9,21 @@ they start over with fresh lines. Several pairs are recalculated from one pass o
 (after a bulk import), each with its own bounded accumulator, and a pair an import filled on its
 own is not read back at all (``FreshPairs``).
 
-Figures as of an earlier period ("as of Q2") are computed on request and not stored.
+Figures as of an earlier period ("as of Q2") are computed on request and not stored, except the
+twelve month ends, kept as a read model (``application/monthly.py``) that a recalculation reading
+a pair's lines refreshes from the same pass.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.budgets.application.monthly import keep_months, months_output
 from services.budgets.domain.indicators import (
     DEFAULT_INDICATOR_SETTINGS,
     IndicatorAccumulator,
     IndicatorSettings,
     compare_indicators,
 )
+from services.budgets.domain.monthly import MonthlyIndicatorAccumulator
 from services.budgets.domain.periods import YEAR_CODE
 from services.common.codec import tiyn_to_money
 from services.common.errors import DuplicateKey, StaleVersion
@@ -34,6 +38,7 @@ class Stores:
     lines: object
     indicators: object
     transfers: object
+    monthly: object = None  # the month-by-month read model (application/monthly.py), if kept
 
 
 def _result(pair, accumulator: IndicatorAccumulator, stores: Stores) -> dict:
@@ -75,13 +80,27 @@ def recalculate(stores: Stores, pairs, now: datetime,
     if not pairs:
         return {}
     loaded = {pair: stores.indicators.load(*pair) for pair in pairs}  # versions before lines
+    stamps = stores.lines.batches(pairs) if stores.monthly is not None else {}  # before lines too
     accumulators = {pair: (accumulated(pair) if accumulated else None) for pair in pairs}
     to_read = [pair for pair, accumulator in accumulators.items() if accumulator is None]
     for pair in to_read:
         accumulators[pair] = IndicatorAccumulator(pair[0], pair[1], YEAR_CODE, config)
+    # the lines read anyway also refresh the month-by-month read model of their pairs
+    by_month = {pair: MonthlyIndicatorAccumulator(*pair, config) for pair in to_read
+                if pair in stamps and not stamps[pair][1]}
     if to_read:
         for line in stores.lines.stream_pairs(to_read):
-            accumulators[(line["region_code"], int(line["fiscal_year"]))].add(line)
+            pair = (line["region_code"], int(line["fiscal_year"]))
+            accumulators[pair].add(line)
+            monthly = by_month.get(pair)
+            if monthly is not None:
+                monthly.add(line)
+    if by_month:
+        after = stores.lines.batches(list(by_month))
+        for pair, accumulator in by_month.items():
+            transfers = stores.transfers.find(*pair)
+            keep_months(stores, pair, stamps[pair], months_output(pair, accumulator, transfers),
+                        transfers, stamp_after=after[pair])
     results = {}
     for pair in pairs:
         previous, version = loaded[pair]
