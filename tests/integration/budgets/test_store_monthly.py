@@ -80,3 +80,14 @@ def test_a_model_is_not_kept_while_a_batch_writes_the_pair(budgets, budgets_db):
     guard(budgets_db).line_pair_counters.update_one({"_id": "pairs"}, {"$inc": {f"writing.{PAIR}": -1}})
     assert months(budgets)[1]["own_revenue_kzt"] == "30.00"
     assert budgets_db.indicators_by_month.find_one({"_id": PAIR})["months"][1]["own_revenue_kzt"] == "30.00"
+
+
+def test_a_model_from_older_lines_never_replaces_a_newer_one(budgets_db):
+    from services.budgets.repository.monthly import MonthlyIndicatorsRepository
+    models = MonthlyIndicatorsRepository(budgets_db)
+    models.store("KZ-61", 2025, lines_gen=5, transfers=None, months=[{"as_of_period": "M01"}])
+    models.store("KZ-61", 2025, lines_gen=3, transfers="older", months=[])  # a slower reader
+    kept = models.find("KZ-61", 2025)
+    assert (kept["lines_gen"], kept["transfers"], kept["months"]) == (5, None, [{"as_of_period": "M01"}])
+    models.store("KZ-61", 2025, lines_gen=5, transfers="newer", months=[])  # same lines, new record
+    assert models.find("KZ-61", 2025)["transfers"] == "newer"
