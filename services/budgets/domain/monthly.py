@@ -28,6 +28,11 @@ class MonthlyIndicatorAccumulator:
     def lines_seen(self) -> int:
         return self._common.lines_seen
 
+    @property
+    def series_count(self) -> int:
+        """How many series and granularities are held (what the memory grows with)."""
+        return len(self._by_end) + len(self._common._plan_annual.by_series)
+
     def add(self, line: dict) -> None:
         admitted = self._common._admit(line)
         if admitted is None:

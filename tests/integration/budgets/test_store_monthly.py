@@ -5,7 +5,7 @@ import pytest
 
 from services.budgets.domain.periods import MONTH_CODES
 from services.common.guarded import guard
-from tests.support.budgets import budgets, budgets_db, line, rpc  # noqa: F401 (fixtures)
+from tests.support.budgets import budgets, budgets_db, csv_text, line, rpc, run_import  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -91,3 +91,18 @@ def test_a_model_from_older_lines_never_replaces_a_newer_one(budgets_db):
     assert (kept["lines_gen"], kept["transfers"], kept["months"]) == (5, None, [{"as_of_period": "M01"}])
     models.store("KZ-61", 2025, lines_gen=5, transfers="newer", months=[])  # same lines, new record
     assert models.find("KZ-61", 2025)["transfers"] == "newer"
+
+
+def test_an_import_filling_a_pair_alone_keeps_its_model_without_reading_the_lines_back(
+        budgets, budgets_db, monkeypatch):
+    from services.budgets.repository.lines import RevenueLineRepository
+
+    def read_back(self, pairs):
+        raise AssertionError(f"lines of {pairs} read back")
+    monkeypatch.setattr(RevenueLineRepository, "stream_pairs", read_back)
+    status = run_import(budgets, csv_text(lines()), chunk_size=120)
+    assert (status["state"], status["lines_inserted"]) == ("completed", len(lines()))
+    kept = budgets_db.indicators_by_month.find_one({"_id": PAIR})
+    assert kept is not None and (kept["lines_gen"], 0) == counters(budgets_db)
+    assert [m["own_revenue_kzt"] for m in kept["months"]] == ["10.00"] + ["30.00"] * 7 + ["70.00"] * 4
+    assert months(budgets) == kept["months"]
