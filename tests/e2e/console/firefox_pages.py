@@ -181,7 +181,7 @@ class Page:
         # focused and emptied, then typed key by key: the page sees a user's input events
         self._read(chain, strict, """(el) => { el.focus(); el.select();
             el.value = ""; el.dispatchEvent(new Event("input", { bubbles: true })); }""")
-        keys = [{"type": kind, "value": c} for c in value for kind in ("keyDown", "keyUp")]
+        keys = [{"type": step, "value": c} for c in value for step in ("keyDown", "keyUp")]
         self._perform([{"type": "key", "id": "keyboard", "actions": keys}])
 
     def _select(self, chain, value: str, strict=False):
