@@ -50,7 +50,7 @@ status:
 	  if [[ "$(WITH_MONITORING)" == 1 ]]; then bash deploy/local/monitoring.sh status; fi; \
 	  $(VENV)/bin/regionctl status
 
-# the console's browser tests drive Debian's chromium: installed here when missing
+# the console's browser tests drive Debian's chromium and firefox-esr: installed here when missing
 browser:
 	@bash deploy/local/browser.sh ensure
 

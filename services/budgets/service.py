@@ -30,6 +30,7 @@ from services.budgets.imports.commands import Imports
 from services.budgets.imports.repository import ImportChunkRepository, ImportRepository
 from services.budgets.imports.runner import ImportRunner
 from services.budgets.repository.lines import RevenueLineRepository
+from services.budgets.repository.monthly import MonthlyIndicatorsRepository
 from services.budgets.repository.state import (
     BlockRepository,
     ForecastRepository,
@@ -60,6 +61,7 @@ class BudgetsService:
     imports = Store(ImportRepository)
     import_chunks = Store(ImportChunkRepository)
     indicator_docs = Store(IndicatorsRepository)
+    monthly_indicators = Store(MonthlyIndicatorsRepository)
     transfers = Store(TransfersRepository)
     forecasts = Store(ForecastRepository)
     blocks = Store(BlockRepository)
@@ -68,7 +70,8 @@ class BudgetsService:
 
     # -- the use cases, built from this worker's dependencies ------------------------------------
     def _stores(self) -> Stores:
-        return Stores(lines=self.lines, indicators=self.indicator_docs, transfers=self.transfers)
+        return Stores(lines=self.lines, indicators=self.indicator_docs, transfers=self.transfers,
+                      monthly=self.monthly_indicators)
 
     def _revenue(self) -> RevenueLines:
         return RevenueLines(self._stores(), self.imports)

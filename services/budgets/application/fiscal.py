@@ -47,9 +47,9 @@ class Fiscal:
 
     def indicators_by_month(self, query: dict) -> dict:
         """Year-to-date indicators as of the end of each month, M01 … M12."""
-        docs = indicators_by_month(self.stores, query["region_code"], query["fiscal_year"])
+        months = indicators_by_month(self.stores, query["region_code"], query["fiscal_year"])
         return {"region_code": query["region_code"], "fiscal_year": query["fiscal_year"],
-                "months": [IndicatorsOutSchema().dump(doc) for doc in docs]}
+                "months": months}
 
     def set_transfers(self, record: dict) -> dict:
         """Record a region's transfers for a year (subventions, withdrawals, earmarked)."""

@@ -9,17 +9,21 @@ they start over with fresh lines. Several pairs are recalculated from one pass o
 (after a bulk import), each with its own bounded accumulator, and a pair an import filled on its
 own is not read back at all (``FreshPairs``).
 
-Figures as of an earlier period ("as of Q2") are computed on request and not stored.
+Figures as of an earlier period ("as of Q2") are computed on request and not stored, except the
+twelve month ends, kept as a read model (``application/monthly.py``) that a recalculation reading
+a pair's lines refreshes from the same pass.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.budgets.application.monthly import keep_months, months_output
 from services.budgets.domain.indicators import (
     DEFAULT_INDICATOR_SETTINGS,
     IndicatorAccumulator,
     IndicatorSettings,
     compare_indicators,
 )
+from services.budgets.domain.monthly import MonthlyIndicatorAccumulator
 from services.budgets.domain.periods import YEAR_CODE
 from services.common.codec import tiyn_to_money
 from services.common.errors import DuplicateKey, StaleVersion
@@ -34,6 +38,7 @@ class Stores:
     lines: object
     indicators: object
     transfers: object
+    monthly: object = None  # the month-by-month read model (application/monthly.py), if kept
 
 
 def _result(pair, accumulator: IndicatorAccumulator, stores: Stores) -> dict:
@@ -62,26 +67,46 @@ def _store(stores: Stores, pair, previous, version, new: dict, now: datetime,
 
 
 def recalculate(stores: Stores, pairs, now: datetime,
-                config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS, accumulated=None) -> dict:
+                config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS, accumulated=None,
+                accumulated_by_month=None) -> dict:
     """Recalculate and store the "Y" indicators of every (region, year) in ``pairs``.
 
     Returns ``{(region, year): indicators}``; the facts (``indicators_recalculated``,
     ``autonomy_below_threshold``) are stored with each document that changed.
     ``accumulated(pair)`` may supply a complete accumulator for a pair (an import that filled
     it alone, see ``FreshPairs``); it is asked after the versions are read, and only the other
-    pairs are read back from the store.
+    pairs are read back from the store. ``accumulated_by_month(pair)`` likewise may supply the
+    month-by-month accumulator of such a pair, for the read model.
     """
     pairs = sorted({(r, int(y)) for r, y in pairs})
     if not pairs:
         return {}
     loaded = {pair: stores.indicators.load(*pair) for pair in pairs}  # versions before lines
+    stamps = stores.lines.batches(pairs) if stores.monthly is not None else {}  # before lines too
     accumulators = {pair: (accumulated(pair) if accumulated else None) for pair in pairs}
     to_read = [pair for pair, accumulator in accumulators.items() if accumulator is None]
     for pair in to_read:
         accumulators[pair] = IndicatorAccumulator(pair[0], pair[1], YEAR_CODE, config)
+    # the lines read anyway also refresh the month-by-month read model of their pairs
+    by_month = {pair: MonthlyIndicatorAccumulator(*pair, config) for pair in to_read
+                if pair in stamps and not stamps[pair][1]}
+    for pair in (p for p in pairs if p not in to_read and p in stamps and not stamps[p][1]):
+        kept = accumulated_by_month(pair) if accumulated_by_month else None
+        if kept is not None:
+            by_month[pair] = kept
     if to_read:
         for line in stores.lines.stream_pairs(to_read):
-            accumulators[(line["region_code"], int(line["fiscal_year"]))].add(line)
+            pair = (line["region_code"], int(line["fiscal_year"]))
+            accumulators[pair].add(line)
+            monthly = by_month.get(pair)
+            if monthly is not None:
+                monthly.add(line)
+    if by_month:
+        after = stores.lines.batches(list(by_month))
+        for pair, accumulator in by_month.items():
+            transfers = stores.transfers.find(*pair)
+            keep_months(stores, pair, stamps[pair], months_output(pair, accumulator, transfers),
+                        transfers, stamp_after=after[pair])
     results = {}
     for pair in pairs:
         previous, version = loaded[pair]
@@ -115,6 +140,7 @@ class FreshPairs:
         self.inserted: dict = {}      # pair -> lines this import inserted
         self.batches: dict = {}       # pair -> batches this import wrote there
         self.accumulators: dict = {}
+        self.by_month: dict = {}      # pair -> MonthlyIndicatorAccumulator, beside accumulators
 
     def before_batch(self, lines: list[dict]) -> None:
         for pair in {(ln["region_code"], int(ln["fiscal_year"])) for ln in lines}:
@@ -127,6 +153,7 @@ class FreshPairs:
             if fresh:
                 self.accumulators[pair] = IndicatorAccumulator(pair[0], pair[1], YEAR_CODE,
                                                                self.config)
+                self.by_month[pair] = MonthlyIndicatorAccumulator(*pair, self.config)
 
     def after_batch(self, lines: list[dict], outcome) -> None:
         for pair in {(ln["region_code"], int(ln["fiscal_year"])) for ln in lines}:
@@ -138,13 +165,19 @@ class FreshPairs:
             accumulator = self.accumulators.get(pair)
             if accumulator is None or result == "unchanged":
                 continue
-            if result == "inserted" or previous is None:
-                accumulator.add(line)
-            else:
-                accumulator.add(dict(line, amount_kzt=line["amount_kzt"] - tiyn_to_money(previous)))
-        if sum(a.series_count for a in self.accumulators.values()) > self.max_series:
+            if result != "inserted" and previous is not None:
+                line = dict(line, amount_kzt=line["amount_kzt"] - tiyn_to_money(previous))
+            accumulator.add(line)
+            self.by_month[pair].add(line)
+        held = sum(a.series_count for a in (*self.accumulators.values(), *self.by_month.values()))
+        if held > self.max_series:
             self.accumulators.clear()
+            self.by_month.clear()
             self.first = {pair: None for pair in self.first}
+
+    def accumulated_by_month(self, pair):
+        """The month-by-month accumulator of ``pair`` when ``accumulated`` proves it complete."""
+        return self.by_month.get(pair) if self.accumulated(pair) is not None else None
 
     def accumulated(self, pair):
         """The complete accumulator of ``pair``, or None when it must be read from the store."""

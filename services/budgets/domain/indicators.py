@@ -175,11 +175,19 @@ class IndicatorAccumulator:
     def add(self, line: dict) -> None:
         """Count a line in. A correction of a line already counted may be added as a line whose
         ``amount_kzt`` is the difference (the months covered are the same)."""
+        admitted = self._admit(line)
+        if admitted is not None and admitted[1].last_month <= self._span_end:
+            series, period, amount, mask = admitted
+            self._to_date.add(series, period.kind, amount, mask)
+
+    def _admit(self, line: dict):
+        """Everything of ``add`` that does not depend on the span: ``(series, period, amount,
+        mask)`` of a line that counts, None for one that does not."""
         if line["region_code"] != self.region_code or int(line["fiscal_year"]) != self.fiscal_year:
-            return
+            return None
         code = line["ebk_code"]
         if self._excluded and code.startswith(self._excluded):
-            return
+            return None
         phase = line["phase"]
         period = parse_period(line["period"])
         self.lines_seen += 1
@@ -187,13 +195,12 @@ class IndicatorAccumulator:
         series = (code, phase, line["budget_level"], line.get("district") or "")
         mask = _months_mask(period)
         amount = line["amount_kzt"]
-        if period.last_month <= self._span_end:
-            self._to_date.add(series, period.kind, amount, mask)
         if phase in self._plan_subannual:
             if period.kind != "year":
                 self._plan_subannual[phase] = True
             if not self._full_year:
                 self._plan_annual.add(series, period.kind, amount, mask)
+        return series, period, amount, mask
 
     def result(self, *, transfers: dict | None, population: int | dict | None) -> dict:
         """``population``: residents, or a figure ``{population, population_quality,

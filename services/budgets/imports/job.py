@@ -91,7 +91,8 @@ class ImportJob:
             return "rejected"
         self._checkpoint(phase="recalculating")
         recalculate(self.recalc_stores, self.pairs, self.now(),
-                    accumulated=self.fresh.accumulated)
+                    accumulated=self.fresh.accumulated,
+                    accumulated_by_month=self.fresh.accumulated_by_month)
         self._close("completed")
         return "completed"
 

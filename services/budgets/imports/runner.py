@@ -16,6 +16,7 @@ from services.budgets.imports.job import ImportJob
 from services.budgets.imports.repository import ImportChunkRepository, ImportRepository, LostLease
 from services.budgets.imports.rules import DEFAULT_IMPORT_SETTINGS, ImportSettings
 from services.budgets.repository.lines import RevenueLineRepository
+from services.budgets.repository.monthly import MonthlyIndicatorsRepository
 from services.budgets.repository.state import IndicatorsRepository, TransfersRepository
 from services.common.config import load_settings
 from services.common.consuming import OUTAGE_ERRORS
@@ -116,7 +117,8 @@ class ImportRunner(DependencyProvider):
             chunks.drop(doc["import_id"])
             return True
         stores = Stores(lines=make(RevenueLineRepository), indicators=make(IndicatorsRepository),
-                        transfers=make(TransfersRepository))
+                        transfers=make(TransfersRepository),
+                        monthly=make(MonthlyIndicatorsRepository))
         job = ImportJob(doc, token, imports=imports, chunks=chunks, lines=stores.lines,
                         recalc_stores=stores, now=utcnow, config=self.config)
         self._current = (doc["import_id"], token, doc["attempts"])

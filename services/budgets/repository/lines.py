@@ -26,8 +26,10 @@ from services.common.mongo import Repository
 
 DUPLICATE_KEY = 11000
 # Per (region, year): how many lines exist (an upper bound: raised before an insert, lowered by the
-# duplicates after it, so a crash in between over-counts and never under-counts) and how many
-# batches wrote there (``gen``). They let an import prove it is the only writer of a pair. All
+# duplicates after it, so a crash in between over-counts and never under-counts), how many
+# batches wrote there (``gen``) and how many are writing now (``writing``: raised with ``gen``,
+# lowered when the batch ends). They let an import prove it is the only writer of a pair, and a
+# read model computed from the lines say which lines it saw (a ``gen`` with nothing writing). All
 # pairs live in one small document, so a batch moves its counters with one update.
 PAIR_COUNTERS = "line_pair_counters"
 COUNTERS_ID = "pairs"
@@ -107,7 +109,14 @@ class RevenueLineRepository(Repository):
         final: dict[str, dict] = {}
         for doc in docs:
             final[doc["_id"]] = doc
-        self._count(Counter(_pair(doc) for doc in final.values()), batch=True)
+        by_pair = Counter(_pair(doc) for doc in final.values())
+        self._count(by_pair, batch=True)
+        try:
+            return self._write(lines, docs, final)
+        finally:  # a failed batch ends too: what it did write is what a later read will see
+            self._count({pair: 0 for pair in by_pair}, batch=False, ended=True)
+
+    def _write(self, lines: list[dict], docs: list[dict], final: dict[str, dict]) -> BatchOutcome:
         existing = self._insert_new(list(final.values()))
         if existing:
             self._count({pair: -n for pair, n in
@@ -141,12 +150,16 @@ class RevenueLineRepository(Repository):
                  for doc in changed], ordered=False)
         return outcome
 
-    def _count(self, by_pair: dict, *, batch: bool) -> None:
+    def _count(self, by_pair: dict, *, batch: bool, ended: bool = False) -> None:
         change = {}
         for (region_code, year), n in by_pair.items():
-            change[f"lines.{region_code}|{year}"] = n
+            if n:
+                change[f"lines.{region_code}|{year}"] = n
             if batch:
                 change[f"gen.{region_code}|{year}"] = 1
+                change[f"writing.{region_code}|{year}"] = 1
+            if ended:
+                change[f"writing.{region_code}|{year}"] = -1
         if change:
             # FerretDB runs an update as a read and a write: without the lock two writers of this
             # process could lose one of their increments (on MongoDB $inc is atomic anyway).
@@ -164,6 +177,13 @@ class RevenueLineRepository(Repository):
         key = f"{region_code}|{int(fiscal_year)}"
         doc = self.db[PAIR_COUNTERS].find_one({"_id": COUNTERS_ID}) or {}
         return doc.get("lines", {}).get(key, 0), doc.get("gen", {}).get(key, 0)
+
+    def batches(self, pairs) -> dict[tuple[str, int], tuple[int, int]]:
+        """``{(region, year): (batches written, batches writing now)}`` from one read."""
+        doc = self.db[PAIR_COUNTERS].find_one({"_id": COUNTERS_ID}) or {}
+        gen, writing = doc.get("gen", {}), doc.get("writing", {})
+        return {(r, int(y)): (gen.get(f"{r}|{int(y)}", 0), writing.get(f"{r}|{int(y)}", 0))
+                for r, y in pairs}
 
     def _insert_new(self, docs: list[dict]) -> set[str]:
         """Insert what is new; the ids of documents that already existed."""

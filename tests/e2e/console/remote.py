@@ -1,4 +1,4 @@
-"""The test side of browser_driver.py: Playwright objects as proxies whose method calls and
+"""The test side of browser_driver.py: Playwright's objects (or firefox_pages' ones) as proxies whose method calls and
 property reads go to the browser process. Only JSON-able arguments and answers cross."""
 import json
 import os
@@ -15,9 +15,10 @@ class BrowserError(AssertionError):
 
 
 class RemoteBrowser:
-    def __init__(self, executable: str, args: list[str]):
+    def __init__(self, engine: str, executable: str, args: list[str]):
+        self.engine = engine
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.console.browser_driver", executable, *args],
+            [sys.executable, "-m", "tests.e2e.console.browser_driver", engine, executable, *args],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
             env={**os.environ, "PYTHONPATH": ROOT})
         self.root = Remote(self, 0)

@@ -1,7 +1,8 @@
-"""Each role in turn signs in to the console in headless Chromium, sees the regions it may see,
-opens a region whose charts show the API's numbers, works the initiatives board (or sees it
-read-only), watches the journal pick up an event published meanwhile, and signs out. No request
-leaves 127.0.0.1, and a screenshot of every page is kept under var/console-screenshots/."""
+"""Each role in turn, in headless Chromium and in headless Firefox, signs in to the console, sees
+the regions it may see, opens a region whose charts show the API's numbers, works the initiatives
+board (or sees it read-only), watches the journal pick up an event published meanwhile, and signs
+out. No request leaves 127.0.0.1, and a screenshot of every page is kept under
+var/console-screenshots/<browser>/."""
 import random
 import uuid
 

@@ -7,6 +7,7 @@ import pytest
 from services.budgets.application.recalculation import FreshPairs
 from services.budgets.domain.indicators import compute_indicators
 from services.budgets.domain.lines import validate_revenue_line
+from services.budgets.domain.periods import MONTH_CODES
 
 PAIR = ("KZ-61", 2025)
 
@@ -48,6 +49,12 @@ def test_totals_of_a_pair_filled_alone_equal_reading_it_back():
     expected = compute_indicators("KZ-61", 2025, stored, transfers=None, population=None)
     assert accumulator.result(transfers=None, population=None) == expected
     assert expected["own_revenue_kzt"] == Decimal("35.00")
+    # and month by month, as the read model is kept
+    by_month = tracker.accumulated_by_month(PAIR).results(transfers=None, population=None)
+    assert by_month == [compute_indicators("KZ-61", 2025, stored, transfers=None, population=None,
+                                           as_of=month) for month in MONTH_CODES]
+    assert [m["own_revenue_kzt"] for m in by_month[:3]] == [Decimal("15.00"), Decimal("35.00"),
+                                                            Decimal("35.00")]
 
 
 @pytest.mark.parametrize("case", ["lines_before", "other_writer_inserted", "other_writer_batch",
@@ -61,7 +68,7 @@ def test_any_doubt_sends_the_pair_back_to_the_store(case):
         counters.gen += 1
     if case == "other_writer_batch":  # an update by someone else: no new line, one more batch
         counters.gen += 1
-    assert tracker.accumulated(PAIR) is None
+    assert tracker.accumulated(PAIR) is None and tracker.accumulated_by_month(PAIR) is None
 
 
 def test_totals_are_dropped_beyond_the_memory_bound():
@@ -70,3 +77,4 @@ def test_totals_are_dropped_beyond_the_memory_bound():
     batch = [line("M01", "1.00", code="101202"), line("M01", "1.00", code="104302")]
     write(tracker, counters, batch, ["inserted", "inserted"], [None, None])
     assert tracker.accumulators == {} and tracker.accumulated(PAIR) is None
+    assert tracker.by_month == {} and tracker.accumulated_by_month(PAIR) is None
