@@ -52,6 +52,7 @@ from services.gateway.hub.action_plan_schemas import (
 )
 from services.gateway.hub.assumptions import hub_assumptions as assumed_rules
 from services.gateway.hub.rules import SYSTEM_ACTOR
+from services.gateway.hub.service_assumptions import service_assumptions
 from services.gateway.hub.settings import DEFAULT_ACTION_PLAN_SETTINGS, load_hub_settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _write_scope(principal, region_code):
 # -- assumptions ------------------------------------------------------------------------------
 def hub_assumptions(svc, request):
     return {"items": assumed_rules(load_hub_settings())
-            + tracker_assumptions(DEFAULT_ACTION_PLAN_SETTINGS)}
+            + tracker_assumptions(DEFAULT_ACTION_PLAN_SETTINGS) + service_assumptions()}
 
 
 # -- measures ---------------------------------------------------------------------------------

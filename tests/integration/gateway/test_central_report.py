@@ -5,8 +5,10 @@ policy matrix; each step is an event in the hub's journal."""
 import pytest
 
 from tests.support import wait_until
-from tests.support.gateway_harness import Client
-from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
+from tests.support.gateway_harness import (
+    Client,
+    gateway,  # noqa: F401  (fixture)
+)
 
 pytestmark = pytest.mark.integration
 

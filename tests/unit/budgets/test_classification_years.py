@@ -164,6 +164,7 @@ def test_an_edition_must_name_every_category_and_editions_must_not_overlap(tmp_p
 
 def test_a_confirmed_code_names_a_source_with_an_address_and_the_search_is_recorded():
     import json
+
     from services.budgets.domain.ebk import EDITIONS_FILE
     editions = default_editions()
     for edition in editions.editions:
