@@ -315,7 +315,8 @@ class GatewayService:
     # -- settlement routes -------------------------------------------------------------------------
     @api("POST", "/api/v1/hub/settlements/imports", permission=("hub.settlements", "import"),
          tags=settlement_routes.TAGS, query=ImportQuery, response=RegisterImportSchema,
-         summary="Import the Bureau's KATO classifier (CSV body), with a per-row report",
+         summary="Import the Bureau's KATO classifier (CSV body, or XLSX when file_name ends "
+                 "in .xlsx), with a per-row report",
          responses={201: "imported; the report names every rejected row",
                     400: "the file cannot be read (header, encoding)", 413: "body over 1 MiB"})
     def hub_import_settlements(self, request):
