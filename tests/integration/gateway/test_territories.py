@@ -77,7 +77,7 @@ def test_scorecards_of_agglomerations_and_mono_towns(gateway):
 
 
 def test_the_classifier_imports_from_an_xlsx_workbook_with_the_same_report(gateway):
-    from tests.unit.gateway.test_hub_xlsx_register import workbook
+    from tests.support.xlsx import workbook
     rows = [line.split(",") for line in REGISTER.strip().split("\n")]
     header, body = rows[0], [[int(v) if v.isdigit() and i in (0, 5, 8, 10, 11, 12) else v
                               for i, v in enumerate(r)] for r in rows[1:]]
