@@ -15,15 +15,19 @@ from typing import Iterable, Mapping
 from services.common.errors import RuleViolation
 from services.gateway.hub.action_plan import CLOSED, MEASURE_STATUSES
 from services.gateway.hub.assumptions import assumptions_named
-from services.gateway.hub.calendar import reporting_deadline
+from services.gateway.hub.calendar import overdue_reporting_years, reporting_deadline
 from services.gateway.hub.central_bodies import (
+    CENTRAL_BODY_CODES,
     RECEIVING_BODY,
     body_name,
     measures_of_body,
     registry_source,
 )
 from services.gateway.hub.concept_report import DRAFTED
-from services.gateway.hub.rules import DEFAULT_SETTINGS, HubSettings
+from services.gateway.hub.reference import REPORT_OVERDUE
+from services.gateway.hub.rules import DEFAULT_SETTINGS, HubSettings, InitiativeProposal, due_after
+
+NATIONAL = "national"  # the region of an initiative about a central body (as for its measures)
 
 
 def central_report_id(body_code: str, year: int) -> str:
@@ -84,3 +88,35 @@ def new_central_draft(body_code: str, year: int, content: Mapping, *, by: str, n
             "submitted_on_time": None, "acknowledged_by": None, "acknowledged_at": None,
             "history": [*(previous or {}).get("history", []), entry],
             "version": (previous or {}).get("version", 0)}
+
+
+def central_report_cause(body_code: str, year: int) -> str:
+    return f"{REPORT_OVERDUE}:{body_code}:{year}"
+
+
+def overdue_central_report_proposals(measures: Iterable[Mapping],
+                                     submitted: set[tuple[str, int]], today: date,
+                                     config: HubSettings = DEFAULT_SETTINGS
+                                     ) -> list[InitiativeProposal]:
+    """A central body responsible for Action Plan measures that has not submitted its report
+    on a year whose deadline has passed (by the civil day): one initiative per body and year,
+    resolved by the submission."""
+    bodies = sorted({code for code in CENTRAL_BODY_CODES if measures_of_body(measures, code)})
+    proposals = []
+    for year in overdue_reporting_years(today, config):
+        deadline = reporting_deadline(year, config)
+        for code in bodies:
+            if (code, year) in submitted:
+                continue
+            proposals.append(InitiativeProposal(
+                kind=REPORT_OVERDUE, cause_key=central_report_cause(code, year),
+                region_code=NATIONAL,
+                title=(f"1 April report {year} of the {body_name(code)} not submitted by "
+                       f"{deadline.isoformat()}"),
+                description=("A central executive body reports on its Action Plan measures to "
+                             f"the {body_name(RECEIVING_BODY)} by {deadline.isoformat()}."),
+                responsible_body=body_name(code),
+                due_date=due_after(REPORT_OVERDUE, today, config),
+                subject={"reporting_year": year, "deadline": deadline.isoformat(),
+                         "body_code": code}))
+    return proposals

@@ -95,6 +95,13 @@ class CentralReportRepository(ConceptReportRepository):
             self.save_versioned(doc, report["version"], facts)
         return self.find(report["body_code"], report["reporting_year"])
 
+    def submitted_keys(self, years) -> set[tuple[str, int]]:
+        """(body, year) of the reports a person submitted (or the Ministry acknowledged)."""
+        return {(d["body_code"], d["reporting_year"]) for d in self.collection.find(
+            {"reporting_year": {"$in": list(years)},
+             "status": {"$in": ["submitted", "acknowledged"]}},
+            {"body_code": 1, "reporting_year": 1})}
+
     def of_year(self, year: int, body_codes=None) -> list[dict]:
         flt: dict = {"reporting_year": year}
         if body_codes is not None:

@@ -14,7 +14,11 @@ from services.common import clock
 from services.common.errors import NotFound
 from services.gateway.access import policy
 from services.gateway.hub.central_bodies import CENTRAL_BODIES
-from services.gateway.hub.central_report import assemble_central_content, new_central_draft
+from services.gateway.hub.central_report import (
+    assemble_central_content,
+    central_report_cause,
+    new_central_draft,
+)
 from services.gateway.hub.concept_report import ACKNOWLEDGED, SUBMITTED, advance
 from services.gateway.hub.concept_report_schemas import (
     CentralReportListSchema,
@@ -62,7 +66,11 @@ def hub_submit_central_report(svc, request, body_code, year):
     changed = advance(_report(svc, body_code, year), SUBMITTED, by=request.principal.subject,
                       now=clock.now_utc(), submitted_on=clock.civil_today(),
                       config=load_hub_settings(), comment=step["comment"])
-    return _dump(svc.central_reports.save(changed, "central_report_submitted"))
+    stored = svc.central_reports.save(changed, "central_report_submitted")
+    svc.initiatives.resolve_where(
+        {"cause_key": central_report_cause(body_code, year)}, now=clock.now_utc(),
+        comment=f"1 April report {year} submitted by {request.principal.subject}")
+    return _dump(stored)
 
 
 def hub_acknowledge_central_report(svc, request, body_code, year):

@@ -34,6 +34,13 @@ def test_a_ministry_drafts_submits_and_the_mne_acknowledges(gateway):
                  central_measure("MIC-1", "Ministry of Industry and Construction")):
         assert coordinator.post("/api/v1/hub/action-plan/measures", json=body).status_code == 201
     finance, industry = officer_of(gateway, "MF"), officer_of(gateway, "MIC")
+    # the 2025 deadline (1 April 2026) has passed: the checks open one initiative per late body
+    checks = coordinator.post("/api/v1/hub/action-plan/checks").json()
+    assert checks["overdue_central_reports"] == 2                      # MF and MIC, 2025
+    late = coordinator.get("/api/v1/hub/initiatives", params={
+        "kind": "annual_report_overdue"}).json()["items"]
+    assert {i["responsible_body"] for i in late} >= {"Ministry of Finance",
+                                                     "Ministry of Industry and Construction"}
 
     assert finance.post(f"{URL}/submit").status_code == 404             # nothing drafted yet
     assert industry.post(f"{URL}/draft").status_code == 403             # another body's report
@@ -60,6 +67,9 @@ def test_a_ministry_drafts_submits_and_the_mne_acknowledges(gateway):
     submitted = finance.post(f"{URL}/submit", json={"comment": "signed by the minister"})
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["submitted_by"] == "officer-MF"
+    resolved = coordinator.get("/api/v1/hub/initiatives", params={
+        "kind": "annual_report_overdue", "status": "resolved"}).json()["items"]
+    assert [i["responsible_body"] for i in resolved] == ["Ministry of Finance"]
     frozen = finance.post(f"{URL}/draft")
     assert frozen.status_code == 409 and frozen.json()["details"]["rule"] == "report_frozen"
     assert finance.post(f"{URL}/acknowledge").status_code == 403        # a body does not

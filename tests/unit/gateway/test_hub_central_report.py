@@ -95,3 +95,18 @@ def test_workflow_is_the_regions_one_keyed_by_body_and_year():
     done = advance(submitted, ACKNOWLEDGED, by="mne-analyst", now=NOW)
     assert (done["acknowledged_by"], [h["to"] for h in done["history"]]) == (
         "mne-analyst", ["drafted", "drafted", "submitted", "acknowledged"])
+
+
+def test_a_body_with_measures_and_no_submission_after_the_deadline_gets_one_initiative():
+    before = central.overdue_central_report_proposals(MEASURES, set(), date(2026, 4, 1))
+    assert before == []                                    # on the deadline day nothing is late
+    late = central.overdue_central_report_proposals(MEASURES, set(), date(2026, 4, 2))
+    assert [(p.cause_key, p.region_code, p.responsible_body) for p in late] == [
+        ("annual_report_overdue:MF:2025", "national", "Ministry of Finance"),
+        ("annual_report_overdue:MNE:2025", "national", "Ministry of National Economy")]
+    assert late[0].subject == {"reporting_year": 2025, "deadline": "2026-04-01",
+                               "body_code": "MF"}
+    # a submission (or acknowledgement) of the year clears the body; a body without measures
+    # (the Ministry of Industry here) owes no report to the tracker
+    done = central.overdue_central_report_proposals(MEASURES, {("MF", 2025)}, date(2026, 4, 2))
+    assert [p.subject["body_code"] for p in done] == ["MNE"]
