@@ -1,6 +1,6 @@
 """regionctl: the platform's command line for operators and local users.
 
-    regionctl token --role ROLE [--region KZ-xx] [--subject NAME] [--ttl SECONDS]
+    regionctl token --role ROLE [--region KZ-xx] [--body CODE] [--subject NAME] [--ttl SECONDS]
     regionctl topology                       declare every exchange, queue and binding
     regionctl asyncapi                       the event catalogue (docs/asyncapi.yaml)
     regionctl dlq list|show ID|replay [ID…|--all]|discard ID…
@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a bearer token for the configured JWT secret")
     token.add_argument("--role", required=True)
     token.add_argument("--region", default=None)
+    token.add_argument("--body", default=None,
+                       help="central body code (a central_officer's token needs one)")
     token.add_argument("--subject", default="local-user")
     token.add_argument("--ttl", type=int, default=3600)
     token.set_defaults(func=_token)

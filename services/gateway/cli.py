@@ -83,7 +83,7 @@ def token_command(args) -> int:
     settings = load_settings()
     print(auth.issue_token(settings.jwt_secret, args.role, args.region, subject=args.subject,
                            ttl_seconds=args.ttl, issuer=settings.jwt_issuer,
-                           audience=settings.jwt_audience))
+                           audience=settings.jwt_audience, body=getattr(args, "body", None)))
     return 0
 
 

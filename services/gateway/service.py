@@ -62,11 +62,14 @@ from services.gateway.hub.action_plan_schemas import (
     MeasureSchema,
 )
 from services.gateway.hub.concept_report_repository import (
+    CentralReportRepository,
     ConceptReportRepository,
     MonoTownAccessRepository,
     ProjectReader,
 )
 from services.gateway.hub.concept_report_schemas import (
+    CentralReportListSchema,
+    CentralReportSchema,
     ConceptReportListSchema,
     ConceptReportSchema,
     ReportStepSchema,
@@ -122,6 +125,7 @@ from services.gateway.hub.territory_schemas import (
 from services.gateway.routes import action_plan as action_plan_routes
 from services.gateway.routes import admin as admin_routes
 from services.gateway.routes import budgets as budget_routes
+from services.gateway.routes import central_report as central_report_routes
 from services.gateway.routes import concept_report as concept_report_routes
 from services.gateway.routes import hub as hub_routes
 from services.gateway.routes import initiatives as initiative_routes
@@ -187,6 +191,7 @@ class GatewayService:
     action_measures = Store(ActionMeasureRepository)  # the Concept Action Plan's measures
     action_indicators = Store(ActionIndicatorRepository)  # ... and its target indicators
     concept_reports = Store(ConceptReportRepository)  # the 1 April reports
+    central_reports = Store(CentralReportRepository)  # ... of the central executive bodies
     project_reader = Store(ProjectReader)      # the hub's project read model, for the reports
     mono_town_access = Store(MonoTownAccessRepository)  # mono-towns' transport access (manual)
     investments = TimedRpc("investments")
@@ -310,7 +315,8 @@ class GatewayService:
     # -- settlement routes -------------------------------------------------------------------------
     @api("POST", "/api/v1/hub/settlements/imports", permission=("hub.settlements", "import"),
          tags=settlement_routes.TAGS, query=ImportQuery, response=RegisterImportSchema,
-         summary="Import the Bureau's KATO classifier (CSV body), with a per-row report",
+         summary="Import the Bureau's KATO classifier (CSV body, or XLSX when file_name ends "
+                 "in .xlsx), with a per-row report",
          responses={201: "imported; the report names every rejected row",
                     400: "the file cannot be read (header, encoding)", 413: "body over 1 MiB"})
     def hub_import_settlements(self, request):
@@ -480,6 +486,48 @@ class GatewayService:
                          "data/block-budget.csv", 404: "not drafted yet"})
     def hub_concept_report_ofdp(self, request, region, year):
         return concept_report_routes.hub_concept_report_ofdp(self, request, region, year)
+
+    # -- a central executive body's own 1 April report ----------------------------------------------
+    @api("POST", "/api/v1/hub/central-reports/<string:body_code>/<int:year>/draft",
+         permission=("hub.central_reports", "write"), tags=central_report_routes.TAGS,
+         response=CentralReportSchema,
+         summary="Assemble (again) the draft 1 April report of a central body on its measures",
+         responses={409: central_report_routes.CONFLICT})
+    def hub_draft_central_report(self, request, body_code, year):
+        return central_report_routes.hub_draft_central_report(self, request, body_code, year)
+
+    @api("POST", "/api/v1/hub/central-reports/<string:body_code>/<int:year>/submit",
+         permission=("hub.central_reports", "write"), tags=central_report_routes.TAGS,
+         body=ReportStepSchema, response=CentralReportSchema,
+         summary="Submit a central body's drafted report to the Ministry of National Economy",
+         responses={404: "not drafted yet", 409: central_report_routes.CONFLICT})
+    def hub_submit_central_report(self, request, body_code, year):
+        return central_report_routes.hub_submit_central_report(self, request, body_code, year)
+
+    @api("POST", "/api/v1/hub/central-reports/<string:body_code>/<int:year>/acknowledge",
+         permission=("hub.reports", "acknowledge"), tags=central_report_routes.TAGS,
+         body=ReportStepSchema, response=CentralReportSchema,
+         summary="Acknowledge a central body's submitted report (the Ministry of National "
+                 "Economy)",
+         responses={404: "not drafted yet", 409: central_report_routes.CONFLICT})
+    def hub_acknowledge_central_report(self, request, body_code, year):
+        return central_report_routes.hub_acknowledge_central_report(self, request, body_code,
+                                                                    year)
+
+    @api("GET", "/api/v1/hub/central-reports/<string:body_code>/<int:year>",
+         permission=("hub.central_reports", "read"), tags=central_report_routes.TAGS,
+         response=CentralReportSchema,
+         summary="One central body's 1 April report (content, status, who and when)",
+         responses={404: "not drafted yet"})
+    def hub_get_central_report(self, request, body_code, year):
+        return central_report_routes.hub_get_central_report(self, request, body_code, year)
+
+    @api("GET", "/api/v1/hub/central-reports/<int:year>",
+         permission=("hub.central_reports", "read"), tags=central_report_routes.TAGS,
+         response=CentralReportListSchema,
+         summary="The year's 1 April reports of the central bodies the caller may see")
+    def hub_list_central_reports(self, request, year):
+        return central_report_routes.hub_list_central_reports(self, request, year)
 
     # -- territory routes ---------------------------------------------------------------------------
     @api("GET", "/api/v1/hub/agglomerations", permission=("hub", "read"),

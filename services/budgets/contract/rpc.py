@@ -327,9 +327,20 @@ class ContributionOutSchema(Schema):
     years = fields.List(fields.Int())
 
 
+class AssumptionOutSchema(Schema):
+    """An assumed rule an answer rests on (no law fixes it): its setting, value and why."""
+    key = fields.Str()
+    value = fields.Raw()
+    unit = fields.Str()
+    rationale = fields.Str()
+    applied_in = fields.Str()
+
+
 class ForecastOutSchema(Schema):
     region_code = fields.Str()
     base_kzt = fields.Dict(keys=fields.Str(), values=fields.Str())
     totals_kzt = fields.Dict(keys=fields.Str(), values=fields.Str())
     contributions = fields.List(fields.Nested(ContributionOutSchema))
     cancelled_projects = fields.List(fields.Str())
+    assumptions = fields.List(fields.Nested(AssumptionOutSchema), metadata={
+        "description": "the assumed rules the contributions rest on"})

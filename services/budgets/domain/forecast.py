@@ -16,7 +16,7 @@ cancellation removes exactly what the project added.
 import copy
 from datetime import date, datetime
 
-from services.budgets.domain.settings import DEFAULT_SETTINGS, ForecastSettings
+from services.budgets.domain.settings import ASSUMED_SETTINGS, DEFAULT_SETTINGS, ForecastSettings
 from services.common.errors import ValidationFailed, raise_if_problems, require
 from services.common.money import AmountError, money, money_str, parse_amount
 from services.common.regions import REGIONS
@@ -214,4 +214,12 @@ def forecast_as_output(forecast_doc: dict | None, region_code: str) -> dict:
              "commissioned_on": c["commissioned_on"], "years": list(c["years"])}
             for pid, c in sorted(doc["contributions"].items())],
         "cancelled_projects": sorted(doc["cancelled"]),
+        "assumptions": forecast_assumptions(),
     }
+
+
+def forecast_assumptions(config: ForecastSettings = DEFAULT_FORECAST_SETTINGS) -> list[dict]:
+    """The assumed rule every contribution of the forecast rests on, with its value."""
+    return [{"key": "years_after_commissioning", "value": config.years_after_commissioning,
+             "unit": "years", "rationale": ASSUMED_SETTINGS["years_after_commissioning"],
+             "applied_in": "contributions of commissioned projects"}]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from services.budgets.contract.assumptions import ASSUMED_SETTINGS  # noqa: F401  (read here)
 from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 
 
@@ -58,15 +59,6 @@ class IndicatorSettings:
     consolidation_excluded_prefixes: tuple[str, ...] | None = None
 
 
-# Settings no law fixes, with why they have their value (fields of IndicatorSettings). The hub
-# lists its own (GET /api/v1/hub/assumptions) and opens fiscal-autonomy initiatives on the
-# dependency trajectory, not on this floor alone.
-ASSUMED_SETTINGS = {
-    "min_own_revenue_share": (
-        "A signal only: half of the revenue from own sources. Nearly every subsidised region is "
-        "below it every year, so the hub judges a region against its dependency trajectory "
-        "(50.7% in 2026 to 33% in 2028, the 2026-2028 republican budget law) instead."),
-}
 
 
 @dataclass(frozen=True)

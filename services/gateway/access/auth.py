@@ -28,9 +28,11 @@ import jwt
 from services.common.errors import Unauthenticated, raise_if_problems, require
 from services.gateway.access.principal import (  # noqa: F401  (auth.Principal, auth.JWT...)
     API_KEY,
+    CENTRAL_OFFICER,
     CREDENTIAL_KINDS,
     JWT,
     Principal,
+    credential_body_problem,
     credential_scope_problem,
 )
 
@@ -83,8 +85,10 @@ def check_token_secret(secret: str | bytes) -> None:
 
 def issue_token(secret: str | bytes, role: str, region: str | None = None, *, subject: str,
                 ttl_seconds: int = DEFAULT_TTL_SECONDS, issuer: str, audience: str,
-                now: datetime | float | None = None, token_id: str | None = None) -> str:
-    """A signed HS256 token for ``subject`` acting as ``role`` (scoped to ``region`` when given).
+                now: datetime | float | None = None, token_id: str | None = None,
+                body: str | None = None) -> str:
+    """A signed HS256 token for ``subject`` acting as ``role`` (scoped to ``region`` when given;
+    a ``central_officer`` names the central ``body`` it acts for).
 
     Raises ``ValidationFailed`` for a scope or lifetime that could never verify, ``ValueError``
     for a short secret.
@@ -99,6 +103,9 @@ def issue_token(secret: str | bytes, role: str, region: str | None = None, *, su
     require(scope_problem != "unknown_role", "role", "unknown role", problems)
     require(scope_problem not in ("region_required", "unknown_region", "region_not_allowed"),
             "region", scope_problem or "", problems)
+    body_problem = credential_body_problem(role, body) or (
+        "body_required" if role == CENTRAL_OFFICER and body is None else None)
+    require(body_problem is None, "body", body_problem or "", problems)
     require(isinstance(ttl_seconds, int) and not isinstance(ttl_seconds, bool)
             and 0 < ttl_seconds <= MAX_TTL_SECONDS,
             "ttl_seconds", f"must be an integer in 1..{MAX_TTL_SECONDS}", problems)
@@ -115,6 +122,8 @@ def issue_token(secret: str | bytes, role: str, region: str | None = None, *, su
     }
     if region is not None:
         claims["region"] = region
+    if body is not None:
+        claims["body"] = body
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
@@ -181,11 +190,13 @@ def _principal_from_claims(claims: Mapping[str, Any], moment: float, leeway: flo
     if not_before > moment + leeway:
         raise _refuse("not_yet_valid", "token not yet valid")
     region = claims.get("region")
-    problem = credential_scope_problem(claims["role"], region)
+    body = claims.get("body")
+    problem = (credential_scope_problem(claims["role"], region)
+               or credential_body_problem(claims["role"], body))
     if problem:
         raise _refuse(problem, f"token scope refused: {problem}")
     return Principal(subject=claims["sub"], role=claims["role"], region=region,
-                     credential_kind=JWT, credential_id=claims["jti"])
+                     credential_kind=JWT, credential_id=claims["jti"], body=body)
 
 
 # --- API keys ---------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ Pure Python (no nameko, no pymongo). The HTTP layer asks, in order:
 Vocabulary
 - A *permission* is a ``(resource, action)`` pair such as ``("budgets", "write")``.
 - ``MATRIX[permission][role]`` is the role's *scope* for it: ``ALL`` (any region) or ``OWN_REGION``
-  (only the principal's region). A role absent from a row has no access at all.
+  (only the principal's region), or ``OWN_BODY`` (only the central executive body a
+  ``central_officer`` acts for: judged by ``authorize_body``, never by a region). A role absent
+  from a row has no access at all.
 - ``OWN_REGION`` follows the principal's region: a scoped principal reaches only that region, an
   unscoped one (an ``hr_officer`` without a region) reaches every region. ``regional_officer``
   always carries a region (``ROLE_REGION_RULE``), so for that role ``OWN_REGION`` always narrows.
@@ -29,6 +31,7 @@ from typing import Any, Mapping
 from services.common.errors import Forbidden
 from services.gateway.access.principal import (  # noqa: F401  (the roles are policy's vocabulary)
     ADMIN,
+    CENTRAL_OFFICER,
     HR_OFFICER,
     MINISTRY_ANALYST,
     OFFICE_COORDINATOR,
@@ -43,9 +46,10 @@ from services.gateway.access.principal import (  # noqa: F401  (the roles are po
 class Scope(str, Enum):
     ALL = "all"
     OWN_REGION = "own_region"
+    OWN_BODY = "own_body"
 
 
-ALL, OWN = Scope.ALL, Scope.OWN_REGION
+ALL, OWN, OWN_BODY = Scope.ALL, Scope.OWN_REGION, Scope.OWN_BODY
 
 
 def _row(**scopes: Scope) -> Mapping[str, Scope]:
@@ -88,6 +92,13 @@ MATRIX: Mapping[tuple[str, str], Mapping[str, Scope]] = MappingProxyType({
     # own, the Office any; the Ministry (its analysts) acknowledges receipt.
     ("hub.reports", "write"): _row(admin=ALL, office_coordinator=ALL, regional_officer=OWN),
     ("hub.reports", "acknowledge"): _row(admin=ALL, ministry_analyst=ALL),
+    # A central executive body's own 1 April report on its Action Plan measures: its officers
+    # draft and submit it (and read it), the Office any; the Ministry acknowledges it through
+    # ("hub.reports", "acknowledge"). No region: these permissions are judged by body.
+    ("hub.central_reports", "read"): _row(admin=ALL, ministry_analyst=ALL, office_coordinator=ALL,
+                                          central_officer=OWN_BODY),
+    ("hub.central_reports", "write"): _row(admin=ALL, office_coordinator=ALL,
+                                           central_officer=OWN_BODY),
     # Oversight and operations.
     ("audit", "read"): _row(admin=ALL, ministry_analyst=ALL),
     ("api_keys", "admin"): _row(admin=ALL),
@@ -114,7 +125,7 @@ def can(principal: Principal, resource: str, action: str, region_code: str | Non
     ``region_filter`` instead.
     """
     scope = scope_for(principal.role, resource, action)
-    if scope is None:
+    if scope is None or scope is Scope.OWN_BODY:  # a body's permission says nothing of regions
         return False
     if scope is Scope.ALL:
         return True
@@ -168,12 +179,45 @@ def region_filter(principal: Principal, resource: str, action: str = "read") -> 
         raise Forbidden(f"{principal.role} may not {action} {resource}",
                         {"role": principal.role, "resource": resource, "action": action,
                          "region": None})
+    if scope is Scope.OWN_BODY:  # a body-scoped role reaches no region's records
+        return set()
     if scope is Scope.ALL or (principal.region is None
                               and ROLE_REGION_RULE.get(principal.role) is RegionRule.OPTIONAL):
         return None
     if principal.region is None:  # a scoped role without its region: see can()
         return set()
     return {principal.region}
+
+
+# Central executive bodies: a body-scoped permission reaches the principal's own body only.
+
+def can_body(principal: Principal, resource: str, action: str, body: str) -> bool:
+    """True when ``principal`` may do ``action`` on ``resource`` of the central body ``body``."""
+    scope = scope_for(principal.role, resource, action)
+    if scope is Scope.ALL:
+        return True
+    return scope is Scope.OWN_BODY and principal.body is not None and principal.body == body
+
+
+def authorize_body(principal: Principal, resource: str, action: str, body: str) -> None:
+    if not can_body(principal, resource, action, body):
+        raise Forbidden(f"{principal.role} may not {action} {resource} of {body}",
+                        {"role": principal.role, "resource": resource, "action": action,
+                         "body": body})
+
+
+def body_filter(principal: Principal, resource: str, action: str = "read") -> set[str] | None:
+    """Bodies a listing must be narrowed to: None means every body."""
+    scope = scope_for(principal.role, resource, action)
+    if scope is None:
+        raise Forbidden(f"{principal.role} may not {action} {resource}",
+                        {"role": principal.role, "resource": resource, "action": action,
+                         "body": None})
+    if scope is Scope.ALL:
+        return None
+    if scope is Scope.OWN_BODY and principal.body is not None:
+        return {principal.body}
+    return set()
 
 
 # Rotations touch two regions; an HR officer of either end sees and handles them.

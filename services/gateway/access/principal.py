@@ -9,14 +9,18 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from services.common.regions import is_region
+from services.gateway.hub.central_bodies import CENTRAL_BODY_CODES
 
 ADMIN = "admin"
 MINISTRY_ANALYST = "ministry_analyst"
 OFFICE_COORDINATOR = "office_coordinator"
 REGIONAL_OFFICER = "regional_officer"
 HR_OFFICER = "hr_officer"
+# an officer of a central executive body (a ministry): acts for that body, not for a region
+CENTRAL_OFFICER = "central_officer"
 
-ROLES: tuple[str, ...] = (ADMIN, MINISTRY_ANALYST, OFFICE_COORDINATOR, REGIONAL_OFFICER, HR_OFFICER)
+ROLES: tuple[str, ...] = (ADMIN, MINISTRY_ANALYST, OFFICE_COORDINATOR, REGIONAL_OFFICER, HR_OFFICER,
+                          CENTRAL_OFFICER)
 
 
 class RegionRule(str, Enum):
@@ -32,6 +36,7 @@ ROLE_REGION_RULE: Mapping[str, RegionRule] = MappingProxyType({
     OFFICE_COORDINATOR: RegionRule.FORBIDDEN,
     REGIONAL_OFFICER: RegionRule.REQUIRED,
     HR_OFFICER: RegionRule.OPTIONAL,
+    CENTRAL_OFFICER: RegionRule.FORBIDDEN,
 })
 
 
@@ -54,17 +59,34 @@ def credential_scope_problem(role: Any, region: Any) -> str | None:
     return None
 
 
+def credential_body_problem(role: Any, body: Any) -> str | None:
+    """Why ``body`` (the code of a central executive body) cannot go with ``role``; None if it
+    can. Only a central officer acts for a body. A central officer without one is a valid
+    principal that holds nothing body-scoped (it fails closed); a token is issued only with one
+    (``auth.issue_token``)."""
+    if body is None:
+        return None
+    if role != CENTRAL_OFFICER:
+        return "body_not_allowed"
+    if not isinstance(body, str) or body not in CENTRAL_BODY_CODES:
+        return "unknown_body"
+    return None
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling. ``credential_id`` is the token's ``jti`` or the API key's id."""
+    """Who is calling. ``credential_id`` is the token's ``jti`` or the API key's id; ``body`` is
+    the central executive body a ``central_officer`` acts for."""
     subject: str
     role: str
     region: str | None
     credential_kind: str
     credential_id: str
+    body: str | None = None
 
     def __post_init__(self):
-        problem = credential_scope_problem(self.role, self.region)
+        problem = (credential_scope_problem(self.role, self.region)
+                   or credential_body_problem(self.role, self.body))
         if problem:
             raise ValueError(f"invalid principal scope: {problem}")
         if self.credential_kind not in CREDENTIAL_KINDS:

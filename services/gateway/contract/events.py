@@ -163,10 +163,48 @@ class ConceptReportAcknowledged(_ConceptReport):
     pass
 
 
+# --- a central executive body's own 1 April report ------------------------------------------------
+
+class _CentralReport(Schema):
+    report_id = fields.Str(required=True)
+    body_code = fields.Str(required=True, validate=validate.Regexp(r"^[A-Z]{2,6}$"), metadata={
+        "description": "code of the central executive body (gateway data/central_bodies.json)",
+        "examples": ["MIC"]})
+    reporting_year = fields.Int(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(
+        ("drafted", "submitted", "acknowledged")))
+    revision = fields.Int(required=True)
+    by = fields.Str(required=True)
+    at = fields.DateTime(required=True)
+    submitted_on_time = fields.Bool(required=True, allow_none=True)
+
+
+@event_schema("central_report_drafted", source=SOURCE,
+              description="A central executive body's 1 April report on its Action Plan measures "
+                          "was assembled (or re-assembled) as a draft.")
+class CentralReportDrafted(_CentralReport):
+    pass
+
+
+@event_schema("central_report_submitted", source=SOURCE,
+              description="A central executive body submitted its 1 April report to the Ministry "
+                          "of National Economy (on time or late against 1 April).")
+class CentralReportSubmitted(_CentralReport):
+    pass
+
+
+@event_schema("central_report_acknowledged", source=SOURCE,
+              description="The Ministry of National Economy acknowledged a central body's "
+                          "submitted report.")
+class CentralReportAcknowledged(_CentralReport):
+    pass
+
+
 # every event this contract declares, for the processes that register it
 EVENTS = (
     SettlementRegisterImported, SettlementSrsAssessed,
     ActionPlanMeasureRecorded, ActionPlanMeasureStatusChanged, ActionPlanIndicatorRecorded,
     ActionPlanIndicatorActualRecorded,
     ConceptReportDrafted, ConceptReportSubmitted, ConceptReportAcknowledged,
+    CentralReportDrafted, CentralReportSubmitted, CentralReportAcknowledged,
 )

@@ -81,8 +81,8 @@ def api_routes(service_cls) -> list[tuple[str, ApiRoute]]:
 def _permission_text(permission) -> str:
     resource, action = permission
     row = MATRIX.get((resource, action), {})
-    holders = ", ".join(f"{role} ({'all regions' if scope.value == 'all' else 'own region'})"
-                        for role, scope in row.items())
+    reach = {"all": "all regions", "own_region": "own region", "own_body": "own central body"}
+    holders = ", ".join(f"{role} ({reach[scope.value]})" for role, scope in row.items())
     return f"Permission `{resource}:{action}`, held by: {holders or 'nobody'}."
 
 

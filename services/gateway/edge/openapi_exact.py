@@ -27,6 +27,7 @@ from services.common.config import load_settings
 from services.common.regions import REGION_CODES
 from services.gateway.access.principal import ROLE_REGION_RULE, RegionRule
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
+from services.gateway.hub.central_bodies import CENTRAL_BODY_CODES
 from services.investments.contract.codes import SORT_FIELDS
 from services.investments.contract.fields import CodeList
 
@@ -37,6 +38,7 @@ PATH_PARAMETERS = {
     "region": {"type": "string", "enum": list(REGION_CODES)},
     "code": {"type": "string", "enum": list(REGION_CODES)},
     "kato": {"type": "string", "pattern": "^[0-9]{9}$"},
+    "body_code": {"type": "string", "enum": list(CENTRAL_BODY_CODES)},  # hub/central_bodies.py
 }
 
 
@@ -197,7 +199,8 @@ def code_list_pattern(converter, field, **kwargs) -> dict:
 def _path_schema(path: str, name: str) -> dict | None:
     if name == "year" and path.startswith("/api/v1/budgets/"):
         return {"type": "integer", "minimum": FIRST_FISCAL_YEAR, "maximum": LAST_FISCAL_YEAR}
-    if name == "year" and path.startswith("/api/v1/hub/concept-reports/"):  # the Concept's years
+    if name == "year" and path.startswith(("/api/v1/hub/concept-reports/",
+                                           "/api/v1/hub/central-reports/")):  # Concept's years
         return {"type": "integer", "minimum": 2025, "maximum": clock.civil_today().year}
     if name == "year" and path.startswith("/api/v1/hub/settlements/"):  # no future assessment
         return {"type": "integer", "minimum": 2000, "maximum": clock.civil_today().year}

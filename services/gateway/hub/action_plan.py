@@ -272,10 +272,15 @@ def demo_seed() -> tuple[list[dict], list[dict], dict]:
     data = json.loads((Path(__file__).parent / "data" / DEMO_FILE).read_text(encoding="utf-8"))
     if data.get("demo") is not True:
         raise ValueError(f"{DEMO_FILE} must be marked demo")
-    return ([MeasureInSchema().load({**m, "reference": data["sources"][m["reference"]]})
-             for m in data["measures"]],
-            [IndicatorInSchema().load({**i, "reference": data["sources"][i["reference"]]})
-             for i in data["indicators"]], data)
+
+    def sourced(entry: Mapping) -> dict:
+        # each entry says how far it is from the annex (paraphrased, quoted) beside its address
+        body = {k: v for k, v in entry.items() if k != "provenance"}
+        body["reference"] = (f"{data['provenance'][entry['provenance']]} "
+                             f"{data['sources'][entry['reference']]}")
+        return body
+    return ([MeasureInSchema().load(sourced(m)) for m in data["measures"]],
+            [IndicatorInSchema().load(sourced(i)) for i in data["indicators"]], data)
 
 
 def demo_source(by: str, at, reference: str) -> dict:

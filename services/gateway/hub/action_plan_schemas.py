@@ -108,6 +108,8 @@ class ActionChecksSchema(Schema):
     today = fields.Date()
     overdue_measures = fields.Int()
     off_track_indicators = fields.Int()
+    overdue_central_reports = fields.Int(metadata={
+        "description": "central bodies with Action Plan measures whose 1 April report is late"})
     opened = fields.List(fields.Str())
 
 

@@ -1,5 +1,6 @@
-"""Storage of the 1 April reports (``hub_concept_reports``, one per reporting body and year,
-keyed ``<region>|<year>``) with the event of each workflow step in the same write, the mono-town
+"""Storage of the 1 April reports (``hub_concept_reports``, one per region and year, keyed
+``<region>|<year>``; ``hub_central_reports``, one per central executive body and year, keyed
+``<body>|<year>``) with the event of each workflow step in the same write, the mono-town
 transport-access entries (``hub_mono_town_access``), and a read of the hub's project read model
 with the fields the report and the territorial views need."""
 from __future__ import annotations
@@ -66,6 +67,45 @@ class ConceptReportRepository(Repository):
         flt: dict = {"reporting_year": year}
         if region_codes is not None:
             flt["region_code"] = {"$in": sorted(region_codes)}
+        return [self._from_doc(d) for d in self.collection.find(flt, {"_outbox": 0})]
+
+
+def _central_payload(report: dict) -> dict:
+    last = report["history"][-1]
+    return {"report_id": report["report_id"], "body_code": report["body_code"],
+            "reporting_year": report["reporting_year"], "status": report["status"],
+            "revision": report["revision"], "by": last["by"], "at": last["at"],
+            "submitted_on_time": report.get("submitted_on_time")}
+
+
+class CentralReportRepository(ConceptReportRepository):
+    """A central executive body's own 1 April reports; stored as the regions' are."""
+    collection_name = "hub_central_reports"
+    indexes = [([("reporting_year", 1), ("body_code", 1)], {})]
+
+    def find(self, body_code: str, year: int) -> dict | None:
+        return super().find(body_code, year)
+
+    def save(self, report: dict, event_type: str) -> dict:
+        facts = [(event_type, _central_payload(report), None)]
+        doc = self._to_doc(report)
+        if report["version"] == 0:
+            self.save_new({**doc, "version": 1}, facts)
+        else:
+            self.save_versioned(doc, report["version"], facts)
+        return self.find(report["body_code"], report["reporting_year"])
+
+    def submitted_keys(self, years) -> set[tuple[str, int]]:
+        """(body, year) of the reports a person submitted (or the Ministry acknowledged)."""
+        return {(d["body_code"], d["reporting_year"]) for d in self.collection.find(
+            {"reporting_year": {"$in": list(years)},
+             "status": {"$in": ["submitted", "acknowledged"]}},
+            {"body_code": 1, "reporting_year": 1})}
+
+    def of_year(self, year: int, body_codes=None) -> list[dict]:
+        flt: dict = {"reporting_year": year}
+        if body_codes is not None:
+            flt["body_code"] = {"$in": sorted(body_codes)}
         return [self._from_doc(d) for d in self.collection.find(flt, {"_outbox": 0})]
 
 

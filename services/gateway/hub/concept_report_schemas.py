@@ -33,3 +33,32 @@ class ConceptReportSchema(ConceptReportSummarySchema):
 class ConceptReportListSchema(Schema):
     reporting_year = fields.Int()
     items = fields.List(fields.Nested(ConceptReportSummarySchema))
+
+
+class CentralReportSummarySchema(Schema):
+    report_id = fields.Str()
+    body_code = fields.Str()
+    reporting_year = fields.Int()
+    reporting_body = fields.Str()
+    status = fields.Str(validate=validate.OneOf(("drafted", "submitted", "acknowledged")))
+    revision = fields.Int()
+    drafted_by = fields.Str()
+    drafted_at = fields.DateTime(format="iso")
+    submitted_by = fields.Str(allow_none=True)
+    submitted_at = fields.DateTime(format="iso", allow_none=True)
+    submitted_on_time = fields.Bool(allow_none=True)
+    acknowledged_by = fields.Str(allow_none=True)
+    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
+    version = fields.Int()
+
+
+class CentralReportSchema(CentralReportSummarySchema):
+    history = fields.List(fields.Dict())
+    content = fields.Dict(metadata={"description": "the body's Action Plan measures with their "
+                                                   "status, evidence and source, a summary by "
+                                                   "status, the body list's source, assumptions"})
+
+
+class CentralReportListSchema(Schema):
+    reporting_year = fields.Int()
+    items = fields.List(fields.Nested(CentralReportSummarySchema))

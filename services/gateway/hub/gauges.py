@@ -1,27 +1,33 @@
 """The gateway's gauges, refreshed on the metrics probe timer (``Metrics(gauges=…)``), never per
 request: queue depth and consumers of the platform's queues (the broker's management API), and the
 business picture from the hub's read models (projects by stage and region, rotations by state,
-open initiatives by rule, overdue annual reports), counted by ``gauges_repository``.
+open initiatives by rule, overdue 1 April reports), counted by ``gauges_repository``.
+
+A 1 April report counts when a person submitted it (the hub's report store), never because a
+report was generated; "today" is the civil day (UTC+5) and the deadline the hub's calendar, as in
+the overdue-report rule, so the gauge and the initiatives agree.
 """
 import logging
 from datetime import date
 
-from services.common import broker_api
+from services.common import broker_api, clock
 from services.common import instruments as metrics
 from services.common.mongo import get_client
 from services.common.regions import REGIONS
+from services.gateway.hub.calendar import reporting_deadline
 from services.gateway.hub.gauges_repository import GaugeCounts
+from services.gateway.hub.rules import DEFAULT_SETTINGS, HubSettings
+from services.gateway.hub.settings import load_hub_settings
 
 log = logging.getLogger(__name__)
 
-REPORT_DUE_MONTH_DAY = (4, 1)  # an annual report is due by 1 April of the following year
-
-
-def overdue_reports(reported_regions: set[str], today: date) -> int:
-    """Regions without their annual report for the last closed year once 1 April has passed."""
-    if (today.month, today.day) < REPORT_DUE_MONTH_DAY:
+def overdue_reports(submitted_regions: set[str], today: date,
+                    config: HubSettings = DEFAULT_SETTINGS) -> int:
+    """Regions that have not submitted their 1 April report on the last closed year once its
+    deadline (the hub's calendar) has passed by the civil day ``today``."""
+    if today <= reporting_deadline(today.year - 1, config):
         return 0
-    return len(set(REGIONS) - reported_regions)
+    return len(set(REGIONS) - submitted_regions)
 
 
 def refresh(settings) -> None:
@@ -39,5 +45,6 @@ def refresh(settings) -> None:
     metrics.set_gauge_family(metrics.PROJECTS, counts.projects_by_stage_and_region())
     metrics.set_gauge_family(metrics.ROTATIONS, counts.rotations_by_state())
     metrics.set_gauge_family(metrics.OPEN_INITIATIVES, counts.open_initiatives_by_rule())
-    today = date.today()
-    metrics.OVERDUE_REPORTS.set(overdue_reports(counts.reported_regions(today.year - 1), today))
+    today = clock.civil_today()
+    metrics.OVERDUE_REPORTS.set(overdue_reports(counts.submitted_regions(today.year - 1), today,
+                                                load_hub_settings()))

@@ -4,7 +4,8 @@ Each is a single-accumulator ``$group`` over a small collection (FerretDB comput
 correctly)."""
 from __future__ import annotations
 
-from services.gateway.hub.projections_repository import PROJECTS, REPORTS, ROTATIONS
+from services.gateway.hub.concept_report_repository import ConceptReportRepository
+from services.gateway.hub.projections_repository import PROJECTS, ROTATIONS
 from services.gateway.hub.rules import ACTIVE_STATUSES
 
 INITIATIVES = "hub_initiatives"
@@ -36,6 +37,9 @@ class GaugeCounts:
         return _counts(self.db[INITIATIVES], {"rule": "$kind"},
                        {"status": {"$in": list(ACTIVE_STATUSES)}})
 
-    def reported_regions(self, reporting_year: int) -> set[str]:
-        return {doc["region_code"] for doc in self.db[REPORTS].find(
-            {"reporting_year": reporting_year}, {"region_code": 1, "_id": 0})}
+    def submitted_regions(self, reporting_year: int) -> set[str]:
+        """Regions whose 1 April report on ``reporting_year`` a person submitted (or the Ministry
+        acknowledged); a generated budgets report does not count."""
+        return {doc["region_code"] for doc in self.db[ConceptReportRepository.collection_name].find(
+            {"reporting_year": reporting_year, "status": {"$in": ["submitted", "acknowledged"]}},
+            {"region_code": 1, "_id": 0})}

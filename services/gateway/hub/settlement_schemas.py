@@ -19,7 +19,9 @@ def _pct(**kwargs):
 class ImportQuery(Schema):
     file_name = fields.Str(load_default="register.csv",
                            validate=validate.Regexp(r"^[\w.\- ]{1,200}$"),
-                           metadata={"description": "name of the file as the Bureau published it"})
+                           metadata={"description": "name of the file as the Bureau published "
+                                                    "it; a name ending in .xlsx reads the body as "
+                                                    "an XLSX workbook (its first sheet)"})
 
 
 class RowErrorSchema(Schema):

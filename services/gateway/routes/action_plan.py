@@ -51,7 +51,10 @@ from services.gateway.hub.action_plan_schemas import (
     MeasureSchema,
 )
 from services.gateway.hub.assumptions import hub_assumptions as assumed_rules
+from services.gateway.hub.calendar import overdue_reporting_years
+from services.gateway.hub.central_report import overdue_central_report_proposals
 from services.gateway.hub.rules import SYSTEM_ACTOR
+from services.gateway.hub.service_assumptions import service_assumptions
 from services.gateway.hub.settings import DEFAULT_ACTION_PLAN_SETTINGS, load_hub_settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,7 @@ def _write_scope(principal, region_code):
 # -- assumptions ------------------------------------------------------------------------------
 def hub_assumptions(svc, request):
     return {"items": assumed_rules(load_hub_settings())
-            + tracker_assumptions(DEFAULT_ACTION_PLAN_SETTINGS)}
+            + tracker_assumptions(DEFAULT_ACTION_PLAN_SETTINGS) + service_assumptions()}
 
 
 # -- measures ---------------------------------------------------------------------------------
@@ -180,8 +183,13 @@ def hub_action_plan_demo_seed(svc, request):
 # -- checks -----------------------------------------------------------------------------------
 def _run_action_plan_checks(svc, today) -> dict:
     now = clock.now_utc()
+    config = load_hub_settings()
+    years = overdue_reporting_years(today, config)
+    central = overdue_central_report_proposals(
+        svc.action_measures.listing(), svc.central_reports.submitted_keys(years), today, config)
     proposals = (overdue_measure_proposals(svc.action_measures.open_measures(), today)
-                 + off_track_indicator_proposals(svc.action_indicators.listing(), today))
+                 + off_track_indicator_proposals(svc.action_indicators.listing(), today)
+                 + central)
     opened = []
     for proposal in proposals:
         initiative, created = svc.initiatives.open(proposal, now=now, by=SYSTEM_ACTOR)
@@ -189,7 +197,8 @@ def _run_action_plan_checks(svc, today) -> dict:
             opened.append(initiative["id"])
     return {"today": today, "overdue_measures": sum(
         p.kind == MEASURE_OVERDUE for p in proposals), "off_track_indicators": sum(
-        p.kind == INDICATOR_OFF_TRACK for p in proposals), "opened": opened}
+        p.kind == INDICATOR_OFF_TRACK for p in proposals),
+        "overdue_central_reports": len(central), "opened": opened}
 
 
 def hub_action_plan_scheduled_checks(svc):

@@ -1,6 +1,7 @@
 """The settlement register and SRS assessments over HTTP (the Office hub).
 
-- ``POST /api/v1/hub/settlements/imports`` takes the Bureau's KATO classifier as a CSV body (up to
+- ``POST /api/v1/hub/settlements/imports`` takes the Bureau's KATO classifier as a CSV body, or as
+  an XLSX workbook when ``file_name`` ends in ``.xlsx`` (its first sheet, the same rules; up to
   the 1 MiB body cap; a larger classifier is sent as several files, e.g. one per region), streams
   it row by row into the register and answers with the per-row report;
 - units are read by region, kind, flag or parent rural district; one unit with its assessments;
@@ -43,11 +44,13 @@ from services.gateway.hub.settlements import (
     scorecard_srs_record,
     srs_rollup,
 )
+from services.gateway.hub.xlsx_sheet import csv_lines, sheet_rows
 from services.gateway.routes.budgets import _pieces
 
 TAGS = ("hub", "settlements")
 BATCH = 500
 MAX_ERRORS_KEPT = 1000
+MAX_XLSX_BYTES = 1024 * 1024  # the edge's body cap: a workbook is never larger
 BAD_INPUT = "invalid input; details map each bad field to its reasons"
 
 
@@ -97,9 +100,21 @@ def hub_import_settlements(svc, request):
     return 201, _dump_import(done)
 
 
+def _register_lines(stream, file_name: str):
+    """The register's lines: the CSV body as it comes, or an XLSX workbook's first sheet as CSV
+    (the edge caps the body at 1 MiB, so the workbook is read whole; its sheet row by row)."""
+    if file_name.lower().endswith(".xlsx"):
+        data = stream.read(MAX_XLSX_BYTES + 1)
+        if len(data) > MAX_XLSX_BYTES:
+            raise ValidationFailed("the XLSX file cannot be read",
+                                   {"file": [f"larger than {MAX_XLSX_BYTES} bytes"]})
+        return csv_lines(sheet_rows(data))
+    return text_lines(_pieces(stream))
+
+
 def _stream_register(svc, stream, job: dict, report: dict) -> None:
     regions, seen, batch = set(), {}, []
-    lines = text_lines(_pieces(stream))
+    lines = _register_lines(stream, job["file_name"])
     for row, result in parse_register_csv(lines):
         report["rows_processed"] += 1
         if isinstance(result, Skipped):

@@ -246,12 +246,27 @@ class FinancingSourceOut(Schema):
     amount_kzt = Kzt()
 
 
+# the assumed setting a priority verdict rests on, by its basis (investments domain/settings.py
+# ASSUMED_SETTINGS, listed with their values at GET /api/v1/hub/assumptions)
+PRIORITY_ASSUMPTION_BY_BASIS = {"sector": "priority_threshold_mci_by_sector",
+                                "project_type": "priority_threshold_mci_by_type",
+                                "not_eligible": "priority_threshold_mci_by_type"}
+
+
 class PriorityBasisOut(Schema):
     basis = fields.Str()
     threshold_mci = fields.Int(allow_none=True)
     mci_year = fields.Int()
     mci_kzt = Kzt()
     threshold_kzt = Kzt(allow_none=True)
+    assumption = fields.Method("_assumption", metadata={
+        "description": "the assumed setting the threshold comes from (no law read by the "
+                       "platform fixes it)"})
+
+    @staticmethod
+    def _assumption(basis) -> str | None:
+        return PRIORITY_ASSUMPTION_BY_BASIS.get(basis.get("basis") if isinstance(basis, dict)
+                                                else getattr(basis, "basis", None))
 
 
 class StageHistoryEntryOut(Schema):

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from services.investments.contract import limits
+from services.investments.contract.assumptions import ASSUMED_SETTINGS  # noqa: F401  (read here)
 
 
 def _frozen(mapping: dict) -> Mapping:
@@ -54,15 +55,3 @@ class InvestmentSettings:
 DEFAULT_SETTINGS = InvestmentSettings()
 
 
-# Settings no law read by the platform fixes, with why they have their value. The priority
-# threshold used for a project is shown with it (``priority_basis`` in its events: basis,
-# threshold in MCI, MCI year and value).
-ASSUMED_SETTINGS = {
-    "priority_threshold_mci_by_type": (
-        "Investment-priority thresholds as the platform's domain notes summarise the "
-        "investment-priority rules (new production 2,000,000 MCI, expansion 5,000,000 MCI); "
-        "check against the current Government resolution before use."),
-    "priority_threshold_mci_by_sector": (
-        "Lower thresholds for food and light industry (1,000,000 MCI) and tourism (200,000 MCI), "
-        "from the same summary; a sector threshold replaces the type's."),
-}

@@ -5,7 +5,7 @@ from datetime import date
 from services.common.errors import RuleViolation
 from services.personnel.domain.dates import add_months
 from services.personnel.domain.rotation_states import OPEN_STATUSES
-from services.personnel.domain.settings import DEFAULT_SETTINGS, PersonnelSettings
+from services.personnel.domain.settings import ASSUMED_SETTINGS, DEFAULT_SETTINGS, PersonnelSettings
 from services.personnel.domain.terms import near_retirement, retirement_date
 
 TARGET_POST_STATUSES = ("vacant", "being_vacated")
@@ -35,6 +35,23 @@ def category_problem(own_corps: str, own_category: str, target_corps: str, targe
     return None
 
 
+def _assumed(setting: str, value) -> dict:
+    """Details naming the assumed setting a refusal rests on (ASSUMED_SETTINGS: no decree read by
+    the platform fixes it), so the answer says it is an assumption and which one."""
+    return {"assumption": {"setting": setting, "value": value,
+                           "rationale": ASSUMED_SETTINGS[setting]}}
+
+
+def _category_assumption(problem: str, settings: PersonnelSettings) -> dict:
+    if "steps above" in problem:
+        return _assumed("max_category_steps_up", settings.max_category_steps_up)
+    if "steps below" in problem:
+        return _assumed("max_category_steps_down", settings.max_category_steps_down)
+    if "cannot move to a corps" in problem:
+        return _assumed("allow_corps_change", settings.allow_corps_change)
+    return {}  # a category outside the register: the register's rule, not an assumption
+
+
 def eligibility_failures(servant: dict, target_post: dict, *, today: date, open_rotations=(),
                          settings: PersonnelSettings = DEFAULT_SETTINGS) -> list[RuleFailure]:
     """Every rule that keeps ``servant`` from a rotation into ``target_post`` on ``today``.
@@ -56,17 +73,20 @@ def eligibility_failures(servant: dict, target_post: dict, *, today: date, open_
     if today < earliest:
         failures.append(RuleFailure(
             "min_time_in_post", f"in the current post for less than {settings.min_months_in_post} months",
-            {"post_start": servant["post_start"].isoformat(), "eligible_from": earliest.isoformat()}))
+            {"post_start": servant["post_start"].isoformat(), "eligible_from": earliest.isoformat(),
+             **_assumed("min_months_in_post", settings.min_months_in_post)}))
     if near_retirement(servant, today, settings):
         failures.append(RuleFailure(
             "near_retirement",
             f"within {settings.retirement_exemption_years} years of retirement age",
-            {"retirement_date": retirement_date(servant, settings).isoformat()}))
+            {"retirement_date": retirement_date(servant, settings).isoformat(),
+             **_assumed("retirement_exemption_years", settings.retirement_exemption_years)}))
     problem = category_problem(servant["corps"], servant["category"], target_post["corps"],
                                target_post["category"], settings)
     if problem is not None:
         failures.append(RuleFailure("category_incompatible", problem, {
-            "category": servant["category"], "target_category": target_post["category"]}))
+            "category": servant["category"], "target_category": target_post["category"],
+            **_category_assumption(problem, settings)}))
     if target_post["status"] not in TARGET_POST_STATUSES:
         failures.append(RuleFailure("target_post_occupied", f"target post is {target_post['status']}", {
             "position_id": target_post["position_id"], "status": target_post["status"],

@@ -11,22 +11,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
+from services.personnel.contract.assumptions import ASSUMED_SETTINGS  # noqa: F401  (read here)
 from services.personnel.contract.lists import DIRECTIONS, INCENTIVE_KINDS, MAX_INCENTIVE_PERIOD_MONTHS
 from services.personnel.domain.categories import CategoryRegister, default_category_register
-
-# Rotation eligibility minimums no decree read by the platform fixes, with why they have their
-# value; an eligibility refusal names the rule and the number (e.g. min_time_in_post, 12 months).
-ASSUMED_SETTINGS = {
-    "min_months_in_post": "A year in the current post before a rotation, so a post is not left "
-                          "before one full budget and reporting cycle.",
-    "max_category_steps_up": "A rotation is not a promotion path: at most one ladder step above "
-                             "the servant's own category.",
-    "max_category_steps_down": "At most one step down, so the servant's experience is used.",
-    "retirement_exemption_years": "No rotation within two years of retirement age: the posting "
-                                  "(1-3 years) would outlast the service.",
-    "min_term_months": "Secondments of at least a year (the domain notes' 1-3 years).",
-    "max_term_months": "Secondments of at most three years (the domain notes' 1-3 years).",
-}
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ def test_draft_submit_acknowledge_and_export(gateway):
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["submitted_by"] == f"regional_officer-{HOME}"
     assert submitted.json()["submitted_on_time"] in (True, False)
+    from services.gateway.hub.gauges_repository import GaugeCounts
+    assert GaugeCounts(gateway.db).submitted_regions(2025) == {HOME}  # the gauge counts this
     frozen = officer.post(f"{URL}/draft")
     assert frozen.status_code == 409 and frozen.json()["details"]["rule"] == "report_frozen"
     assert officer.post(f"{URL}/acknowledge").status_code == 403

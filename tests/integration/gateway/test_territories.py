@@ -74,3 +74,27 @@ def test_scorecards_of_agglomerations_and_mono_towns(gateway):
     assert coordinator.get("/api/v1/hub/mono-towns/12").status_code == 400
     listed = coordinator.get("/api/v1/hub/mono-towns", params={"region": HOME}).json()
     assert [t["kato"] for t in listed["items"]] == ["351810000"]
+
+
+def test_the_classifier_imports_from_an_xlsx_workbook_with_the_same_report(gateway):
+    from tests.support.xlsx import workbook
+    rows = [line.split(",") for line in REGISTER.strip().split("\n")]
+    header, body = rows[0], [[int(v) if v.isdigit() and i in (0, 5, 8, 10, 11, 12) else v
+                              for i, v in enumerate(r)] for r in rows[1:]]
+    bad = [352430200, "35", "24", "30", "200", 4, "x", "", 1, "village", 0, 10, 2025, "test"]
+    shared = sorted({v for r in [header, *body, bad] for v in r if isinstance(v, str)})
+    data = workbook([header, *body, bad], shared)
+    coordinator = gateway.api("office_coordinator")
+    imported = coordinator.post("/api/v1/hub/settlements/imports",
+                                params={"file_name": "kato-2025.xlsx"}, data=data,
+                                headers={"Content-Type": "application/octet-stream"})
+    assert imported.status_code == 201, imported.text
+    report = imported.json()
+    assert report["file_name"] == "kato-2025.xlsx"
+    assert report["rows_processed"] == 4 and report["rows_rejected"] == 1
+    assert report["errors"][0]["row"] == 5 and report["errors"][0]["field"] == "rus_name"
+    unit = coordinator.get("/api/v1/hub/settlements/351810000").json()
+    assert unit["name_ru"] == "Сарань" and unit["source"]["file_name"] == "kato-2025.xlsx"
+    broken = coordinator.post("/api/v1/hub/settlements/imports",
+                              params={"file_name": "broken.xlsx"}, data=b"te,ab\n1,2\n")
+    assert broken.status_code == 400 and "file" in broken.json()["details"]

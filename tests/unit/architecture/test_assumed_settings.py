@@ -5,18 +5,18 @@ import dataclasses
 import pytest
 
 from services.budgets.domain.settings import ASSUMED_SETTINGS as BUDGETS
-from services.budgets.domain.settings import IndicatorSettings
+from services.budgets.domain.settings import ForecastSettings, IndicatorSettings
 from services.investments.domain.settings import ASSUMED_SETTINGS as INVESTMENTS
 from services.investments.domain.settings import InvestmentSettings
 from services.personnel.domain.settings import ASSUMED_SETTINGS as PERSONNEL
 from services.personnel.domain.settings import PersonnelSettings
 
 
-@pytest.mark.parametrize("settings,config", [(BUDGETS, IndicatorSettings),
-                                             (INVESTMENTS, InvestmentSettings),
-                                             (PERSONNEL, PersonnelSettings)])
-def test_every_assumed_setting_exists_and_says_why(settings, config):
-    names = {f.name for f in dataclasses.fields(config)}
+@pytest.mark.parametrize("settings,configs", [(BUDGETS, (IndicatorSettings, ForecastSettings)),
+                                              (INVESTMENTS, (InvestmentSettings,)),
+                                              (PERSONNEL, (PersonnelSettings,))])
+def test_every_assumed_setting_exists_and_says_why(settings, configs):
+    names = {f.name for config in configs for f in dataclasses.fields(config)}
     assert settings and set(settings) <= names
     for name, rationale in settings.items():
         assert len(rationale) > 40, name

@@ -160,3 +160,29 @@ def test_an_edition_must_name_every_category_and_editions_must_not_overlap(tmp_p
     b = EbkClassification([("1", "category", "Tax")], EditionInfo("B", 2026, None, {1: "tax"}))
     with pytest.raises(ValueError, match="overlap"):
         EbkEditions([a, b])
+
+
+def test_a_confirmed_code_names_a_source_with_an_address_and_the_search_is_recorded():
+    import json
+
+    from services.budgets.domain.ebk import EDITIONS_FILE
+    editions = default_editions()
+    for edition in editions.editions:
+        for code in edition.codes():
+            provenance = edition.provenance(code)
+            if provenance["quality"] == "confirmed":
+                assert "http" in editions.sources[provenance["source"]], code
+    manifest = json.loads(EDITIONS_FILE.read_text(encoding="utf-8"))
+    assert manifest["verification"]["date"] and len(manifest["verification"]["queries"]) >= 10
+    # order No. 163 approves the Rules of the classification: it is never cited as a code list
+    assert "order-163" not in {edition.provenance(c)["source"] for edition in editions.editions
+                               for c in edition.codes()}
+
+
+def test_codes_read_on_the_egov_payment_code_list_are_confirmed_for_fy2025_only():
+    fy2025, fy2026 = classification_for_year(2025), classification_for_year(2026)
+    for code in ("101202", "104302", "104402", "303202"):
+        assert fy2025.provenance(code) == {**fy2025.provenance(code), "source": "egov-bcc",
+                                           "quality": "confirmed"}
+        assert fy2026.provenance(code)["quality"] == "secondary"
+    assert valid(2025, "303202")["ebk_category"] == 3

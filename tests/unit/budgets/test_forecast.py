@@ -143,3 +143,15 @@ def test_other_region_and_bad_payloads_are_refused():
         apply_commissioned_project(doc, {"project_id": "P", "region_code": "KZ-61",
                                          "expected_annual_local_revenue_kzt": "1"})
     assert exc.value.details == {"commissioned_on": ["required"]}
+
+
+def test_the_forecast_answer_names_the_assumed_year_of_first_revenue():
+    from services.budgets.contract.assumptions import ASSUMED_SETTINGS
+    from services.budgets.domain.forecast import forecast_as_output
+    from services.budgets.domain.settings import DEFAULT_SETTINGS
+    out = forecast_as_output(None, "KZ-35")
+    assert out["assumptions"] == [{
+        "key": "years_after_commissioning",
+        "value": DEFAULT_SETTINGS.forecast.years_after_commissioning, "unit": "years",
+        "rationale": ASSUMED_SETTINGS["years_after_commissioning"],
+        "applied_in": "contributions of commissioned projects"}]

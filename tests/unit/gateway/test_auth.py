@@ -544,3 +544,32 @@ def test_a_key_without_a_recorded_creator_is_its_own_subject():
     plaintext, record = new_key()
     record.pop("created_by", None)
     assert verify_api_key(plaintext, KeyTable(record).find).subject == f"api_key:{record['key_id']}"
+
+
+# --- a central body's officer: the token names the body ----------------------------------------
+
+def test_a_central_officer_token_carries_its_body():
+    who = verify(token("central_officer", None, body="MIC"))
+    assert (who.role, who.region, who.body) == ("central_officer", None, "MIC")
+    assert verify(token("admin", None)).body is None
+
+
+@pytest.mark.parametrize("role, region, body, reason", [
+    ("central_officer", None, None, "body_required"),
+    ("central_officer", None, "MINISTRY", "unknown_body"),
+    ("ministry_analyst", None, "MNE", "body_not_allowed"),
+    ("regional_officer", "KZ-35", "MNE", "body_not_allowed"),
+])
+def test_issuing_a_token_with_a_wrong_body_fails_naming_the_field(role, region, body, reason):
+    with pytest.raises(ValidationFailed) as caught:
+        token(role, region, body=body)
+    assert caught.value.details["body"] == [reason]
+
+
+@pytest.mark.parametrize("override, reason", [
+    ({"role": "central_officer", "body": "XX"}, "unknown_body"),
+    ({"role": "admin", "body": "MNE"}, "body_not_allowed"),
+    ({"role": "central_officer", "body": "MF", "region": "KZ-35"}, "region_not_allowed"),
+])
+def test_a_forged_body_claim_is_refused(override, reason):
+    assert refusal(signed(claims(**override))).details["reason"] == reason

@@ -125,7 +125,7 @@ def test_the_demo_seed_is_marked_and_valid():
     measures, indicators, data = ap.demo_seed()
     assert data["demo"] is True and "DEMO" in data["note"]
     assert len(measures) >= 3 and len(indicators) >= 1
-    assert all(m["reference"].startswith("https://") for m in measures)
+    assert all(" https://" in m["reference"] for m in measures)
     assert {m["level"] for m in measures} == {"central", "local"}
 
 
@@ -133,3 +133,16 @@ def test_tracker_assumptions_are_named():
     keys = {a["key"] for a in ap.tracker_assumptions()}
     assert keys == {"action_plan_due_days", "indicator_expected_path",
                     "indicator_off_track_tolerance"}
+
+
+def test_every_demo_entry_says_how_far_it_is_from_the_annex_and_names_its_address():
+    from services.gateway.hub.action_plan import demo_seed
+    measures, indicators, data = demo_seed()
+    assert data["demo"] is True and "not found" in data["note"]
+    for entry in measures:
+        assert entry["reference"].startswith("PARAPHRASED from a news report, not the Action "
+                                             "Plan annex"), entry["measure_id"]
+        assert "https://" in entry["reference"]
+    for entry in indicators:
+        assert entry["reference"].startswith("QUOTED from an official's statement")
+    assert set(data["source_notes"]) == set(data["sources"])

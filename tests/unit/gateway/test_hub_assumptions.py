@@ -98,3 +98,25 @@ def test_every_assumption_has_a_value_a_rationale_and_where_it_applies():
     assert by_key["dependency_trajectory"]["value"]["target"] == "0.33"
     assert "50.7%" in by_key["dependency_trajectory"]["rationale"]
     assert [a["key"] for a in assumptions_named({"stall_days"})] == ["stall_days"]
+
+
+def test_the_hub_lists_every_services_assumed_setting_with_the_value_it_ships():
+    from services.budgets.contract.assumptions import ASSUMED_SETTINGS as budgets_assumed
+    from services.budgets.domain.settings import DEFAULT_SETTINGS as budgets
+    from services.gateway.hub.service_assumptions import SHIPPED, service_assumptions
+    from services.investments.contract.assumptions import ASSUMED_SETTINGS as investments_assumed
+    from services.investments.domain.settings import DEFAULT_SETTINGS as investments
+    from services.personnel.contract.assumptions import ASSUMED_SETTINGS as personnel_assumed
+    from services.personnel.domain.settings import DEFAULT_SETTINGS as personnel
+    shipped = {"budgets": budgets.forecast, "investments": investments, "personnel": personnel}
+    for service, setting, value, _, _ in SHIPPED:
+        actual = getattr(shipped[service], setting)
+        assert (dict(actual) if hasattr(actual, "items") else actual) == value, setting
+    listed = {(service, setting) for service, setting, *_ in SHIPPED}
+    # the own-revenue floor is the hub's own entry (own_revenue_share_floor)
+    assert listed | {("budgets", "min_own_revenue_share")} == (
+        {("budgets", k) for k in budgets_assumed} | {("investments", k) for k in investments_assumed}
+        | {("personnel", k) for k in personnel_assumed})
+    keys = [a["key"] for a in service_assumptions()]
+    assert "personnel.min_months_in_post" in keys and len(keys) == len(set(keys))
+    assert "own_revenue_share_floor" in {a["key"] for a in hub_assumptions()}

@@ -37,16 +37,19 @@ PERMISSIONS = [
     ("audit", "read"), ("api_keys", "admin"), ("dead_letters", "replay"),
     ("hub.settlements", "import"),
     ("hub.action_plan", "write"), ("hub.reports", "write"), ("hub.reports", "acknowledge"),
+    ("hub.central_reports", "read"), ("hub.central_reports", "write"),
 ]
 
 # What each role is expected to hold: "any" = every region, "own" = its own region only (every
-# region for an unscoped hr_officer). Anything not listed must be refused.
+# region for an unscoped hr_officer), "body" = its own central body only (no region at all).
+# Anything not listed must be refused.
 EXPECTED_GRANTS = {
     "admin": {permission: "any" for permission in PERMISSIONS},
     "ministry_analyst": {
         ("regions", "read"): "any", ("projects", "read"): "any", ("budgets", "read"): "any",
         ("budgets", "report"): "any", ("personnel", "read"): "any", ("hub", "read"): "any",
         ("audit", "read"): "any", ("hub.reports", "acknowledge"): "any",
+        ("hub.central_reports", "read"): "any",
     },
     "office_coordinator": {
         ("regions", "read"): "any", ("projects", "read"): "any", ("budgets", "read"): "any",
@@ -54,6 +57,7 @@ EXPECTED_GRANTS = {
         ("hub.alerts", "write"): "any", ("hub.srs", "write"): "any",
         ("hub.settlements", "import"): "any",
         ("hub.action_plan", "write"): "any", ("hub.reports", "write"): "any",
+        ("hub.central_reports", "read"): "any", ("hub.central_reports", "write"): "any",
     },
     "regional_officer": {
         ("regions", "read"): "any",
@@ -67,12 +71,15 @@ EXPECTED_GRANTS = {
         ("personnel", "read"): "own", ("personnel", "write"): "own",
         ("personnel", "approve"): "own",
     },
+    "central_officer": {
+        ("hub.central_reports", "read"): "body", ("hub.central_reports", "write"): "body",
+    },
 }
 
 
-def principal(role, region=None, kind="jwt"):
+def principal(role, region=None, kind="jwt", body=None):
     return Principal(subject=f"{role}-user", role=role, region=region, credential_kind=kind,
-                     credential_id=f"{role}-{region}")
+                     credential_id=f"{role}-{region}", body=body)
 
 
 PRINCIPALS = {
@@ -82,12 +89,14 @@ PRINCIPALS = {
     "regional_officer@KZ-35": principal("regional_officer", HOME),
     "hr_officer@KZ-35": principal("hr_officer", HOME),
     "hr_officer@national": principal("hr_officer"),
+    "central_officer@MF": principal("central_officer", body="MF"),
+    "central_officer@no-body": principal("central_officer"),
 }
 
 
 def expected(who: Principal, permission, region_code) -> bool:
     grant = EXPECTED_GRANTS[who.role].get(permission)
-    if grant is None:
+    if grant is None or grant == "body":  # a body's permission reaches no region
         return False
     if grant == "any" or who.region is None:
         return True
@@ -302,3 +311,55 @@ def test_redaction_of_a_listing():
 ])
 def test_redacted_fields(who, resource, want):
     assert {k: v.value for k, v in redacted_fields(PRINCIPALS[who], resource).items()} == want
+
+
+# --- central executive bodies: body-scoped permissions ------------------------------------------
+
+BODIES = ["MNE", "MF", "MIC"]
+
+
+def expected_for_body(who: Principal, permission, body) -> bool:
+    grant = EXPECTED_GRANTS[who.role].get(permission)
+    if grant == "any":
+        return True
+    return grant == "body" and who.body == body
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("permission", [("hub.central_reports", "read"),
+                                        ("hub.central_reports", "write")])
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_central_report_permissions_by_role_and_body(who, permission, body):
+    from services.gateway.access.policy import authorize_body, can_body
+    p = PRINCIPALS[who]
+    want = expected_for_body(p, permission, body)
+    assert can_body(p, *permission, body) is want
+    if want:
+        authorize_body(p, *permission, body)
+    else:
+        with pytest.raises(Forbidden) as caught:
+            authorize_body(p, *permission, body)
+        assert caught.value.details == {"role": p.role, "resource": permission[0],
+                                        "action": permission[1], "body": body}
+
+
+def test_body_filter_narrows_a_central_officer_to_its_body():
+    from services.gateway.access.policy import body_filter
+    assert body_filter(PRINCIPALS["central_officer@MF"], "hub.central_reports") == {"MF"}
+    assert body_filter(PRINCIPALS["central_officer@no-body"], "hub.central_reports") == set()
+    assert body_filter(PRINCIPALS["ministry_analyst"], "hub.central_reports") is None
+    with pytest.raises(Forbidden):
+        body_filter(PRINCIPALS["regional_officer@KZ-35"], "hub.central_reports")
+    # a body-scoped role reaches no region's records through a region filter
+    assert region_filter(PRINCIPALS["central_officer@MF"], "hub.central_reports") == set()
+
+
+@pytest.mark.parametrize("role, region, body, problem", [
+    ("central_officer", None, "XX", "unknown_body"),
+    ("ministry_analyst", None, "MF", "body_not_allowed"),
+    ("regional_officer", HOME, "MF", "body_not_allowed"),
+    ("central_officer", HOME, "MF", "region_not_allowed"),
+])
+def test_a_body_goes_only_with_a_central_officer(role, region, body, problem):
+    with pytest.raises(ValueError, match=problem):
+        principal(role, region, body=body)

@@ -124,3 +124,14 @@ def test_usd_cost_is_compared_in_kzt():
     under, _ = register(total_cost={"amount": "15727999.99", "currency": "USD",
                                     "exchange_rate": "500"}, financing_sources=[])
     assert at["priority"] is True and under["priority"] is False
+
+
+@pytest.mark.parametrize("basis, setting", [("sector", "priority_threshold_mci_by_sector"),
+                                            ("project_type", "priority_threshold_mci_by_type"),
+                                            ("not_eligible", "priority_threshold_mci_by_type")])
+def test_a_projects_priority_basis_names_the_assumed_setting(basis, setting):
+    from services.investments.contract.assumptions import ASSUMED_SETTINGS
+    from services.investments.contract.rpc import PriorityBasisOut
+    out = PriorityBasisOut().dump({"basis": basis, "threshold_mci": None, "mci_year": 2026,
+                                   "mci_kzt": Decimal("4325"), "threshold_kzt": None})
+    assert out["assumption"] == setting and setting in ASSUMED_SETTINGS

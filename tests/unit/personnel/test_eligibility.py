@@ -159,3 +159,23 @@ def test_second_request_while_one_is_open():
         world.request(target="mf-b4", rotation_id="rot-2")
     assert caught.value.details["rule"] == "open_rotation_exists"
     assert caught.value.details["rotation_ids"] == ["rot-1"]
+
+
+# --- a refusal resting on an assumed minimum says so --------------------------------------------
+
+def test_a_refusal_on_an_assumed_minimum_names_the_setting_its_value_and_why():
+    from services.personnel.contract.assumptions import ASSUMED_SETTINGS
+    with pytest.raises(RuleViolation) as caught:
+        d.check_eligibility(servant(post_start=TODAY), post(), today=TODAY)
+    assumption = caught.value.details["assumption"]
+    assert (assumption["setting"], assumption["value"]) == ("min_months_in_post", 12)
+    assert assumption["rationale"] == ASSUMED_SETTINGS["min_months_in_post"]
+    json.dumps(caught.value.details)
+    failures = {f.rule: f.details for f in d.eligibility_failures(
+        servant(), post(category="C-1"), today=TODAY)}
+    assert failures["category_incompatible"]["assumption"]["setting"] in (
+        "max_category_steps_up", "max_category_steps_down")
+    # a rule of a decree (the post is occupied) names no assumption
+    occupied = {f.rule: f.details for f in d.eligibility_failures(
+        servant(), post(status="occupied"), today=TODAY)}
+    assert "assumption" not in occupied["target_post_occupied"]
