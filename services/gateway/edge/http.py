@@ -30,7 +30,13 @@ from services.gateway.access.audit import AuditRepository
 from services.gateway.access.keys import ApiKeyStore
 from services.gateway.access.principal import Principal
 from services.gateway.edge import checks as edge
-from services.gateway.edge.errors import PayloadTooLarge, RateLimited, json_response, response_from_exception
+from services.gateway.edge.errors import (
+    PayloadTooLarge,
+    RateLimited,
+    Unprocessable,
+    json_response,
+    response_from_exception,
+)
 from services.gateway.edge.ratelimit import RateLimiter
 
 MAX_BODY_BYTES = 1 * 1024 * 1024
@@ -154,7 +160,8 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, *, public: bool = False, permission=None,
                  audit: bool | None = None, summary: str = "", body=None, query=None,
-                 response=None, responses: dict | None = None, tags=(), **kwargs):
+                 response=None, responses: dict | None = None, tags=(),
+                 rules: dict | None = None, **kwargs):
         self.public = public
         self.permission = permission  # (resource, action) checked before the route runs
         self.audit_always = audit
@@ -167,6 +174,10 @@ class ApiRoute(HttpRequestHandler):
         self.response_schema = response
         self.extra_responses = responses or {}
         self.tags = tuple(tags)
+        # {detail key regex: the rule}: rules the document cannot state; a refusal naming only
+        # such keys is a 422 (edge/errors.py Unprocessable), documented with the rules' text
+        self.rules = dict(rules or {})
+        self._rule_keys = re.compile("|".join(f"(?:{key})" for key in self.rules)) if rules else None
         self.personal_data = bool(permission) and permission[0] in PERSONAL_DATA_RESOURCES
         super().__init__(method, url, **kwargs)
 
@@ -200,12 +211,20 @@ class ApiRoute(HttpRequestHandler):
             result = event.wait()
             response = self.response_from_result(result)
         except Exception as exc:
-            response = response_from_exception(exc)
+            response = response_from_exception(self.business_refusal(exc))
         response = self.finish(request, response)
         self._maybe_audit(request, response)
         metrics.record_http(self.container.service_name, self.method, self.url,
                             response.status_code, time.perf_counter() - started)
         return response
+
+    def business_refusal(self, exc: Exception) -> Exception:
+        """A 400 whose every detail key is one of this route's ``rules`` becomes a 422: the
+        request kept to the document, a rule outside it refused it."""
+        if (self._rule_keys is not None and type(exc) is ValidationFailed and exc.details
+                and all(self._rule_keys.fullmatch(str(key)) for key in exc.details)):
+            return Unprocessable(exc.message, exc.details)
+        return exc
 
     def finish(self, request, response):
         """Headers every answer of this route gets."""

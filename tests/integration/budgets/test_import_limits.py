@@ -64,11 +64,13 @@ def test_a_zip_whose_header_lies_about_its_size_stops_at_the_cap(limited, budget
     assert _lines(budgets_db) == 0
 
 
-def test_a_deeply_nested_datapackage_is_a_400(limited):
+def test_a_deeply_nested_datapackage_is_a_422_naming_it(limited):
+    # the zip is what the document calls a binary body: what it holds is a business refusal
     nested = {"resources": [{"path": "data/lines.csv"}], "x": json.loads("[" * 100 + "]" * 100)}
     answer = limited("admin").post("/api/v1/budgets/imports/ofdp", data=_zip(b"", descriptor=nested),
                                    headers={"Content-Type": "application/zip"})
-    assert answer.status_code == 400
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "unprocessable"
     assert list(answer.json()["details"]) == ["datapackage.json"]
 
 

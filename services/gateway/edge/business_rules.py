@@ -1,0 +1,50 @@
+"""Rules the OpenAPI document cannot state, per operation: a request that keeps to the document
+but breaks one of these is a 422 naming the field (edge/http.py ``ApiRoute.business_refusal``);
+the document lists them in the operation's 422 answer.
+
+Each table maps a detail key (a regular expression over the dotted field path the services name)
+to the rule. Only a refusal whose *every* detail key is listed becomes a 422; anything else keeps
+its own status (400 for a body the document already refuses).
+"""
+
+# investments/domain/projects.py check_consistency: rules between fields of one project
+PROJECT = {
+    "financing_sources": "the financing sources add up to at most the cost in KZT",
+    r"total_cost\.amount": "the cost in KZT (amount times the exchange rate) is at most 10^15",
+    "agglomeration": "the agglomeration lies in the project's region",
+    r"srs_gaps\.\d+\.kato": "each SRS gap's settlement lies in the project's region",
+    "planned_commissioning": "commissioning is not planned before the start",
+}
+# investments/domain/queries.py: a cost range is low to high
+PROJECT_QUERY = {"min_cost_kzt": "min_cost_kzt does not exceed max_cost_kzt"}
+# budgets/domain/ebk.py: the classification edition is the fiscal year's
+REVENUES = {
+    r"(lines\.\d+\.)?ebk_code": "the EBK code is a six-digit specifics code of the fiscal year's "
+                                "classification edition",
+}
+# budgets/domain/ofdp.py: an OFDP descriptor (a JSON object in the document) must be a package
+# whose CSV resource and model carry the revenue fields
+OFDP_DESCRIPTOR = {
+    r"datapackage(\..+)?|resources(\..+)?|model(\..+)?": "an OFDP descriptor is a data package "
+    "with a CSV resource and a model whose measures and dimensions are the revenue fields",
+    # the descriptor is free-form JSON: OpenAPI 3.0 cannot constrain its keys
+    "body": "no key of the descriptor holds U+0000 (the store cannot keep it)",
+}
+OFDP_ZIP = {
+    **OFDP_DESCRIPTOR,
+    "body": "the body is a zip holding datapackage.json and the CSV resource it names",
+}
+SETTLEMENT_REGISTER = {
+    "header": "the CSV starts with the register's header (te, rus_name, ...)",
+    "import_id": "the failed import, whose report names the problem",
+}
+# hub/action_plan.py IndicatorInSchema
+INDICATOR = {"targets": "every target year comes after the baseline year"}
+# personnel/domain/servants.py: what the IIN already says, and the service dates
+CIVIL_SERVANT = {
+    "date_of_birth": "the birth date agrees with the IIN",
+    "sex": "the sex agrees with the IIN",
+    "post_start": "the post start does not precede the service start",
+    "service_start": "the servant is of service age at the service start",
+    "home_region": "a servant of a central post names a home region",
+}
