@@ -7,12 +7,14 @@ Routes receive ``(self, request, **path_values)``; ``request.principal`` is the 
 returns a JSON-serialisable body, ``(status, body)``, or a werkzeug ``Response``.
 """
 import json
+import os
 import re
 import time
 import uuid
 from datetime import datetime, timezone
 from functools import partial
 
+import eventlet
 from eventlet.event import Event
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
@@ -38,6 +40,7 @@ from services.gateway.edge.errors import (
     response_from_exception,
 )
 from services.gateway.edge.ratelimit import RateLimiter
+from services.gateway.edge.shared_limits import ReplicaCountsRepository, SharedCounts, share_seconds
 
 MAX_BODY_BYTES = 1 * 1024 * 1024
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -65,6 +68,23 @@ class Guard(SharedExtension):
         self.address_limiter = RateLimiter(rate_per_second=settings.address_rate_per_second,
                                            burst=settings.address_rate_burst)
         self.refusals = edge.RefusalSampler()
+        # across replicas: each process charges its buckets with what the others admitted
+        self.shared_counts = SharedCounts(
+            {"credential": self.limiter, "address": self.address_limiter},
+            ReplicaCountsRepository(db),
+            process_id=f"gateway-{os.environ.get('PLATFORM_REPLICA', '1')}-{uuid.uuid4().hex[:12]}")
+        self.share_seconds = share_seconds()
+        self._stopping = False
+
+    def start(self):
+        self.container.spawn_managed_thread(self._share_counts)
+
+    def _share_counts(self):
+        self.shared_counts.run(self.share_seconds, lambda: self._stopping, sleep=eventlet.sleep)
+
+    def stop(self):
+        self._stopping = True
+        self.shared_counts.forget()
 
     def authenticate(self, request) -> Principal:
         header = request.headers.get("Authorization", "")
@@ -78,14 +98,19 @@ class Guard(SharedExtension):
                               {"reason": "missing_credentials"})
 
     def check_address_rate(self, request) -> None:
-        allowed, retry_after = self.address_limiter.check(f"addr:{request.remote_addr}")
-        if not allowed:
+        key = f"addr:{request.remote_addr}"
+        allowed, retry_after = self.address_limiter.check(key)
+        if allowed:
+            self.shared_counts.admitted("address", key)
+        else:
             raise RateLimited("too many requests from this address",
                               {"retry_after_seconds": retry_after})
 
     def check_rate(self, principal: Principal) -> None:
         allowed, retry_after = self.limiter.check(principal.rate_limit_key)
-        if not allowed:
+        if allowed:
+            self.shared_counts.admitted("credential", principal.rate_limit_key)
+        else:
             raise RateLimited("too many requests for this credential",
                               {"retry_after_seconds": retry_after})
 
