@@ -579,6 +579,7 @@ class GatewayService:
         return project_routes.projects_get(self, request, project_id)
 
     @api("PATCH", "/api/v1/projects/<string:project_id>", permission=("projects", "write"),
+         rules=business_rules.PROJECT_UPDATE,
          summary="Update descriptive fields of a project (expected_version required)", body=ProjectUpdate,
          response=ProjectOut, tags=project_routes.TAGS,
          responses={400: project_routes.BAD_INPUT, 403: project_routes.FORBIDDEN,
@@ -743,6 +744,7 @@ class GatewayService:
         return budget_routes.budgets_allocate_block_line(self, request, block_id)
 
     @api("POST", f"{budget_routes.BASE}/blocks/<path:block_id>/moves", permission=("budgets", "write"),
+         rules=business_rules.BLOCK_MOVE,
          summary="Move allocation between two lines (refusals emit block_move_rejected)",
          body=budget_routes.BlockMoveBody, response=BlockOutSchema, tags=budget_routes.TAGS,
          responses={400: budget_routes.BAD_INPUT, 403: budget_routes.FORBIDDEN, 404: "no such block",
@@ -751,6 +753,7 @@ class GatewayService:
         return budget_routes.budgets_move_block_funds(self, request, block_id)
 
     @api("POST", f"{budget_routes.BASE}/blocks/<path:block_id>/executions", permission=("budgets", "write"),
+         rules=business_rules.BLOCK_EXECUTION,
          summary="Book spending on a block line (never above its allocation)",
          body=budget_routes.BlockExecutionBody, response=BlockOutSchema, tags=budget_routes.TAGS,
          responses={400: budget_routes.BAD_INPUT, 403: budget_routes.FORBIDDEN, 404: "no such block",
@@ -820,6 +823,7 @@ class GatewayService:
         return personnel_routes.personnel_list_organisation_positions(self, request, org_id)
 
     @api("POST", f"{personnel_routes.PREFIX}/organisations/<string:org_id>/positions",
+         rules=business_rules.POSITION,
          permission=(personnel_routes.RESOURCE, "write"), summary="Create a post in a state body (vacant)",
          body=personnel_routes.PositionInOrganisation, response=PositionSchema, tags=personnel_routes.TAGS,
          responses={201: "created", 403: personnel_routes.FORBIDDEN,
@@ -872,6 +876,7 @@ class GatewayService:
         return personnel_routes.personnel_update_servant(self, request, servant_id)
 
     @api("POST", f"{personnel_routes.PREFIX}/civil-servants/<string:servant_id>/term-extensions",
+         rules=business_rules.TERM_EXTENSION,
          permission=(personnel_routes.RESOURCE, "write"),
          summary="Record an extension of the mandatory rotation term (head: 6 years, agency: 8)",
          body=MandatoryRotationExtensionSchema, response=personnel_routes.ServantOut,
@@ -903,6 +908,7 @@ class GatewayService:
         return personnel_routes.personnel_get_rotation(self, request, rotation_id)
 
     @api("POST", f"{personnel_routes.PREFIX}/rotations/<string:rotation_id>/approve",
+         rules=business_rules.APPROVAL,
          permission=(personnel_routes.RESOURCE, "approve"),
          summary="Approve for the sending or receiving side (two different officers needed)",
          body=personnel_routes.ApprovalBody, response=RotationSchema, tags=personnel_routes.TAGS,

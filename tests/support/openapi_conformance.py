@@ -29,6 +29,8 @@ ROLES = [("admin", None), ("ministry_analyst", None), ("office_coordinator", Non
 BUSINESS_RULE_STATUSES = {
     "POST /api/v1/projects": ("422", "financing within the cost, the cost's KZT cap, the "
                                      "agglomeration and SRS settlements in the region, dates in order"),
+    "PATCH /api/v1/projects/{project_id}": ("422", "as for a new project, over the merged one, "
+                                                   "and actual dates as the stage allows"),
     "GET /api/v1/projects": ("422", "a cost range runs from low to high"),
     "GET /api/v1/projects/export": ("422", "a cost range runs from low to high"),
     "POST /api/v1/budgets/revenues": ("422", "the EBK code is in the fiscal year's edition"),
@@ -37,6 +39,14 @@ BUSINESS_RULE_STATUSES = {
     "POST /api/v1/budgets/imports/ofdp": ("422", "the body is a zip holding such a package"),
     "POST /api/v1/hub/settlements/imports": ("422", "the CSV body has the register's header"),
     "POST /api/v1/hub/action-plan/indicators": ("422", "target years come after the baseline"),
+    "POST /api/v1/budgets/blocks/{block_id}/executions": ("422", "the line is the block's"),
+    "POST /api/v1/budgets/blocks/{block_id}/moves": ("422", "two different lines of the block"),
+    "POST /api/v1/personnel/organisations/{org_id}/positions": ("422", "the category is in the "
+                                                                      "register of the corps"),
+    "POST /api/v1/personnel/civil-servants/{servant_id}/term-extensions": (
+        "422", "the extension ends after the current due date"),
+    "POST /api/v1/personnel/rotations/{rotation_id}/approve": (
+        "422", "a caller without a region names its side"),
     "POST /api/v1/personnel/civil-servants": ("422", "birth date and sex agree with the IIN, "
                                                      "service dates in order and of age"),
 }

@@ -15,12 +15,22 @@ PROJECT = {
     r"srs_gaps\.\d+\.kato": "each SRS gap's settlement lies in the project's region",
     "planned_commissioning": "commissioning is not planned before the start",
 }
+# investments/domain/projects.py update: the same rules over the merged project, and the actual
+# dates as the stored stage allows them
+PROJECT_UPDATE = {
+    **PROJECT,
+    "actual_start": "the actual start is not in the future",
+    "actual_commissioning": "the actual commissioning is set by the move to commissioned, "
+                            "corrected only on a commissioned project, in order, not in the future",
+}
 # investments/domain/queries.py: a cost range is low to high
 PROJECT_QUERY = {"min_cost_kzt": "min_cost_kzt does not exceed max_cost_kzt"}
 # budgets/domain/ebk.py: the classification edition is the fiscal year's
 REVENUES = {
     r"(lines\.\d+\.)?ebk_code": "the EBK code is a six-digit specifics code of the fiscal year's "
                                 "classification edition",
+    r"(lines\.\d+\.)?budget_level": "the budget level is one the region has (a city of "
+                                    "republican significance has no oblast budget)",
 }
 # budgets/domain/ofdp.py: an OFDP descriptor (a JSON object in the document) must be a package
 # whose CSV resource and model carry the revenue fields
@@ -48,3 +58,11 @@ CIVIL_SERVANT = {
     "service_start": "the servant is of service age at the service start",
     "home_region": "a servant of a central post names a home region",
 }
+# budgets/domain/blocks.py: lines are named inside the block, a move goes between two of them
+BLOCK_EXECUTION = {"line_id": "the line is one of the block's lines"}
+BLOCK_MOVE = {"from_line|to_line": "both lines are the block's, and differ"}
+# personnel: the post's category is in the register of its corps (the register is data); an
+# extension runs past the current due date; a caller without a region names the side it approves
+POSITION = {"category": "the category is in the civil-service register for the corps"}
+TERM_EXTENSION = {"until": "the extension ends later than the current due date"}
+APPROVAL = {"side": "a caller without a region names the side it approves for"}

@@ -64,6 +64,7 @@ QUERY_PATTERNS = {"sort": unique_list_pattern(SORT_FIELDS, prefix="-?")}
 ONE_OF_REQUIRED = {
     "SrsValues": ("cities_pct", "rural_pct", "rural_population_pct"),
     "InitiativeChange": ("status", "due_date", "responsible_body"),
+    "CivilServantUpdate": ("full_name", "home_region", "status"),
 }
 # Bodies whose fields depend on each other (the services' @validates_schema rules).
 DEPENDENT = {

@@ -83,11 +83,27 @@ def apply(document: dict, request_side: set[str]) -> None:
              "required": ["exchange_rate"]},
             {"properties": {"currency": {"enum": ["KZT"]}, "exchange_rate": {"enum": [None]}}}]
     for schema in _named(schemas, "RevenueLine"):  # budgets: a district budget names its district
-        schema["oneOf"] = [
+        schema["oneOf"] = [  # (budgets/domain/lines.py: blank text is no district)
             {"properties": {"budget_level": {"enum": ["district", "rural_district"]},
-                            "district": {"type": "string"}}, "required": ["district"]},
+                            "district": {"type": "string", "pattern": text_pattern(
+                                blank=False, single_line=False)}}, "required": ["district"]},
             {"properties": {"budget_level": {"enum": ["oblast", "city_republican"]},
-                            "district": {"enum": [None]}}}]
+                            "district": {"anyOf": [{"enum": [None]}, {
+                                "type": "string", "pattern": f"^[{STRIPPED}]*$"}]}}}]
+    for schema in _named(schemas, "ProjectUpdate"):  # a change that changes nothing is a 400
+        changed = sorted(set(schema.get("properties", {})) - {"expected_version"})
+        schema["anyOf"] = [{"required": [name]} for name in changed]
+    for name in ("BlockExecutionBody", "BlockMoveBody"):  # budgets: an amount moved is above 0
+        for schema in _named(schemas, name):
+            amount = schema.get("properties", {}).get("amount_kzt")
+            if amount is not None:
+                amount["pattern"] = POSITIVE_DECIMAL_PATTERN
+    for schema in _named(schemas, "Incentive_request"):  # personnel: "other" is described
+        schema["oneOf"] = [
+            {"properties": {"kind": {"enum": ["other"]}, "description": {
+                "type": "string", "pattern": text_pattern(blank=False, single_line=False)}},
+             "required": ["description"]},
+            {"properties": {"kind": {"enum": ["housing_compensation", "relocation_allowance"]}}}]
     for schema in _named(schemas, "IndicatorIn"):
         targets = schema.get("properties", {}).get("targets")
         if targets is not None:
