@@ -16,7 +16,6 @@ from services.common.errors import (
     NotFound,
     PlatformError,
     RuleViolation,
-    ValidationFailed,
 )
 from services.personnel import domain
 from services.personnel.application import views
