@@ -199,10 +199,13 @@ class ApiRoute(HttpRequestHandler):
         self.response_schema = response
         self.extra_responses = responses or {}
         self.tags = tuple(tags)
-        # {detail key regex: the rule}: rules the document cannot state; a refusal naming only
-        # such keys is a 422 (edge/errors.py Unprocessable), documented with the rules' text
+        # {detail key regex, or (key regex, reason regex): the rule}: rules the document cannot
+        # state; a refusal whose every reason is one of them is a 422 (edge/errors.py
+        # Unprocessable), documented with the rules' text (edge/business_rules.py)
         self.rules = dict(rules or {})
-        self._rule_keys = re.compile("|".join(f"(?:{key})" for key in self.rules)) if rules else None
+        self._rule_patterns = [
+            (re.compile(key), re.compile(reason)) for key, reason in (
+                rule if isinstance(rule, tuple) else (rule, "") for rule in self.rules)]
         self.personal_data = bool(permission) and permission[0] in PERSONAL_DATA_RESOURCES
         super().__init__(method, url, **kwargs)
 
@@ -246,10 +249,15 @@ class ApiRoute(HttpRequestHandler):
     def business_refusal(self, exc: Exception) -> Exception:
         """A 400 whose every detail key is one of this route's ``rules`` becomes a 422: the
         request kept to the document, a rule outside it refused it."""
-        if (self._rule_keys is not None and type(exc) is ValidationFailed and exc.details
-                and all(self._rule_keys.fullmatch(str(key)) for key in exc.details)):
+        if (self._rule_patterns and type(exc) is ValidationFailed and exc.details
+                and all(self._is_rule(str(key), reasons) for key, reasons in exc.details.items())):
             return Unprocessable(exc.message, exc.details)
         return exc
+
+    def _is_rule(self, key: str, reasons) -> bool:
+        reasons = reasons if isinstance(reasons, list) and reasons else [str(reasons)]
+        return all(any(key_rule.fullmatch(key) and reason_rule.search(str(reason))
+                       for key_rule, reason_rule in self._rule_patterns) for reason in reasons)
 
     def finish(self, request, response):
         """Headers every answer of this route gets."""

@@ -94,21 +94,28 @@ def test_an_operation_with_rules_documents_its_422_with_them():
     assert ("/api/v1/projects", "post") in documented
     assert ("/api/v1/projects/{project_id}", "get") not in documented
     text = DOCUMENT["paths"]["/api/v1/projects"]["post"]["responses"]["422"]["description"]
-    assert business_rules.PROJECT["financing_sources"] in text
+    assert business_rules.PROJECT[("financing_sources", "exceeds the project cost")] in text
 
 
 def test_a_refusal_naming_only_rule_fields_is_a_422():
     route = ApiRoute("POST", "/api/v1/projects", rules=business_rules.PROJECT)
-    cross = ValidationFailed("invalid project", {"financing_sources": ["exceeds the cost"],
-                                                 "srs_gaps.3.kato": ["not in the region"]})
+    cross = ValidationFailed("invalid project", {
+        "financing_sources": ["total 5.00 exceeds the project cost 1.00 KZT"],
+        "srs_gaps.3.kato": ["not a settlement of region KZ-10"]})
     refused = route.business_refusal(cross)
     assert isinstance(refused, Unprocessable) and status_for(refused) == 422
     assert refused.details == cross.details
-    mixed = ValidationFailed("invalid project", {"financing_sources": ["x"], "title": ["blank"]})
+    mixed = ValidationFailed("invalid project", {
+        "financing_sources": ["total 5.00 exceeds the project cost 1.00 KZT"],
+        "title": ["must not be blank"]})
     assert route.business_refusal(mixed) is mixed  # a field the document states: still a 400
-    assert not isinstance(route.business_refusal(ValidationFailed("x", {"srs_gaps": ["y"]})),
-                          Unprocessable)  # the key must match a rule in full
-    missing = NotFound("unknown", {"financing_sources": ["x"]})
+    enum = ValidationFailed("invalid project", {"agglomeration": ["Must be one of: almaty."]})
+    assert route.business_refusal(enum) is enum  # a rule's field broken as the document says
+    outside = ValidationFailed("invalid project", {"agglomeration": ["not part of region KZ-10"]})
+    assert isinstance(route.business_refusal(outside), Unprocessable)
+    assert not isinstance(route.business_refusal(ValidationFailed("x", {
+        "srs_gaps": ["not a settlement of region KZ-10"]})), Unprocessable)  # the key in full
+    missing = NotFound("unknown", {"financing_sources": ["exceeds the project cost"]})
     assert route.business_refusal(missing) is missing
     plain = ApiRoute("GET", "/api/v1/regions")
     assert plain.business_refusal(cross) is cross
