@@ -7,10 +7,11 @@ documents: what they admitted since it last looked is taken from its own buckets
 So every bucket of every process is charged for the requests all of them admitted, a little late.
 
 How far the combined limit can be exceeded, with N processes and a share interval of T seconds:
-what the others admitted within the last T (plus the store's round trip) is not yet known here,
-so over any window the platform admits at most ``burst + rate × window`` plus what N - 1 processes
-can admit before they hear of each other: up to ``(N - 1) × (burst + rate × T)`` once, at the
-start of a burst, then about ``(N - 1) × rate × T``. A bucket's debt is bounded by one burst.
+an admission is known here at most 2T later (up to T until its process publishes, up to T until
+this one reads) plus the store's round trips, so over any window the platform admits at most
+``burst + rate × window`` plus what N - 1 processes admit before the others hear of it: up to
+``(N - 1) × (burst + 2 × rate × T)``, about ``(N - 1) × 2 × rate × T`` once the first burst is
+spent. A bucket's debt is bounded by one burst.
 
 Each document keeps the counts of its process's last few intervals, numbered, so a reader that
 looks more seldom than a writer writes misses none and charges none twice. Documents of processes
@@ -52,17 +53,25 @@ def share_seconds(environ=None) -> float:
 
 
 class ReplicaCountsRepository(Repository):
-    """One document per gateway process: ``{_id, at, intervals: [[seq, [[limiter, key, n]]]]}``."""
+    """One document per gateway process: ``{_id, at, intervals: [{seq, counts: [{limiter, key,
+    n}]}]}`` (objects in arrays: FerretDB stores no array directly inside an array)."""
     collection_name = "rate_limit_replicas"
     indexes = [([("at", 1)], {})]
 
     def publish(self, process_id: str, at: float, intervals: list) -> None:
+        stored = [{"seq": seq, "counts": [{"limiter": limiter, "key": key, "n": n}
+                                          for limiter, key, n in counts]}
+                  for seq, counts in intervals]
         self.collection.update_one({"_id": process_id},
-                                   {"$set": {"at": at, "intervals": intervals}}, upsert=True)
+                                   {"$set": {"at": at, "intervals": stored}}, upsert=True)
 
     def others(self, process_id: str, since: float) -> list[dict]:
-        return list(self.collection.find({"_id": {"$ne": process_id}, "at": {"$gte": since}},
-                                         {"_rev": 0}))
+        """The other processes' documents, intervals as ``[seq, [[limiter, key, n]]]``."""
+        found = self.collection.find({"_id": {"$ne": process_id}, "at": {"$gte": since}},
+                                     {"_rev": 0})
+        return [{**doc, "intervals": [
+            [interval["seq"], [[c["limiter"], c["key"], c["n"]] for c in interval["counts"]]]
+            for interval in doc.get("intervals") or []]} for doc in found]
 
     def forget(self, process_id: str) -> None:
         self.collection.delete_one({"_id": process_id})

@@ -68,7 +68,7 @@ def test_two_processes_hold_one_limit_within_the_stated_tolerance():
             b_shared.exchange()
     alone = 2 * (burst + rate * seconds)  # what two unaware processes would admit
     combined = burst + rate * seconds
-    tolerance = burst + rate * share  # (N - 1) × (burst + rate × T), the module's statement
+    tolerance = burst + 2 * rate * share  # (N - 1) × (burst + 2 × rate × T), the module's
     assert combined <= admitted <= combined + tolerance, (admitted, combined, alone)
     assert admitted < alone - burst
     assert store.writes == 2 * (ticks // int(share / step))  # one write per process per interval
