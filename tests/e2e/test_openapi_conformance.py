@@ -5,10 +5,12 @@ data valid per the document, then data that breaks it; every answer goes through
 schemathesis' response checks (server errors, documented status codes, content types, headers,
 response schemas, valid data accepted, invalid data refused, missing headers, methods the path
 does not take, Allow on a 405). A 403 for a role that may not call an operation is a documented
-answer. (The document's links for the main flows are checked by tests/unit/gateway; a stateful
-run over them is not part of this suite yet: it failed intermittently in the full run.)
+answer; so is a 404 for an unknown id a body names, and a 422 for a rule the document cannot
+state, on the operations that list one (tests/support/openapi_conformance.py says which and why).
+The document's links are followed in test_openapi_links.py.
 
-Zero failures; when there are some, the assertion lists each with its check, role and curl.
+Zero failures, none tolerated; when there are some, the assertion lists each with its check, role
+and curl.
 (schemathesis' pytest plugin cannot resolve a fixture-provided schema under pytest 9, so the
 operations are driven here, one Hypothesis run each.)
 """
