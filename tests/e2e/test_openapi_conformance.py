@@ -34,7 +34,7 @@ from tests.support.openapi_conformance import (
     register_identifier_formats,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # 90-460 s, by the load of the machine
 
 # requests per operation and role: the admin reaches every route body, the others mostly their
 # permission answers, so they get fewer
