@@ -99,7 +99,8 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     assert half["status"] == "partially_approved"
     _refused(sending.post(f"{rotation_url}/approve", json={}), 409, "double_approval")
     # the ministry's HR (no region) names its side
-    _refused(central.post(f"{rotation_url}/approve", json={}), 400)
+    side = _refused(central.post(f"{rotation_url}/approve", json={}), 422)  # a rule, not the body
+    assert list(side["details"]) == ["side"]
     approved = _ok(central.post(f"{rotation_url}/approve", json={"side": "receiving"}))
     assert approved["status"] == "approved"
     assert [(a["side"], a["by"]) for a in approved["approvals"]] == [
