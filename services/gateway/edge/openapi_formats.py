@@ -40,8 +40,8 @@ def text_pattern(*, blank: bool, single_line: bool, exact: bool = False) -> str:
     core = f"{_KEPT}({inner}*{_KEPT})?"
     if blank:
         core = f"({core})?"
-    if exact:
-        return f"^{core}$"
+    if exact:  # (?!\n): Python's $ also matches before a final line break, ECMA's does not
+        return f"^{core}(?!\\n)$"
     return f"^[{STRIPPED}]*{core}[{STRIPPED}]*$"
 
 
