@@ -25,7 +25,7 @@ from services.common.startup import SecretsCheck
 from services.gateway.access.audit import AuditRepository
 from services.gateway.access.keys import ApiKeyStore
 from services.gateway.console import routes as console_routes
-from services.gateway.edge import openapi
+from services.gateway.edge import business_rules, openapi
 from services.gateway.edge.health_cache import HealthCache
 from services.gateway.edge.http import api
 from services.gateway.edge.import_limits import ImportLimits
@@ -314,6 +314,7 @@ class GatewayService:
 
     # -- settlement routes -------------------------------------------------------------------------
     @api("POST", "/api/v1/hub/settlements/imports", permission=("hub.settlements", "import"),
+         rules=business_rules.SETTLEMENT_REGISTER,
          tags=settlement_routes.TAGS, query=ImportQuery, response=RegisterImportSchema,
          summary="Import the Bureau's KATO classifier (CSV body, or XLSX when file_name ends "
                  "in .xlsx), with a per-row report",
@@ -409,6 +410,7 @@ class GatewayService:
         return action_plan_routes.hub_list_indicators(self, request)
 
     @api("POST", "/api/v1/hub/action-plan/indicators", permission=("hub.action_plan", "write"),
+         rules=business_rules.INDICATOR,
          tags=action_plan_routes.TAGS, body=IndicatorInSchema, response=IndicatorSchema,
          summary="Enter a target indicator (national or per region) with baseline and targets",
          responses={201: "entered", 400: action_plan_routes.BAD_INPUT,
@@ -591,6 +593,7 @@ class GatewayService:
 
     # -- project routes ----------------------------------------------------------------------------
     @api("GET", "/api/v1/projects", permission=("projects", "read"),
+         rules=business_rules.PROJECT_QUERY,
          summary="List investment projects (filters, sort, keyset cursor paging)", query=ProjectQuery,
          response=project_routes.ProjectPage, tags=project_routes.TAGS,
          responses={400: project_routes.BAD_INPUT,
@@ -599,6 +602,7 @@ class GatewayService:
         return project_routes.projects_list(self, request)
 
     @api("POST", "/api/v1/projects", permission=("projects", "write"),
+         rules=business_rules.PROJECT,
          summary="Register an investment project (stage proposed)", body=ProjectCreate, response=ProjectOut,
          tags=project_routes.TAGS,
          responses={201: "registered", 400: project_routes.BAD_INPUT, 403: project_routes.FORBIDDEN,
@@ -607,6 +611,7 @@ class GatewayService:
         return project_routes.projects_create(self, request)
 
     @api("GET", "/api/v1/projects/export", permission=("projects", "read"),
+         rules=business_rules.PROJECT_QUERY,
          summary="Export the (filtered) pipeline as CSV or as IATI-like activities",
          query=project_routes.ExportQuery, response=project_routes.IatiExport, tags=project_routes.TAGS,
          responses={200: "format=csv: text/csv, one row per project under a header row; "
@@ -622,6 +627,7 @@ class GatewayService:
         return project_routes.projects_get(self, request, project_id)
 
     @api("PATCH", "/api/v1/projects/<string:project_id>", permission=("projects", "write"),
+         rules=business_rules.PROJECT_UPDATE,
          summary="Update descriptive fields of a project (expected_version required)", body=ProjectUpdate,
          response=ProjectOut, tags=project_routes.TAGS,
          responses={400: project_routes.BAD_INPUT, 403: project_routes.FORBIDDEN,
@@ -666,6 +672,7 @@ class GatewayService:
         return budget_routes.budgets_list_revenues(self, request)
 
     @api("POST", f"{budget_routes.BASE}/revenues", permission=("budgets", "write"),
+         rules=business_rules.REVENUES,
          summary="Record one revenue line, or a batch {lines, batch_id?} (natural-key upsert)",
          body=RevenueBatchSchema, tags=budget_routes.TAGS,
          responses={400: budget_routes.BAD_INPUT, 403: budget_routes.FORBIDDEN})
@@ -673,6 +680,7 @@ class GatewayService:
         return budget_routes.budgets_record_revenues(self, request)
 
     @api("POST", f"{budget_routes.BASE}/imports", permission=("budgets", "write"),
+         rules=business_rules.OFDP_DESCRIPTOR,
          summary="Open a chunked import (CSV, or OFDP with its datapackage)", body=ImportStartSchema,
          response=ImportStatusSchema, tags=budget_routes.TAGS,
          responses={201: "opened: send the chunks, then finish", 400: budget_routes.BAD_INPUT,
@@ -713,6 +721,7 @@ class GatewayService:
         return budget_routes.budgets_import_csv(self, request)
 
     @api("POST", f"{budget_routes.BASE}/imports/ofdp", permission=("budgets", "write"),
+         rules=business_rules.OFDP_ZIP,
          summary="Import an OFDP zip (datapackage.json and its CSV resource) at once",
          query=budget_routes.ImportModeQuery, response=ImportStatusSchema, tags=budget_routes.TAGS,
          responses={202: "queued", 400: budget_routes.BAD_INPUT, 403: budget_routes.FORBIDDEN,
@@ -783,6 +792,7 @@ class GatewayService:
         return budget_routes.budgets_allocate_block_line(self, request, block_id)
 
     @api("POST", f"{budget_routes.BASE}/blocks/<path:block_id>/moves", permission=("budgets", "write"),
+         rules=business_rules.BLOCK_MOVE,
          summary="Move allocation between two lines (refusals emit block_move_rejected)",
          body=budget_routes.BlockMoveBody, response=BlockOutSchema, tags=budget_routes.TAGS,
          responses={400: budget_routes.BAD_INPUT, 403: budget_routes.FORBIDDEN, 404: "no such block",
@@ -791,6 +801,7 @@ class GatewayService:
         return budget_routes.budgets_move_block_funds(self, request, block_id)
 
     @api("POST", f"{budget_routes.BASE}/blocks/<path:block_id>/executions", permission=("budgets", "write"),
+         rules=business_rules.BLOCK_EXECUTION,
          summary="Book spending on a block line (never above its allocation)",
          body=budget_routes.BlockExecutionBody, response=BlockOutSchema, tags=budget_routes.TAGS,
          responses={400: budget_routes.BAD_INPUT, 403: budget_routes.FORBIDDEN, 404: "no such block",
@@ -860,6 +871,7 @@ class GatewayService:
         return personnel_routes.personnel_list_organisation_positions(self, request, org_id)
 
     @api("POST", f"{personnel_routes.PREFIX}/organisations/<string:org_id>/positions",
+         rules=business_rules.POSITION,
          permission=(personnel_routes.RESOURCE, "write"), summary="Create a post in a state body (vacant)",
          body=personnel_routes.PositionInOrganisation, response=PositionSchema, tags=personnel_routes.TAGS,
          responses={201: "created", 403: personnel_routes.FORBIDDEN,
@@ -886,10 +898,12 @@ class GatewayService:
         return personnel_routes.personnel_list_servants(self, request)
 
     @api("POST", f"{personnel_routes.PREFIX}/civil-servants",
+         rules=business_rules.CIVIL_SERVANT,
          permission=(personnel_routes.RESOURCE, "write"),
          summary="Register a civil servant in a vacant post", body=CivilServantCreateSchema,
          response=personnel_routes.ServantOut, tags=personnel_routes.TAGS,
-         responses={201: "registered", 400: personnel_routes.UNKNOWN_REF, 403: personnel_routes.FORBIDDEN,
+         responses={201: "registered", 400: personnel_routes.BAD_INPUT, 403: personnel_routes.FORBIDDEN,
+                    404: personnel_routes.UNKNOWN_REF,
                     409: "IIN already registered (duplicate) or the post is taken"})
     def personnel_register_servant(self, request):
         return personnel_routes.personnel_register_servant(self, request)
@@ -910,6 +924,7 @@ class GatewayService:
         return personnel_routes.personnel_update_servant(self, request, servant_id)
 
     @api("POST", f"{personnel_routes.PREFIX}/civil-servants/<string:servant_id>/term-extensions",
+         rules=business_rules.TERM_EXTENSION,
          permission=(personnel_routes.RESOURCE, "write"),
          summary="Record an extension of the mandatory rotation term (head: 6 years, agency: 8)",
          body=MandatoryRotationExtensionSchema, response=personnel_routes.ServantOut,
@@ -927,7 +942,8 @@ class GatewayService:
     @api("POST", f"{personnel_routes.PREFIX}/rotations", permission=(personnel_routes.RESOURCE, "write"),
          summary="Request a rotation (secondment to the centre, posting to a region)",
          body=RotationRequestSchema, response=RotationSchema, tags=personnel_routes.TAGS,
-         responses={201: "requested", 400: personnel_routes.UNKNOWN_REF, 403: personnel_routes.FORBIDDEN,
+         responses={201: "requested", 400: personnel_routes.BAD_INPUT, 403: personnel_routes.FORBIDDEN,
+                    404: personnel_routes.UNKNOWN_REF,
                     409: personnel_routes.RULE})
     def personnel_request_rotation(self, request):
         return personnel_routes.personnel_request_rotation(self, request)
@@ -940,6 +956,7 @@ class GatewayService:
         return personnel_routes.personnel_get_rotation(self, request, rotation_id)
 
     @api("POST", f"{personnel_routes.PREFIX}/rotations/<string:rotation_id>/approve",
+         rules=business_rules.APPROVAL,
          permission=(personnel_routes.RESOURCE, "approve"),
          summary="Approve for the sending or receiving side (two different officers needed)",
          body=personnel_routes.ApprovalBody, response=RotationSchema, tags=personnel_routes.TAGS,

@@ -99,7 +99,8 @@ def test_secondment_to_a_ministry_and_back(platform, bodies):
     assert half["status"] == "partially_approved"
     _refused(sending.post(f"{rotation_url}/approve", json={}), 409, "double_approval")
     # the ministry's HR (no region) names its side
-    _refused(central.post(f"{rotation_url}/approve", json={}), 400)
+    side = _refused(central.post(f"{rotation_url}/approve", json={}), 422)  # a rule, not the body
+    assert list(side["details"]) == ["side"]
     approved = _ok(central.post(f"{rotation_url}/approve", json={"side": "receiving"}))
     assert approved["status"] == "approved"
     assert [(a["side"], a["by"]) for a in approved["approvals"]] == [
@@ -152,7 +153,7 @@ def test_bad_input_is_400_naming_the_field_and_rules_are_409(platform, bodies):
     assert "iin" in answer["details"]
     _refused(admin.post(f"{API}/civil-servants", json={
         "iin": good, "full_name": "Omarov Askar", "position_id": "no-such-post",
-        "service_start": "2012-09-01", "post_start": "2020-01-01"}), 400)
+        "service_start": "2012-09-01", "post_start": "2020-01-01"}), 404)
     servant = _register(admin, own, post_start=_day(-100))  # too new in the post to rotate
     ineligible = _refused(admin.post(f"{API}/rotations", json={
         "servant_id": servant["servant_id"], "target_position_id": target["position_id"],
@@ -164,8 +165,8 @@ def test_bad_input_is_400_naming_the_field_and_rules_are_409(platform, bodies):
     assert "planned_end" in order["details"]
     unknown = _refused(admin.post(f"{API}/rotations", json={
         "servant_id": servant["servant_id"], "target_position_id": "no-such-post",
-        "planned_start": _day(30), "term_months": 12}), 400)
-    assert "target_position_id" in unknown["details"]
+        "planned_start": _day(30), "term_months": 12}), 404)
+    assert unknown["details"] == {"target_position_id": ["unknown position"]}
 
 
 def test_admin_approves_as_receiving_side_and_due_rotations_are_listed(platform, bodies):

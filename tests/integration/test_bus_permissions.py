@@ -136,6 +136,34 @@ def test_a_service_user_is_refused_what_belongs_to_others(bus, what):
     assert "ACCESS_REFUSED" in _refused(bus, "platform-investments", SERVICE_FORBIDDEN[what])
 
 
+def _others_subscription(service: str) -> str:
+    return next(sub.queue for sub in topology.SUBSCRIPTIONS if sub.consumer != service)
+
+
+def _service_forbidden(service: str) -> dict:
+    """What each service user may not do: another's events, RPC queue and subscriptions, a
+    ministry's contract, the default exchange, names outside its own."""
+    other = "personnel" if service != "personnel" else "investments"
+    return {
+        "publish another service's events": lambda c: _publish(c, f"{other}.events", "x"),
+        "publish a ministry contract": lambda c: _publish(c, topology.INBOUND_EXCHANGE,
+                                                          "finance.revenue_executed"),
+        "publish straight into a queue": lambda c: _publish(c, "", f"rpc-{other}"),
+        "consume another service's RPC queue": lambda c: c.channel().basic_consume(
+            f"rpc-{other}"),
+        "consume another service's subscription": lambda c: c.channel().basic_consume(
+            _others_subscription(service)),
+        "declare a queue outside its names": lambda c: c.channel().queue_declare("stolen"),
+    }
+
+
+@pytest.mark.parametrize("service", broker_access.SERVICES)
+def test_each_service_user_is_refused_what_belongs_to_others(bus, service):
+    user = broker_access.service_user(service)
+    for what, operation in _service_forbidden(service).items():
+        assert "ACCESS_REFUSED" in _refused(bus, user, operation), (service, what)
+
+
 def test_a_service_user_publishes_its_own_events_and_declares_the_topology(bus):
     uri = broker_access.uri_for(bus["uri"], "platform-investments", is_local=True)
     topology.declare_all(uri)  # what the outbox relay does at start

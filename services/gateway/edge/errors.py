@@ -37,6 +37,12 @@ class MethodNotAllowed(PlatformError):
     error = "method_not_allowed"
 
 
+class Unprocessable(PlatformError):
+    """A request the API document allows, refused by a rule the document cannot state (what a
+    file holds, a rule between fields, a code list of the body's own year): 422 naming the field."""
+    error = "unprocessable"
+
+
 # Most specific first: the first matching row wins.
 ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ValidationFailed, 400),
@@ -46,6 +52,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (MethodNotAllowed, 405),
     (Conflict, 409),
     (PayloadTooLarge, 413),
+    (Unprocessable, 422),
     (RateLimited, 429),
     (ServiceUnavailable, 503),
 )

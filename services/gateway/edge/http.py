@@ -7,12 +7,14 @@ Routes receive ``(self, request, **path_values)``; ``request.principal`` is the 
 returns a JSON-serialisable body, ``(status, body)``, or a werkzeug ``Response``.
 """
 import json
+import os
 import re
 import time
 import uuid
 from datetime import datetime, timezone
 from functools import partial
 
+import eventlet
 from eventlet.event import Event
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
@@ -30,8 +32,15 @@ from services.gateway.access.audit import AuditRepository
 from services.gateway.access.keys import ApiKeyStore
 from services.gateway.access.principal import Principal
 from services.gateway.edge import checks as edge
-from services.gateway.edge.errors import PayloadTooLarge, RateLimited, json_response, response_from_exception
+from services.gateway.edge.errors import (
+    PayloadTooLarge,
+    RateLimited,
+    Unprocessable,
+    json_response,
+    response_from_exception,
+)
 from services.gateway.edge.ratelimit import RateLimiter
+from services.gateway.edge.shared_limits import ReplicaCountsRepository, SharedCounts, share_seconds
 
 MAX_BODY_BYTES = 1 * 1024 * 1024
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -59,6 +68,23 @@ class Guard(SharedExtension):
         self.address_limiter = RateLimiter(rate_per_second=settings.address_rate_per_second,
                                            burst=settings.address_rate_burst)
         self.refusals = edge.RefusalSampler()
+        # across replicas: each process charges its buckets with what the others admitted
+        self.shared_counts = SharedCounts(
+            {"credential": self.limiter, "address": self.address_limiter},
+            ReplicaCountsRepository(db),
+            process_id=f"gateway-{os.environ.get('PLATFORM_REPLICA', '1')}-{uuid.uuid4().hex[:12]}")
+        self.share_seconds = share_seconds()
+        self._stopping = False
+
+    def start(self):
+        self.container.spawn_managed_thread(self._share_counts)
+
+    def _share_counts(self):
+        self.shared_counts.run(self.share_seconds, lambda: self._stopping, sleep=eventlet.sleep)
+
+    def stop(self):
+        self._stopping = True
+        self.shared_counts.forget()
 
     def authenticate(self, request) -> Principal:
         header = request.headers.get("Authorization", "")
@@ -72,14 +98,19 @@ class Guard(SharedExtension):
                               {"reason": "missing_credentials"})
 
     def check_address_rate(self, request) -> None:
-        allowed, retry_after = self.address_limiter.check(f"addr:{request.remote_addr}")
-        if not allowed:
+        key = f"addr:{request.remote_addr}"
+        allowed, retry_after = self.address_limiter.check(key)
+        if allowed:
+            self.shared_counts.admitted("address", key)
+        else:
             raise RateLimited("too many requests from this address",
                               {"retry_after_seconds": retry_after})
 
     def check_rate(self, principal: Principal) -> None:
         allowed, retry_after = self.limiter.check(principal.rate_limit_key)
-        if not allowed:
+        if allowed:
+            self.shared_counts.admitted("credential", principal.rate_limit_key)
+        else:
             raise RateLimited("too many requests for this credential",
                               {"retry_after_seconds": retry_after})
 
@@ -154,7 +185,8 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, *, public: bool = False, permission=None,
                  audit: bool | None = None, summary: str = "", body=None, query=None,
-                 response=None, responses: dict | None = None, tags=(), **kwargs):
+                 response=None, responses: dict | None = None, tags=(),
+                 rules: dict | None = None, **kwargs):
         self.public = public
         self.permission = permission  # (resource, action) checked before the route runs
         self.audit_always = audit
@@ -167,6 +199,13 @@ class ApiRoute(HttpRequestHandler):
         self.response_schema = response
         self.extra_responses = responses or {}
         self.tags = tuple(tags)
+        # {detail key regex, or (key regex, reason regex): the rule}: rules the document cannot
+        # state; a refusal whose every reason is one of them is a 422 (edge/errors.py
+        # Unprocessable), documented with the rules' text (edge/business_rules.py)
+        self.rules = dict(rules or {})
+        self._rule_patterns = [
+            (re.compile(key), re.compile(reason)) for key, reason in (
+                rule if isinstance(rule, tuple) else (rule, "") for rule in self.rules)]
         self.personal_data = bool(permission) and permission[0] in PERSONAL_DATA_RESOURCES
         super().__init__(method, url, **kwargs)
 
@@ -200,12 +239,25 @@ class ApiRoute(HttpRequestHandler):
             result = event.wait()
             response = self.response_from_result(result)
         except Exception as exc:
-            response = response_from_exception(exc)
+            response = response_from_exception(self.business_refusal(exc))
         response = self.finish(request, response)
         self._maybe_audit(request, response)
         metrics.record_http(self.container.service_name, self.method, self.url,
                             response.status_code, time.perf_counter() - started)
         return response
+
+    def business_refusal(self, exc: Exception) -> Exception:
+        """A 400 whose every detail key is one of this route's ``rules`` becomes a 422: the
+        request kept to the document, a rule outside it refused it."""
+        if (self._rule_patterns and type(exc) is ValidationFailed and exc.details
+                and all(self._is_rule(str(key), reasons) for key, reasons in exc.details.items())):
+            return Unprocessable(exc.message, exc.details)
+        return exc
+
+    def _is_rule(self, key: str, reasons) -> bool:
+        reasons = reasons if isinstance(reasons, list) and reasons else [str(reasons)]
+        return all(any(key_rule.fullmatch(key) and reason_rule.search(str(reason))
+                       for key_rule, reason_rule in self._rule_patterns) for reason in reasons)
 
     def finish(self, request, response):
         """Headers every answer of this route gets."""

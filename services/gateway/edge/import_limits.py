@@ -9,19 +9,19 @@
   them). Both are a 413 with the limit in the JSON body.
 - One credential keeps at most ``IMPORT_MAX_OPEN_PER_CREDENTIAL`` chunked imports open (opened
   and neither finished nor older than ``OPEN_IMPORT_TTL_SECONDS``); one more is a 429. Counted
-  per gateway process, like the rate limits.
+  in the gateway's store, so every gateway replica counts the same imports.
 
 Imports stream: the gateway holds one piece (256 KiB) of the text at a time.
 """
 from __future__ import annotations
 
-import threading
 import time
 from typing import Callable
 
 from nameko.extensions import DependencyProvider
 
 from services.common.config import load_settings
+from services.common.mongo import Repository, get_client
 from services.gateway.edge.errors import PayloadTooLarge, RateLimited
 
 MAX_DESCRIPTOR_BYTES = 1024 * 1024
@@ -65,42 +65,64 @@ def read_zip_member(package, name: str, max_bytes: int) -> bytes:
         return CappedReader(member, max_bytes, name).read()
 
 
+class MemoryOpenImports:
+    """The open-import table of one process (tests; ``OpenImportsRepository`` in a deployment)."""
+
+    def __init__(self):
+        self._open: dict[str, tuple[str, float]] = {}  # import_id -> (credential, opened at)
+
+    def count(self, credential: str, since: float) -> int:
+        return sum(1 for owner, at in self._open.values() if owner == credential and at >= since)
+
+    def add(self, credential: str, import_id: str, at: float) -> None:
+        self._open[import_id] = (credential, at)
+
+    def remove(self, credential: str, import_id: str) -> None:
+        if self._open.get(import_id, (None,))[0] == credential:
+            del self._open[import_id]
+
+
+class OpenImportsRepository(Repository):
+    """Open imports in the gateway's store, so every gateway replica counts the same ones
+    (imports are rare: a write when one opens and when it finishes is cheap)."""
+    collection_name = "open_imports"
+    indexes = [([("credential", 1), ("opened_at", 1)], {})]
+
+    def count(self, credential: str, since: float) -> int:
+        return self.collection.count_documents({"credential": credential,
+                                                "opened_at": {"$gte": since}})
+
+    def add(self, credential: str, import_id: str, at: float) -> None:
+        self.collection.update_one({"_id": import_id},
+                                   {"$set": {"credential": credential, "opened_at": at}},
+                                   upsert=True)
+
+    def remove(self, credential: str, import_id: str) -> None:
+        self.collection.delete_one({"_id": import_id, "credential": credential})
+
+
 class OpenImports:
     def __init__(self, max_open: int, ttl_seconds: float = OPEN_IMPORT_TTL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.time, table=None):
         self.max_open = max_open
         self.ttl_seconds = ttl_seconds
         self._clock = clock
-        self._open: dict[str, dict[str, float]] = {}  # credential -> {import_id: opened at}
-        self._lock = threading.Lock()
-
-    def _current(self, credential: str) -> dict[str, float]:
-        now = self._clock()
-        imports = {i: at for i, at in self._open.get(credential, {}).items()
-                   if now - at < self.ttl_seconds}
-        if imports:
-            self._open[credential] = imports
-        else:
-            self._open.pop(credential, None)
-        return imports
+        self._table = MemoryOpenImports() if table is None else table
 
     def check(self, credential: str) -> None:
-        """429 when ``credential`` already has ``max_open`` imports open."""
-        with self._lock:
-            count = len(self._current(credential))
+        """429 when ``credential`` already has ``max_open`` imports open (opened and neither
+        finished nor older than the TTL), counted over every gateway replica."""
+        count = self._table.count(credential, self._clock() - self.ttl_seconds)
         if count >= self.max_open:
             raise RateLimited("too many open imports for this credential: finish one first",
                               {"max_open_imports": self.max_open, "open_imports": count,
                                "retry_after_seconds": 1})
 
     def opened(self, credential: str, import_id: str) -> None:
-        with self._lock:
-            self._current(credential)
-            self._open.setdefault(credential, {})[import_id] = self._clock()
+        self._table.add(credential, import_id, self._clock())
 
     def closed(self, credential: str, import_id: str) -> None:
-        with self._lock:
-            self._open.get(credential, {}).pop(import_id, None)
+        self._table.remove(credential, import_id)
 
 
 class ImportLimits(DependencyProvider):
@@ -110,7 +132,8 @@ class ImportLimits(DependencyProvider):
         settings = load_settings()
         self.max_bytes = settings.import_max_bytes
         self.max_chunks = max(1, -(-settings.import_max_bytes // CHUNK_MAX_BYTES))
-        self.open_imports = OpenImports(settings.import_max_open_per_credential)
+        table = OpenImportsRepository(get_client()[settings.database_name("gateway")])
+        self.open_imports = OpenImports(settings.import_max_open_per_credential, table=table)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -42,6 +42,8 @@ ERRORS = {  # status -> (component name, description)
     404: ("NotFound", "No such resource"),
     409: ("Conflict", "Collides with the stored state or a business rule (details.rule)"),
     413: ("PayloadTooLarge", "The request body exceeds the size cap"),
+    422: ("Unprocessable", "Kept to this document, refused by a rule it cannot state: details "
+                           "name the field"),
     429: ("TooManyRequests", "Rate limit of this credential exceeded; retry after Retry-After"),
     503: ("ServiceUnavailable", "A service, the store or the broker did not answer in time"),
 }
@@ -124,6 +126,10 @@ def operation(name: str, route: ApiRoute) -> tuple[str, str, dict]:
     if method in ("PUT", "PATCH"):
         error_codes.add(409)
     error_codes |= {c for c in extra if c >= 400 and c in ERRORS}
+    if route.rules:
+        error_codes.add(422)
+        extra.setdefault(422, "Refused by a rule this document cannot state; details name the "
+                              "field: " + "; ".join(sorted(set(route.rules.values()))))
     for code in sorted(error_codes):
         responses[str(code)] = _error(code, extra.get(code))
     for code, text in extra.items():  # documented codes outside the error table

@@ -26,10 +26,11 @@ from services.common import clock
 from services.common.config import load_settings
 from services.common.regions import REGION_CODES
 from services.gateway.access.principal import ROLE_REGION_RULE, RegionRule
+from services.gateway.edge import openapi_formats
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
 from services.gateway.hub.central_bodies import CENTRAL_BODY_CODES
 from services.investments.contract.codes import SORT_FIELDS
-from services.investments.contract.fields import CodeList
+from services.investments.contract.fields import CodeList, ExternalRef, Text
 
 # an amount as the services parse it (services/common/money.py): not negative, two places at most
 DECIMAL_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
@@ -49,11 +50,23 @@ def list_pattern(items, prefix: str = "") -> str:
     return f"^{one}(,{one})*$"
 
 
-QUERY_PATTERNS = {"sort": list_pattern(SORT_FIELDS, prefix="-?")}  # projects: -field = descending
+def unique_list_pattern(items, prefix: str = "") -> str:
+    """``list_pattern`` where each word appears once (with or without ``prefix``): a lookahead
+    refuses a word that comes again later in the list (ECMA regexes have lookaheads and
+    back-references, so the document states the rule the route applies)."""
+    words = "(" + "|".join(item if re.fullmatch(r"[\w-]+", item) else re.escape(item)
+                           for item in sorted(items)) + ")"
+    repeated = f"(?!(.*,)?{prefix}{words},(.*,)?{prefix}\\2(,|$))"
+    return "^" + repeated + list_pattern(items, prefix)[1:]
+
+
+# projects: -field = descending; a field at most once (investments/domain/queries.py)
+QUERY_PATTERNS = {"sort": unique_list_pattern(SORT_FIELDS, prefix="-?")}
 # Bodies that must carry one of some optional fields (a change that changes nothing is a 400).
 ONE_OF_REQUIRED = {
     "SrsValues": ("cities_pct", "rural_pct", "rural_population_pct"),
     "InitiativeChange": ("status", "due_date", "responsible_body"),
+    "CivilServantUpdate": ("full_name", "home_region", "status"),
 }
 # Bodies whose fields depend on each other (the services' @validates_schema rules).
 DEPENDENT = {
@@ -174,7 +187,8 @@ def exact(document: dict) -> dict:
     for name, rule in DEPENDENT.items():
         if name in schemas:
             schemas[name].update(rule)
-    _request_decimals(document)
+    request_side = _request_decimals(document)
+    openapi_formats.apply(document, request_side)
     _object_lengths(document)
     return document
 
@@ -185,6 +199,9 @@ def code_list_pattern(converter, field, **kwargs) -> dict:
     naming those years (OpenAPI 3.0 has no bounds for dates)."""
     if isinstance(field, CodeList):
         return {"pattern": list_pattern(field.choices)}
+    if isinstance(field, Text):  # stripped, then not blank and (mostly) on one line
+        return {"pattern": openapi_formats.text_pattern(
+            blank=field.blank, single_line=field.single_line, exact=isinstance(field, ExternalRef))}
     if isinstance(field, fields.Date):
         for rule in field.validators:
             low, high = getattr(rule, "min", None), getattr(rule, "max", None)
@@ -269,7 +286,7 @@ def _closure(names: set, schemas: dict) -> set:
     return seen
 
 
-def _request_decimals(document: dict) -> None:
+def _request_decimals(document: dict) -> set[str]:
     """Decimal strings a request carries get the amount pattern (no empty or signed text); a
     schema an answer shares keeps its looser shape (ratios have four places)."""
     schemas = document.get("components", {}).get("schemas", {})
@@ -286,6 +303,7 @@ def _request_decimals(document: dict) -> None:
     _decimals(bodies)
     for name in request_side:
         _decimals(schemas[name])
+    return request_side
 
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"  # edge/checks.py refuses U+0000 in a JSON body

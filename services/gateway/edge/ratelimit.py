@@ -3,10 +3,14 @@
 Each key owns a bucket of at most ``burst`` tokens that refills at ``rate_per_second``; a request
 takes one token or is refused with the whole seconds to wait (the HTTP ``Retry-After`` value).
 
+With several gateway processes each counts what the others admitted into its own buckets
+(``debit``, edge/shared_limits.py), so a bucket may owe tokens: at most ``burst`` of them.
+
 Memory stays bounded two ways:
-- idle buckets go: a bucket untouched for ``burst / rate_per_second`` seconds has refilled
-  completely, so dropping it changes no future answer (buckets are kept in least-recently-used
-  order, so the idle ones are always at the front and eviction is amortised O(1));
+- idle buckets go: a bucket untouched for ``2 * burst / rate_per_second`` seconds has refilled
+  completely, even from the deepest debt, so dropping it changes no future answer (buckets are
+  kept in least-recently-used order, so the idle ones are always at the front and eviction is
+  amortised O(1));
 - at most ``max_keys`` buckets are kept; past that the least recently used one is dropped even if
   not yet full. That hands its owner a fresh burst, a bounded leniency; keys are authenticated
   credential ids, which callers cannot mint at will.
@@ -47,7 +51,7 @@ class RateLimiter:
         self.rate_per_second = float(rate_per_second)
         self.burst = burst
         self.max_keys = max_keys
-        self.idle_after_seconds = burst / self.rate_per_second
+        self.idle_after_seconds = 2 * burst / self.rate_per_second  # from -burst back to burst
         self._clock = clock
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self._lock = threading.Lock()
@@ -67,6 +71,17 @@ class RateLimiter:
             deficit = cost - bucket.tokens
             return False, max(1, math.ceil(deficit / self.rate_per_second - _EPSILON))
 
+    def debit(self, key: str, tokens: int) -> None:
+        """Take ``tokens`` that requests admitted elsewhere (another gateway process) spent on
+        ``key``; the bucket may go into debt, down to ``-burst``."""
+        if tokens <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            self._evict_idle(now)
+            bucket = self._refilled(key, now)
+            bucket.tokens = max(-float(self.burst), bucket.tokens - tokens)
+
     def remaining(self, key: str) -> int:
         """Whole tokens ``key`` has now (for a ``RateLimit-Remaining`` header); no token taken."""
         with self._lock:
@@ -75,7 +90,7 @@ class RateLimiter:
                 return self.burst
             elapsed = max(0.0, self._clock() - bucket.updated)
             tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate_per_second)
-            return int(tokens + _EPSILON)
+            return max(0, int(tokens + _EPSILON))
 
     def __len__(self) -> int:
         return len(self._buckets)

@@ -35,7 +35,8 @@ TAGS = ("personnel",)
 
 # Extra answers of the OpenAPI document, shared by the routes.
 BAD_INPUT = "invalid input; details name each bad field (IIN check digit, dates out of order...)"
-UNKNOWN_REF = "unknown organisation / position / servant named in the body, or other bad input"
+UNKNOWN_REF = ("an organisation, position or servant the body names does not exist (or lies "
+               "outside the caller's scope): details name the field")
 FORBIDDEN = "the caller's role or region does not allow this"
 RULE = "a rule refused it; details.rule names it (e.g. open_rotation_exists, double_approval)"
 RACE = "changed meanwhile (stale_version) or a rule refused it (details.rule)"
@@ -133,11 +134,12 @@ def _scope(regions) -> list[str] | None:
 
 
 def _known(call, field: str, what: str):
-    """A referenced document named in a body: unknown is bad input (400), not a missing page."""
+    """A referenced document named in a body: unknown is a 404 naming the field (the body is
+    well formed, what it names is missing), not the service's answer for a missing page."""
     try:
         return call()
     except NotFound:
-        raise ValidationFailed(f"unknown {what}", {field: [f"unknown {what}"]}) from None
+        raise NotFound(f"unknown {what}", {field: [f"unknown {what}"]}) from None
 
 
 def _text(body: dict, field: str) -> str:

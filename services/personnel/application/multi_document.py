@@ -16,7 +16,6 @@ from services.common.errors import (
     NotFound,
     PlatformError,
     RuleViolation,
-    ValidationFailed,
 )
 from services.personnel import domain
 from services.personnel.application import views
@@ -28,8 +27,10 @@ def facts_with_region(facts) -> list[tuple]:
     return [(event_type, payload, domain.event_region(payload)) for event_type, payload in facts]
 
 
-def unknown(field: str, what: str) -> ValidationFailed:
-    return ValidationFailed(f"unknown {what}", {field: [f"unknown {what}"]})
+def unknown(field: str, what: str) -> NotFound:
+    """A document named in a body that does not exist: 404 naming the field (the body is well
+    formed; what it names is missing, as a missing path id is a 404)."""
+    return NotFound(f"unknown {what}", {field: [f"unknown {what}"]})
 
 
 class MultiDocumentCommands:

@@ -68,8 +68,16 @@ def test_officer_records_and_reads_own_region_only(http):
     assert http("ministry_analyst").post("/api/v1/budgets/revenues", json=batch).status_code == 403
 
 
+def test_a_code_outside_the_years_classification_is_422_naming_it(http):
+    # a six-digit code keeps to the document; the classification edition of its year refuses it
+    answer = http("admin").post("/api/v1/budgets/revenues", json=line(code="109999"))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "unprocessable"
+    assert list(answer.json()["details"]) == ["ebk_code"]
+
+
 @pytest.mark.parametrize("body, field", [
-    (line(code="109999"), "ebk_code"), (line(period="Q5"), "period"),
+    (line(code="10999"), "ebk_code"), (line(period="Q5"), "period"),
     (line(amount="-1.00"), "amount_kzt"), (line(amount="ten"), "amount_kzt"),
     (line(region="KZ-00"), "region_code")])
 def test_bad_input_is_400_naming_the_field(http, body, field):
@@ -80,7 +88,7 @@ def test_bad_input_is_400_naming_the_field(http, body, field):
 def test_fy2026_lines_are_checked_and_counted_by_the_fy2026_classification(http):
     officer = http("regional_officer", "KZ-61")
     old_way = officer.post("/api/v1/budgets/revenues", json=line(year=2026, code="402103"))
-    assert old_way.status_code == 400, old_way.text
+    assert old_way.status_code == 422, old_way.text
     assert "use 502103" in old_way.json()["details"]["ebk_code"][0]
     batch = {"lines": [line(year=2026, code="101202", amount="300.00"),
                        line(year=2026, code="502103", amount="700.00"),

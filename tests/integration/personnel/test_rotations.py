@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.common.errors import RuleViolation, StaleVersion, ValidationFailed
+from services.common.errors import NotFound, RuleViolation, StaleVersion, ValidationFailed
 from tests.support import wait_until
 from tests.support.personnel_harness import TODAY, personnel, world  # noqa: F401
 
@@ -154,10 +154,10 @@ def test_rule_refusals_name_the_rule_and_change_nothing(personnel, world):
 def test_bad_input_names_the_field(personnel, world):
     own = world.post(world.kz35, "D-3")
     servant = world.servant(own)
-    with pytest.raises(ValidationFailed) as unknown_post:
+    with pytest.raises(NotFound) as unknown_post:
         world.request(servant, {"position_id": "no-such-post"})
     assert "target_position_id" in unknown_post.value.details
-    with pytest.raises(ValidationFailed) as unknown_org:
+    with pytest.raises(NotFound) as unknown_org:
         personnel.rpc.create_position({"org_id": "no-such-org", "title": "Expert", "corps": "B",
                                        "category": "D-4"}, "hr-admin")
     assert "org_id" in unknown_org.value.details

@@ -84,15 +84,16 @@ def test_servant_leaving_frees_the_post_and_updates_are_checked(personnel, world
     personnel.rpc.register_civil_servant(_servant_data(post, 22), "hr-kz35")
 
 
-def test_bad_iin_and_unknown_references_are_400_naming_the_field(personnel, world):
+def test_bad_iin_is_400_and_an_unknown_reference_404_naming_the_field(personnel, world):
     post = world.post(world.kz35, "D-3")
     good = _servant_data(post)["iin"]
     wrong_check = good[:11] + str((int(good[11]) + 1) % 10)
-    cases = [({"iin": wrong_check}, "iin"), ({"date_of_birth": "1988-01-02"}, "date_of_birth"),
-             ({"position_id": "no-such-post"}, "position_id"),
-             ({"post_start": "2011-01-01"}, "post_start")]
-    for change, field in cases:
-        with pytest.raises(ValidationFailed) as refused:
+    cases = [({"iin": wrong_check}, "iin", ValidationFailed),
+             ({"date_of_birth": "1988-01-02"}, "date_of_birth", ValidationFailed),
+             ({"position_id": "no-such-post"}, "position_id", NotFound),
+             ({"post_start": "2011-01-01"}, "post_start", ValidationFailed)]
+    for change, field, error in cases:
+        with pytest.raises(error) as refused:
             personnel.rpc.register_civil_servant({**_servant_data(post), **change}, "hr-kz35")
         assert field in refused.value.details, (change, refused.value.details)
     with pytest.raises(NotFound):

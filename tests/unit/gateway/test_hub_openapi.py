@@ -107,7 +107,7 @@ def test_error_shape_security_schemes_and_retry_after():
     assert schemes["apiKeyAuth"]["in"] == "header" and schemes["apiKeyAuth"]["name"] == "X-API-Key"
     assert DOCUMENT["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
     assert "Retry-After" in DOCUMENT["components"]["responses"]["TooManyRequests"]["headers"]
-    assert set(ERRORS) == {400, 401, 403, 404, 409, 413, 429, 503}
+    assert set(ERRORS) == {400, 401, 403, 404, 409, 413, 422, 429, 503}
 
 
 def test_public_routes_need_no_credential():

@@ -148,14 +148,15 @@ def test_clock_stepping_back_neither_drains_nor_credits(clock):
 # --- bounded memory -------------------------------------------------------------------------
 
 def test_idle_buckets_are_evicted_once_full_again(clock):
-    limiter = RateLimiter(rate_per_second=1, burst=2, clock=clock)  # full again after 2 s
+    # full again after 4 s even from the deepest debt (-2 tokens, another replica's spending)
+    limiter = RateLimiter(rate_per_second=1, burst=2, clock=clock)
     drain(limiter, "a", 2)
     limiter.check("b")
     assert len(limiter) == 2
-    clock.advance(1.9)
+    clock.advance(3.9)
     limiter.check("c")
-    assert len(limiter) == 3           # a and b not yet full: kept
-    clock.advance(0.1)                 # a and b idle 2 s: full, so dropping them changes nothing
+    assert len(limiter) == 3           # a and b maybe not yet full: kept
+    clock.advance(0.1)                 # a and b idle 4 s: full, so dropping them changes nothing
     limiter.check("c")
     assert len(limiter) == 1
     assert drain(limiter, "a", 3) == [(True, 0), (True, 0), (False, 1)]
@@ -206,3 +207,16 @@ def test_concurrent_checks_never_overspend(clock):
         t.join()
     assert len(results) == 200
     assert results.count(True) == 50
+
+
+def test_what_another_replica_admitted_is_owed_here(clock):
+    limiter = RateLimiter(rate_per_second=2, burst=4, clock=clock)
+    limiter.debit("a", 3)                    # another process admitted 3 for "a"
+    assert drain(limiter, "a", 2) == [(True, 0), (False, 1)]
+    limiter.debit("a", 100)                  # the debt is bounded by one burst
+    assert limiter.remaining("a") == 0
+    assert limiter.check("a") == (False, 3)  # from -4 to one token at 2/s: 2.5 s, so 3
+    clock.advance(2.5)
+    assert limiter.check("a") == (True, 0)
+    limiter.debit("b", 0)                    # nothing spent: no bucket made
+    assert limiter.remaining("b") == 4
