@@ -1,7 +1,7 @@
 """``regionctl keys create|list|revoke``: API keys for machine clients, written straight to the
 gateway's database (the gateway need not be running).
 
-    regionctl keys create --role ROLE [--region KZ-xx] --label TEXT   prints the key once
+    regionctl keys create --role ROLE [--region KZ-xx] [--body CODE] --label TEXT   prints the key once
     regionctl keys list [--active]                                     one JSON line per key
     regionctl keys revoke KEY_ID
 
@@ -33,7 +33,8 @@ def _line(record: dict) -> str:
 def keys_create(args, out=None) -> int:
     out = out or sys.stdout
     plaintext, record = auth.generate_api_key(args.role, getattr(args, "region", None),
-                                              args.label, now=datetime.now(timezone.utc))
+                                              args.label, body=getattr(args, "body", None),
+                                              now=datetime.now(timezone.utc))
     record["created_by"] = getattr(args, "by", None) or "regionctl"
     _store().insert(record)
     print(_line(record), file=out)
@@ -67,6 +68,7 @@ def add_keys_parser(subparsers) -> None:
     create = actions.add_parser("create", help="create a key and print it once")
     create.add_argument("--role", required=True)
     create.add_argument("--region", default=None)
+    create.add_argument("--body", default=None, help="central body code (a central_officer's key needs one)")
     create.add_argument("--label", required=True)
     create.add_argument("--by", default=None, help="who asked for it (recorded)")
     create.set_defaults(func=keys_create)

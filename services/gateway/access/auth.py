@@ -103,8 +103,7 @@ def issue_token(secret: str | bytes, role: str, region: str | None = None, *, su
     require(scope_problem != "unknown_role", "role", "unknown role", problems)
     require(scope_problem not in ("region_required", "unknown_region", "region_not_allowed"),
             "region", scope_problem or "", problems)
-    body_problem = credential_body_problem(role, body) or (
-        "body_required" if role == CENTRAL_OFFICER and body is None else None)
+    body_problem = _body_problem(role, body)
     require(body_problem is None, "body", body_problem or "", problems)
     require(isinstance(ttl_seconds, int) and not isinstance(ttl_seconds, bool)
             and 0 < ttl_seconds <= MAX_TTL_SECONDS,
@@ -242,15 +241,24 @@ def _derive(secret: str, salt: bytes, iterations: int) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", secret.encode("ascii"), salt, iterations)
 
 
+def _body_problem(role: Any, body: Any) -> str | None:
+    """Why a credential issued now cannot carry ``body``: a central officer's needs one."""
+    return credential_body_problem(role, body) or (
+        "body_required" if role == CENTRAL_OFFICER and body is None else None)
+
+
 def generate_api_key(role: str, region: str | None, label: str, *, now: datetime | None = None,
-                     iterations: int = KDF_ITERATIONS) -> tuple[str, dict]:
+                     iterations: int = KDF_ITERATIONS, body: str | None = None) -> tuple[str, dict]:
     """A new key: (plaintext to hand over once, record to store). ``ValidationFailed`` on bad
-    role/region/label."""
+    role/region/body/label (a ``central_officer``'s key names its central ``body``, as its
+    token does)."""
     problems: dict = {}
     scope_problem = credential_scope_problem(role, region)
     require(scope_problem != "unknown_role", "role", "unknown role", problems)
     require(scope_problem not in ("region_required", "unknown_region", "region_not_allowed"),
             "region", scope_problem or "", problems)
+    body_problem = _body_problem(role, body)
+    require(body_problem is None, "body", body_problem or "", problems)
     require(isinstance(label, str) and bool(label.strip()) and len(label) <= MAX_LABEL_CHARS,
             "label", f"must be a non-empty string of at most {MAX_LABEL_CHARS} characters",
             problems)
@@ -269,6 +277,7 @@ def generate_api_key(role: str, region: str | None, label: str, *, now: datetime
         "secret_hash": _derive(secret, salt, iterations).hex(),
         "role": role,
         "region": region,
+        "body": body,
         "label": label,
         "created_at": _utc_datetime(now),
         "revoked_at": None,
@@ -308,13 +317,15 @@ def verify_api_key(plaintext: str, lookup: ApiKeyLookup) -> Principal:
         raise _refuse("invalid_api_key", "invalid API key")
     if record.get("revoked_at") is not None:
         raise _refuse("revoked", "API key revoked")
-    problem = credential_scope_problem(record.get("role"), record.get("region"))
+    problem = (credential_scope_problem(record.get("role"), record.get("region"))
+               or credential_body_problem(record.get("role"), record.get("body")))
     if problem:
         raise _refuse(problem, f"API key scope refused: {problem}")
     owner = record.get("created_by")
     subject = owner if isinstance(owner, str) and owner.strip() else f"{API_KEY}:{key_id}"
     return Principal(subject=subject, role=record["role"],
-                     region=record.get("region"), credential_kind=API_KEY, credential_id=key_id)
+                     region=record.get("region"), credential_kind=API_KEY, credential_id=key_id,
+                     body=record.get("body"))
 
 
 def revoke_api_key(record: Mapping[str, Any], now: datetime | None = None) -> dict:
@@ -328,4 +339,5 @@ def revoke_api_key(record: Mapping[str, Any], now: datetime | None = None) -> di
 def api_key_public_view(record: Mapping[str, Any]) -> dict:
     """What a listing may show about a key: everything but the hash material."""
     return {name: record.get(name)
-            for name in ("key_id", "role", "region", "label", "created_at", "revoked_at")}
+            for name in ("key_id", "role", "region", "body", "label", "created_at",
+                         "revoked_at")}

@@ -69,6 +69,7 @@ class Guard(SharedExtension):
                                            burst=settings.address_rate_burst)
         self.refusals = edge.RefusalSampler()
         # across replicas: each process charges its buckets with what the others admitted
+        ReplicaCountsRepository.ensure_indexes(db)
         self.shared_counts = SharedCounts(
             {"credential": self.limiter, "address": self.address_limiter},
             ReplicaCountsRepository(db),

@@ -132,7 +132,9 @@ class ImportLimits(DependencyProvider):
         settings = load_settings()
         self.max_bytes = settings.import_max_bytes
         self.max_chunks = max(1, -(-settings.import_max_bytes // CHUNK_MAX_BYTES))
-        table = OpenImportsRepository(get_client()[settings.database_name("gateway")])
+        db = get_client()[settings.database_name("gateway")]
+        OpenImportsRepository.ensure_indexes(db)
+        table = OpenImportsRepository(db)
         self.open_imports = OpenImports(settings.import_max_open_per_credential, table=table)
 
     def get_dependency(self, worker_ctx):

@@ -25,7 +25,7 @@ from services.budgets.contract.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_
 from services.common import clock
 from services.common.config import load_settings
 from services.common.regions import REGION_CODES
-from services.gateway.access.principal import ROLE_REGION_RULE, RegionRule
+from services.gateway.access.principal import CENTRAL_OFFICER, ROLE_REGION_RULE, RegionRule
 from services.gateway.edge import openapi_formats
 from services.gateway.edge.import_limits import CHUNK_MAX_BYTES
 from services.gateway.hub.central_bodies import CENTRAL_BODY_CODES
@@ -90,11 +90,16 @@ DEPENDENT["MeasureChange"] = {"oneOf": [  # a measure is done on evidence
 _REGIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.REQUIRED)
 _NATIONAL = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.FORBIDDEN)
 _EITHER = sorted(r for r, rule in ROLE_REGION_RULE.items() if rule is RegionRule.OPTIONAL)
-DEPENDENT["ApiKeyCreate"] = {"oneOf": [  # access/principal.py: ROLE_REGION_RULE
-    {"properties": {"role": {"enum": _REGIONAL}, "region": {"type": "string"}},
+_NO_BODY = {"enum": [None]}
+DEPENDENT["ApiKeyCreate"] = {"oneOf": [  # access/principal.py: ROLE_REGION_RULE; a body only for
+    # a central officer, who must name one (access/auth.py: generate_api_key)
+    {"properties": {"role": {"enum": _REGIONAL}, "region": {"type": "string"}, "body": _NO_BODY},
      "required": ["region"]},
-    {"properties": {"role": {"enum": _NATIONAL}, "region": {"enum": [None]}}},
-    {"properties": {"role": {"enum": _EITHER}}}]}
+    {"properties": {"role": {"enum": [r for r in _NATIONAL if r != CENTRAL_OFFICER]},
+                    "region": {"enum": [None]}, "body": _NO_BODY}},
+    {"properties": {"role": {"enum": [CENTRAL_OFFICER]}, "region": {"enum": [None]},
+                    "body": {"type": "string"}}, "required": ["body"]},
+    {"properties": {"role": {"enum": _EITHER}, "body": _NO_BODY}}]}
 # Query parameters a route does not read (the export pages by itself; the path names the region).
 IGNORED_QUERY = {"projects_export": {"cursor", "page_size"},
                  "personnel_region_statistics": {"region"}}

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from services.common.pages import OFFSET, page_schema
 from services.common.regions import REGION_CODES
 from services.gateway.access.policy import ROLES
+from services.gateway.hub.central_bodies import CENTRAL_BODY_CODES
 
 MAX_PAGE_SIZE = 200
 
@@ -57,6 +58,9 @@ JournalPageSchema = page_schema(JournalEntrySchema, OFFSET, name="JournalPageSch
 class ApiKeyCreateSchema(Schema):
     role = fields.Str(required=True, validate=validate.OneOf(ROLES))
     region = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(REGION_CODES))
+    body = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(CENTRAL_BODY_CODES),
+                      metadata={"description": "the central body a central_officer's key acts for "
+                                               "(required for that role, refused for the others)"})
     label = fields.Str(required=True, validate=validate.Length(min=1, max=200),
                        metadata={"description": "who or what uses the key"})
 
@@ -65,6 +69,7 @@ class ApiKeySchema(Schema):
     key_id = fields.Str()
     role = fields.Str()
     region = fields.Str(allow_none=True)
+    body = fields.Str(allow_none=True)
     label = fields.Str()
     created_at = fields.DateTime(format="iso")
     created_by = fields.Str(allow_none=True)

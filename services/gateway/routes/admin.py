@@ -19,7 +19,7 @@ TAGS = ("admin",)
 def admin_create_api_key(svc, request):
     body = load(ApiKeyCreateSchema, read_json(request), message=INVALID_BODY)
     plaintext, record = auth.generate_api_key(body["role"], body["region"], body["label"],
-                                              now=datetime.now(timezone.utc))
+                                              body=body["body"], now=datetime.now(timezone.utc))
     record["created_by"] = request.principal.subject
     svc.api_keys.insert(record)
     return 201, ApiKeyCreatedSchema().dump({**public_key_view(record), "api_key": plaintext})

@@ -508,7 +508,7 @@ def test_generating_an_unusable_key_fails_validation(role, region, label, field)
 def test_public_view_hides_hash_material():
     _, record = new_key()
     view = api_key_public_view(record)
-    assert set(view) == {"key_id", "role", "region", "label", "created_at", "revoked_at"}
+    assert set(view) == {"key_id", "role", "region", "body", "label", "created_at", "revoked_at"}
     original = copy.deepcopy(record)
     api_key_public_view(record)
     assert record == original
@@ -573,3 +573,43 @@ def test_issuing_a_token_with_a_wrong_body_fails_naming_the_field(role, region, 
 ])
 def test_a_forged_body_claim_is_refused(override, reason):
     assert refusal(signed(claims(**override))).details["reason"] == reason
+
+
+def test_a_central_officers_api_key_acts_for_its_body():
+    plaintext, record = new_key(role="central_officer", region=None, body="MF")
+    assert record["body"] == "MF"
+    who = verify_api_key(plaintext, KeyTable(record).find)
+    assert (who.role, who.region, who.body, who.credential_kind) == ("central_officer", None, "MF",
+                                                                     API_KEY)
+    assert verify_api_key(*_key_and_lookup(role="admin", region=None)).body is None
+
+
+def _key_and_lookup(**kw):
+    plaintext, record = new_key(**kw)
+    return plaintext, KeyTable(record).find
+
+
+@pytest.mark.parametrize("role, region, body, reason", [
+    ("central_officer", None, None, "body_required"),
+    ("central_officer", None, "MINISTRY", "unknown_body"),
+    ("admin", None, "MNE", "body_not_allowed"),
+    ("regional_officer", "KZ-35", "MNE", "body_not_allowed"),
+])
+def test_creating_a_key_with_a_wrong_body_fails_naming_the_field(role, region, body, reason):
+    with pytest.raises(ValidationFailed) as caught:
+        new_key(role=role, region=region, body=body)
+    assert caught.value.details["body"] == [reason]
+
+
+def test_a_stored_key_with_a_forged_body_is_refused():
+    plaintext, record = new_key(role="central_officer", region=None, body="MF")
+    record["body"] = "XX"
+    with pytest.raises(Unauthenticated) as caught:
+        verify_api_key(plaintext, KeyTable(record).find)
+    assert caught.value.details["reason"] == "unknown_body"
+
+
+def test_a_central_officers_key_stored_without_a_body_holds_nothing_body_scoped():
+    plaintext, record = new_key(role="central_officer", region=None, body="MF")
+    record["body"] = None  # a record from before keys carried a body
+    assert verify_api_key(plaintext, KeyTable(record).find).body is None

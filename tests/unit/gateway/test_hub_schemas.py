@@ -108,10 +108,11 @@ def test_audit_query_refusals(args, field):
 
 def test_api_key_create():
     assert load(ApiKeyCreateSchema(), {"role": "ministry_analyst", "label": "stat"}) == {
-        "role": "ministry_analyst", "region": None, "label": "stat"}
+        "role": "ministry_analyst", "region": None, "body": None, "label": "stat"}
+    assert load(ApiKeyCreateSchema(), {"role": "central_officer", "body": "MF", "label": "x"})["body"] == "MF"
     with pytest.raises(ValidationFailed) as refused:
-        load(ApiKeyCreateSchema(), {"role": "root", "region": "KZ-00"})
-    assert {"role", "region", "label"} <= set(refused.value.details)
+        load(ApiKeyCreateSchema(), {"role": "root", "region": "KZ-00", "body": "XX"})
+    assert {"role", "region", "body", "label"} <= set(refused.value.details)
 
 
 def test_history_entry_dumps_from_under_its_own_name():
