@@ -17,8 +17,13 @@ than that may belong to a write that has not landed yet.
 
 Round trips of one flush: a new document's events are published as the writer built them (no read:
 nothing else can be pending in a document that did not exist); otherwise one read of ``_outbox``.
-The sent entries are then removed with one ``$pullAll`` of the envelopes as stored, whatever their
-number (a crash before it republishes them: at least once, as before).
+The request answers once its write is stored and its events are confirmed by the broker. The sent
+entries are removed afterwards, off the request path (``settle``): one ``$pullAll`` of the
+envelopes as stored per document, under the document lock, and only then is the write's pointer
+queued for the batched delete, so a document with entries still in ``_outbox`` always keeps its
+pointer (a kill -9 before the pull: the sweep finds it and republishes, at least once as before;
+consumers deduplicate by ``event_id``). Until the pull lands, this process remembers the entries as
+sent: its own flushes and sweeps do not publish them again, nor drop the pointer.
 """
 import logging
 import uuid
@@ -37,6 +42,7 @@ from services.common import instruments as metrics
 from services.common import topology
 from services.common.config import load_settings
 from services.common.events import exchange_name
+from services.common.faults import CRASH_BEFORE_PULL, maybe_crash
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,7 @@ POINTER_GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
 POINTER_DROP_BATCH = 500
 SWEEP_CONCURRENCY = 8
+SETTLE_RETRY_SECONDS = 1.0
 
 
 def _now() -> datetime:
@@ -119,6 +126,12 @@ class OutboxRelay(SharedExtension):
         self._drops_ready = eventlet.event.Event()
         self._drop_gt = None
         self._pointer_inserters: dict[str, GroupInserter] = {}
+        # (database, collection, document id) -> envelopes published and not yet pulled from the
+        # document, and the pointers to delete once they are; the settle thread empties both
+        self._unpulled: dict[tuple, list[dict]] = {}
+        self._settled_pointers: dict[tuple, list[str]] = {}
+        self._settle_ready = eventlet.event.Event()
+        self._settle_gt = None
 
     # -- life cycle ------------------------------------------------------------------------------
     def setup(self):
@@ -133,9 +146,13 @@ class OutboxRelay(SharedExtension):
         self._running = True
         self._gt = self.container.spawn_managed_thread(self._sweep_forever)
         self._drop_gt = self.container.spawn_managed_thread(self._drop_pointers_forever)
+        self._settle_gt = self.container.spawn_managed_thread(self._settle_forever)
 
     def stop(self):
         self._running = False
+        if self._settle_gt is not None:
+            self._settle_now()  # what is published is pulled now; the sweep covers a failure
+            self._settle_gt.kill()
         if self._drop_gt is not None:
             self._drop_pointers_now()  # what is queued goes now; the sweep covers a failure
             self._drop_gt.kill()
@@ -242,15 +259,22 @@ class OutboxRelay(SharedExtension):
             log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
             done = False
         if done and pointer_id is not None:
-            self.drop_pointer_later(db, pointer_id)
+            if self._settling():  # deleted once the sent entries are pulled
+                key = (db.name, collection_name, doc_id)
+                self._settled_pointers.setdefault(key, []).append(pointer_id)
+                self._wake_settle()
+            else:
+                self.drop_pointer_later(db, pointer_id)
         return done
 
     def _publish_pending(self, db, collection_name: str, doc_id,
                          inserted: list[dict] | None = None) -> bool:
-        collection = db[collection_name]
+        key = (db.name, collection_name, doc_id)
         if inserted is None:
-            doc = collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+            doc = db[collection_name].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
             pending = (doc or {}).get(OUTBOX_FIELD) or []
+            already = {e["event_id"] for e in self._unpulled.get(key, ())}
+            pending = [e for e in pending if e["event_id"] not in already]
         else:
             pending = inserted
         sent = []
@@ -259,14 +283,78 @@ class OutboxRelay(SharedExtension):
                 self._publish(envelope)
                 sent.append(envelope)
         finally:
-            # "Sent" removes exactly these entries, as stored, and nothing else (a concurrent
-            # flusher may have removed some already), in one update whatever their number, also
-            # when a later publish failed. FerretDB 1.24 matches $pull/$pullAll values by exact
-            # equality only (a {event_id: …} query pulls nothing there), and any filter beyond
-            # _id (say on "_outbox.0.event_id") is a full collection scan there, so the filter
-            # is the _id alone and the pulled values are the whole stored envelopes.
+            # also when a later publish failed: what was confirmed is sent
             if sent:
-                collection.update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: sent}})
+                if self._settling():
+                    self._databases.setdefault(db.name, db)
+                    self._unpulled.setdefault(key, []).extend(sent)
+                    self._wake_settle()
+                else:  # not started (a script, a test): at once
+                    self._pull(db, collection_name, doc_id, sent)
+        return True
+
+    @staticmethod
+    def _pull(db, collection_name: str, doc_id, sent: list[dict]) -> None:
+        # "Sent" removes exactly these entries, as stored, and nothing else (a concurrent
+        # flusher may have removed some already), in one update whatever their number.
+        # FerretDB 1.24 matches $pull/$pullAll values by exact equality only (a {event_id: …}
+        # query pulls nothing there), and any filter beyond _id (say on "_outbox.0.event_id") is
+        # a full collection scan there, so the filter is the _id alone and the pulled values are
+        # the whole stored envelopes.
+        db[collection_name].update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: sent}})
+
+    # -- settling: sent entries leave their documents off the request path -------------------------
+    def _settling(self) -> bool:
+        return self._running and self._settle_gt is not None
+
+    def _wake_settle(self) -> None:
+        if not self._settle_ready.ready():
+            self._settle_ready.send(True)
+
+    def pending_pull(self, db, collection_name: str, doc_id) -> bool:
+        """True while events of the document are published but not yet pulled from it."""
+        return (db.name, collection_name, doc_id) in self._unpulled
+
+    def _settle_forever(self):
+        while self._running:
+            self._settle_ready.wait()
+            self._settle_ready = eventlet.event.Event()
+            # while one round is pulled, the next one gathers
+            if not self._settle_now():
+                eventlet.sleep(SETTLE_RETRY_SECONDS)  # the store is away: try again later
+                self._wake_settle()
+
+    def _settle_now(self) -> bool:
+        """Pull every published entry from its document, then queue the pointers of the
+        documents so settled for the batched delete. False when a pull failed (kept for later)."""
+        keys = list(set(self._unpulled) | set(self._settled_pointers))
+        outcome = []
+        pool = eventlet.GreenPool(SWEEP_CONCURRENCY)  # pulls of different documents overlap
+        for key in keys:
+            pool.spawn_n(lambda k: outcome.append(self._settle_one(k)), key)
+        pool.waitall()
+        if self._drops and not self._drops_ready.ready():
+            self._drops_ready.send(True)
+        return all(outcome)
+
+    def _settle_one(self, key) -> bool:
+        db_name, collection_name, doc_id = key
+        db = self._databases[db_name]
+        with self.document_lock(db, collection_name, doc_id):  # FerretDB updates are not atomic
+            sent = self._unpulled.pop(key, [])
+            pointers = self._settled_pointers.pop(key, [])
+            if sent:
+                maybe_crash(CRASH_BEFORE_PULL)
+                try:
+                    self._pull(db, collection_name, doc_id, sent)
+                except Exception:  # noqa: BLE001 - kept as sent; the pointer stays until pulled
+                    log.warning("pull of %d sent events from %s/%s deferred", len(sent),
+                                collection_name, doc_id, exc_info=True)
+                    self._unpulled[key] = sent + self._unpulled.get(key, [])
+                    self._settled_pointers[key] = pointers + self._settled_pointers.get(key, [])
+                    return False
+        if pointers:
+            self._drops.setdefault(db_name, []).extend(pointers)
         return True
 
     def _publish(self, envelope: dict) -> None:
@@ -312,7 +400,8 @@ class OutboxRelay(SharedExtension):
             def handle(pointer, db=db):
                 done = self.flush(db, pointer["collection"], pointer["doc_id"], None)
                 old_enough = pointer["created_at"] < _now() - POINTER_GRACE
-                if done and old_enough:
+                unpulled = self.pending_pull(db, pointer["collection"], pointer["doc_id"])
+                if done and old_enough and not unpulled:
                     self.drop_pointer(db, pointer["_id"])
 
             # Documents are flushed SWEEP_CONCURRENCY at a time: each flush is store round trips
