@@ -56,7 +56,8 @@ def _outbox_documents(n: int, run_id: str, repo):
                              for t, p in facts]
         docs.append(stored)
         pointers.append({"_id": str(uuid.uuid4()), "collection": "projects",
-                         "doc_id": stored["_id"], "created_at": now})
+                         "doc_id": stored["_id"], "created_at": now,
+                         "event_ids": [e["event_id"] for e in stored["_outbox"]]})
     return docs, pointers
 
 

@@ -13,7 +13,10 @@ pointer is then deleted in the background, batched with other requests' pointers
 ``delete_many`` instead of one round trip per request). A pointer left behind (the publish failed,
 the process died before the batched delete) is handled by the sweep, which deletes it once the
 document holds nothing to publish *and* the pointer is older than a grace period: a pointer younger
-than that may belong to a write that has not landed yet.
+than that may belong to a write that has not landed yet. A pointer names the events of its write
+(``event_ids``): when the sweep itself publishes all of them, the write has landed, and the pointer
+goes after their pull without waiting for the grace period (else every sweep round would read its
+document again until then).
 
 Round trips of one flush: a new document's events are published as the writer built them (no read:
 nothing else can be pending in a document that did not exist); otherwise one read of ``_outbox``.
@@ -166,12 +169,15 @@ class OutboxRelay(SharedExtension):
         self._collections.setdefault(db.name, set()).add(collection_name)
 
     # -- pointers ----------------------------------------------------------------------------------
-    def add_pointer(self, db, collection_name: str, doc_id) -> str:
+    def add_pointer(self, db, collection_name: str, doc_id, event_ids=None) -> str:
         """Store a pointer before the write it announces (concurrent writers' pointers are
-        stored together, each writer waiting for its own)."""
+        stored together, each writer waiting for its own). ``event_ids``: the events of that
+        write, so a sweep that publishes them knows the pointer's work is done at once."""
         pointer_id = str(uuid.uuid4())
         pointer = {"_id": pointer_id, "collection": collection_name, "doc_id": doc_id,
                    "created_at": _now()}
+        if event_ids:
+            pointer["event_ids"] = list(event_ids)
         if self._running:
             inserter = self._pointer_inserters.get(db.name)
             if inserter is None:
@@ -241,26 +247,32 @@ class OutboxRelay(SharedExtension):
 
     # -- publishing --------------------------------------------------------------------------------
     def flush(self, db, collection_name: str, doc_id, pointer_id: str | None,
-              inserted: list[dict] | None = None) -> bool:
+              inserted: list[dict] | None = None, announced: set | None = None) -> bool:
         """Publish the document's pending events in order; True when nothing is left pending.
 
         ``inserted``: the envelopes of the insert that created the document, as stored; they are
         all it can hold pending, so they are published without reading it back."""
         with self.document_lock(db, collection_name, doc_id):  # keeps events in order too
-            return self.flush_locked(db, collection_name, doc_id, pointer_id, inserted)
+            return self.flush_locked(db, collection_name, doc_id, pointer_id, inserted, announced)
 
     def flush_locked(self, db, collection_name: str, doc_id, pointer_id: str | None,
-                     inserted: list[dict] | None = None) -> bool:
+                     inserted: list[dict] | None = None, announced: set | None = None) -> bool:
         """``flush`` for a caller that holds the document's lock: the write that made the events.
-        No sweep of this process can publish them in between, so ``inserted`` needs no read."""
+        No sweep of this process can publish them in between, so ``inserted`` needs no read.
+
+        ``pointer_id`` is deleted once the sent entries are pulled; with ``announced`` (a sweep's
+        pointer and the event ids it names) only when this process holds all of those as sent."""
+        key = (db.name, collection_name, doc_id)
         try:
             done = self._publish_pending(db, collection_name, doc_id, inserted)
         except Exception:  # broker or store away: the sweep retries, the write already stands
             log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
             done = False
+        if announced is not None and not announced <= {
+                e["event_id"] for e in self._unpulled.get(key, ())}:
+            return done  # not known to be published: the sweep's grace rule decides
         if done and pointer_id is not None:
             if self._settling():  # deleted once the sent entries are pulled
-                key = (db.name, collection_name, doc_id)
                 self._settled_pointers.setdefault(key, []).append(pointer_id)
                 self._wake_settle()
             else:
@@ -398,7 +410,13 @@ class OutboxRelay(SharedExtension):
             pointers = list(db[POINTERS].find().sort("created_at", 1).limit(SWEEP_BATCH))
 
             def handle(pointer, db=db):
-                done = self.flush(db, pointer["collection"], pointer["doc_id"], None)
+                # A pointer naming its events, all of which this flush publishes (or this process
+                # holds as sent), is done: it goes after their pull, young or not. Without that,
+                # a young pointer stays, and every later round reads its document again.
+                announced = set(pointer.get("event_ids") or ())
+                done = self.flush(db, pointer["collection"], pointer["doc_id"],
+                                  pointer["_id"] if announced else None,
+                                  announced=announced or None)
                 old_enough = pointer["created_at"] < _now() - POINTER_GRACE
                 unpulled = self.pending_pull(db, pointer["collection"], pointer["doc_id"])
                 if done and old_enough and not unpulled:

@@ -132,3 +132,82 @@ def test_stopping_pulls_what_was_published():
     relay._drop_pointers_now()
     relay._drop_gt.kill()
     assert collection.outbox == [] and collection.deleted_pointers == ["p1"]
+
+
+class Pointers:
+    def __init__(self, pointers):
+        self.pointers = {p["_id"]: p for p in pointers}
+
+    def find(self, *args):
+        return self
+
+    def sort(self, *args):
+        return self
+
+    def limit(self, n):
+        return sorted(self.pointers.values(), key=lambda p: p["created_at"])[:n]
+
+    def count_documents(self, filter_):
+        return len(self.pointers)
+
+    def delete_one(self, filter_):
+        self.pointers.pop(filter_["_id"], None)
+
+    def delete_many(self, filter_):
+        for pointer_id in filter_["_id"]["$in"]:
+            self.pointers.pop(pointer_id, None)
+
+
+class SweptDb(Db):
+    def __init__(self, collection, pointers):
+        super().__init__(collection)
+        self.pointers = pointers
+
+    def __getitem__(self, name):
+        return self.pointers if name == outbox.POINTERS else self.collection
+
+
+def _sweep_relay(db, published):
+    relay = _running_relay(db, published)
+    relay.container = type("Container", (), {"service_name": "unit"})()
+    return relay
+
+
+def test_a_young_pointer_whose_events_the_sweep_published_goes_after_their_pull():
+    envelopes, published = _envelopes(0, 2), []
+    collection = Collection(envelopes)
+    pointers = Pointers([{"_id": "p1", "collection": "things", "doc_id": "d1",
+                          "created_at": outbox._now(), "event_ids": ["e0", "e1"]}])
+    db = SweptDb(collection, pointers)
+    relay = _sweep_relay(db, published)
+    try:
+        relay.sweep()
+        eventlet.sleep(0.05)
+        assert published == envelopes and collection.outbox == []
+        assert pointers.pointers == {}  # no later round reads the document again
+        relay.sweep()
+        assert published == envelopes and collection.ops.count("find_one") == 1
+    finally:
+        _stop(relay)
+
+
+def test_a_young_pointer_whose_events_are_not_there_yet_stays():
+    # the write it announces may not have landed: only the grace period lets the sweep drop it
+    published = []
+    collection = Collection(_envelopes(0, 1))  # another write's event, not the pointer's
+    pointers = Pointers([{"_id": "p1", "collection": "things", "doc_id": "d1",
+                          "created_at": outbox._now(), "event_ids": ["e7"]},
+                         {"_id": "p0", "collection": "things", "doc_id": "d1",
+                          "created_at": outbox._now() - 2 * outbox.POINTER_GRACE}])
+    db = SweptDb(collection, pointers)
+    relay = _sweep_relay(db, published)
+    try:
+        relay.sweep()
+        eventlet.sleep(0.05)
+        assert [e["event_id"] for e in published] == ["e0"] and collection.outbox == []
+        assert set(pointers.pointers) == {"p0", "p1"}  # p0 not while its pull was pending
+        relay.sweep()
+        assert set(pointers.pointers) == {"p1"}  # the old one goes once nothing is pending
+        assert [e["event_id"] for e in published] == ["e0"]
+    finally:
+        _stop(relay)
