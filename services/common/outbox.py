@@ -147,9 +147,10 @@ class OutboxRelay(SharedExtension):
         # Every queue that subscribes to an event exists before this service can publish one.
         topology.declare_all(self.settings.amqp_uri, wait_seconds=60)
         self._running = True
-        self._gt = self.container.spawn_managed_thread(self._sweep_forever)
+        # the background deletes first, so that every flush, the first sweep's too, defers its pull
         self._drop_gt = self.container.spawn_managed_thread(self._drop_pointers_forever)
         self._settle_gt = self.container.spawn_managed_thread(self._settle_forever)
+        self._gt = self.container.spawn_managed_thread(self._sweep_forever)
 
     def stop(self):
         self._running = False
