@@ -40,9 +40,9 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def _outbox_documents(n: int, run_id: str, repo):
-    from services.common.asyncapi import load_contracts
     from services.common.events import build_event
-    load_contracts()  # the event schemas register when their services' modules are imported
+    from services.gateway.hub.contracts import register_contracts
+    register_contracts()  # every service's event schemas, as the hub registers them
     from services.investments import domain
     from services.investments.application.demo_data import generate_projects
     now = datetime.now(timezone.utc)
@@ -56,7 +56,8 @@ def _outbox_documents(n: int, run_id: str, repo):
                              for t, p in facts]
         docs.append(stored)
         pointers.append({"_id": str(uuid.uuid4()), "collection": "projects",
-                         "doc_id": stored["_id"], "created_at": now})
+                         "doc_id": stored["_id"], "created_at": now,
+                         "event_ids": [e["event_id"] for e in stored["_outbox"]]})
     return docs, pointers
 
 

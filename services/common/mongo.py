@@ -129,7 +129,8 @@ class Repository:
         envelopes = self._envelopes(facts)
         pointer_id = None
         if envelopes:
-            pointer_id = self.relay.add_pointer(self.db, self.collection_name, doc_id)
+            pointer_id = self.relay.add_pointer(self.db, self.collection_name, doc_id,
+                                                [e["event_id"] for e in envelopes])
         lock = (self.relay.document_lock(self.db, self.collection_name, doc_id)
                 if self.relay is not None else nullcontext())
         # The write and the flush of its events hold the document's lock together: a sweep that

@@ -13,12 +13,20 @@ pointer is then deleted in the background, batched with other requests' pointers
 ``delete_many`` instead of one round trip per request). A pointer left behind (the publish failed,
 the process died before the batched delete) is handled by the sweep, which deletes it once the
 document holds nothing to publish *and* the pointer is older than a grace period: a pointer younger
-than that may belong to a write that has not landed yet.
+than that may belong to a write that has not landed yet. A pointer names the events of its write
+(``event_ids``): when the sweep itself publishes all of them, the write has landed, and the pointer
+goes after their pull without waiting for the grace period (else every sweep round would read its
+document again until then).
 
 Round trips of one flush: a new document's events are published as the writer built them (no read:
 nothing else can be pending in a document that did not exist); otherwise one read of ``_outbox``.
-The sent entries are then removed with one ``$pullAll`` of the envelopes as stored, whatever their
-number (a crash before it republishes them: at least once, as before).
+The request answers once its write is stored and its events are confirmed by the broker. The sent
+entries are removed afterwards, off the request path (``settle``): one ``$pullAll`` of the
+envelopes as stored per document, under the document lock, and only then is the write's pointer
+queued for the batched delete, so a document with entries still in ``_outbox`` always keeps its
+pointer (a kill -9 before the pull: the sweep finds it and republishes, at least once as before;
+consumers deduplicate by ``event_id``). Until the pull lands, this process remembers the entries as
+sent: its own flushes and sweeps do not publish them again, nor drop the pointer.
 """
 import logging
 import uuid
@@ -31,12 +39,14 @@ from eventlet.semaphore import Semaphore
 from kombu import Exchange
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import SharedExtension
-from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
+from pymongo.errors import PyMongoError
 
 from services.common import instruments as metrics
 from services.common import topology
 from services.common.config import load_settings
 from services.common.events import exchange_name
+from services.common.faults import CRASH_BEFORE_PULL, maybe_crash
+from services.common.group_insert import GroupInserter
 
 log = logging.getLogger(__name__)
 
@@ -46,62 +56,11 @@ POINTER_GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
 POINTER_DROP_BATCH = 500
 SWEEP_CONCURRENCY = 8
+SETTLE_RETRY_SECONDS = 1.0
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class GroupInserter:
-    """Concurrent ``insert_one`` calls into one collection, written together as one ``insert_many``.
-
-    Every caller still waits until its own document is stored (or gets the store's error), so
-    nothing is acknowledged before it is written; N concurrent callers cost one round trip and
-    one store transaction (one fsync on PostgreSQL) instead of N. Green threads only: callers in
-    a process that eventlet does not patch use ``insert_one`` directly."""
-
-    def __init__(self, collection, max_batch: int = 200):
-        self.collection = collection
-        self.max_batch = max_batch
-        self._pending: list[tuple[dict, eventlet.event.Event]] = []
-        self._writing = False
-
-    def insert(self, doc: dict) -> None:
-        done = eventlet.event.Event()
-        self._pending.append((doc, done))
-        if not self._writing:
-            self._writing = True
-            eventlet.spawn_n(self._write_pending)
-        done.wait()  # raises what the store raised for this document
-
-    def _write_pending(self) -> None:
-        try:
-            while self._pending:
-                batch = self._pending[:self.max_batch]
-                del self._pending[:len(batch)]
-                self._write(batch)
-        finally:
-            self._writing = False
-
-    def _write(self, batch) -> None:
-        try:
-            self.collection.insert_many([doc for doc, _ in batch], ordered=False)
-        except BulkWriteError as exc:  # the others of the batch are stored
-            failed = {e["index"]: e for e in exc.details.get("writeErrors", [])}
-            for index, (_, done) in enumerate(batch):
-                if index in failed:
-                    error = failed[index]
-                    done.send_exception(OperationFailure(error.get("errmsg", "write error"),
-                                                         error.get("code"), error))
-                else:
-                    done.send(None)
-            return
-        except BaseException as exc:  # noqa: BLE001 - every waiter gets the store's error
-            for _, done in batch:
-                done.send_exception(exc)
-            return
-        for _, done in batch:
-            done.send(None)
 
 
 class OutboxRelay(SharedExtension):
@@ -119,6 +78,12 @@ class OutboxRelay(SharedExtension):
         self._drops_ready = eventlet.event.Event()
         self._drop_gt = None
         self._pointer_inserters: dict[str, GroupInserter] = {}
+        # (database, collection, document id) -> envelopes published and not yet pulled from the
+        # document, and the pointers to delete once they are; the settle thread empties both
+        self._unpulled: dict[tuple, list[dict]] = {}
+        self._settled_pointers: dict[tuple, list[str]] = {}
+        self._settle_ready = eventlet.event.Event()
+        self._settle_gt = None
 
     # -- life cycle ------------------------------------------------------------------------------
     def setup(self):
@@ -131,11 +96,16 @@ class OutboxRelay(SharedExtension):
         # Every queue that subscribes to an event exists before this service can publish one.
         topology.declare_all(self.settings.amqp_uri, wait_seconds=60)
         self._running = True
-        self._gt = self.container.spawn_managed_thread(self._sweep_forever)
+        # the background deletes first, so that every flush, the first sweep's too, defers its pull
         self._drop_gt = self.container.spawn_managed_thread(self._drop_pointers_forever)
+        self._settle_gt = self.container.spawn_managed_thread(self._settle_forever)
+        self._gt = self.container.spawn_managed_thread(self._sweep_forever)
 
     def stop(self):
         self._running = False
+        if self._settle_gt is not None:
+            self._settle_now()  # what is published is pulled now; the sweep covers a failure
+            self._settle_gt.kill()
         if self._drop_gt is not None:
             self._drop_pointers_now()  # what is queued goes now; the sweep covers a failure
             self._drop_gt.kill()
@@ -149,12 +119,15 @@ class OutboxRelay(SharedExtension):
         self._collections.setdefault(db.name, set()).add(collection_name)
 
     # -- pointers ----------------------------------------------------------------------------------
-    def add_pointer(self, db, collection_name: str, doc_id) -> str:
+    def add_pointer(self, db, collection_name: str, doc_id, event_ids=None) -> str:
         """Store a pointer before the write it announces (concurrent writers' pointers are
-        stored together, each writer waiting for its own)."""
+        stored together, each writer waiting for its own). ``event_ids``: the events of that
+        write, so a sweep that publishes them knows the pointer's work is done at once."""
         pointer_id = str(uuid.uuid4())
         pointer = {"_id": pointer_id, "collection": collection_name, "doc_id": doc_id,
                    "created_at": _now()}
+        if event_ids:
+            pointer["event_ids"] = list(event_ids)
         if self._running:
             inserter = self._pointer_inserters.get(db.name)
             if inserter is None:
@@ -224,33 +197,46 @@ class OutboxRelay(SharedExtension):
 
     # -- publishing --------------------------------------------------------------------------------
     def flush(self, db, collection_name: str, doc_id, pointer_id: str | None,
-              inserted: list[dict] | None = None) -> bool:
+              inserted: list[dict] | None = None, announced: set | None = None) -> bool:
         """Publish the document's pending events in order; True when nothing is left pending.
 
         ``inserted``: the envelopes of the insert that created the document, as stored; they are
         all it can hold pending, so they are published without reading it back."""
         with self.document_lock(db, collection_name, doc_id):  # keeps events in order too
-            return self.flush_locked(db, collection_name, doc_id, pointer_id, inserted)
+            return self.flush_locked(db, collection_name, doc_id, pointer_id, inserted, announced)
 
     def flush_locked(self, db, collection_name: str, doc_id, pointer_id: str | None,
-                     inserted: list[dict] | None = None) -> bool:
+                     inserted: list[dict] | None = None, announced: set | None = None) -> bool:
         """``flush`` for a caller that holds the document's lock: the write that made the events.
-        No sweep of this process can publish them in between, so ``inserted`` needs no read."""
+        No sweep of this process can publish them in between, so ``inserted`` needs no read.
+
+        ``pointer_id`` is deleted once the sent entries are pulled; with ``announced`` (a sweep's
+        pointer and the event ids it names) only when this process holds all of those as sent."""
+        key = (db.name, collection_name, doc_id)
         try:
             done = self._publish_pending(db, collection_name, doc_id, inserted)
         except Exception:  # broker or store away: the sweep retries, the write already stands
             log.warning("outbox flush of %s/%s deferred", collection_name, doc_id, exc_info=True)
             done = False
+        if announced is not None and not announced <= {
+                e["event_id"] for e in self._unpulled.get(key, ())}:
+            return done  # not known to be published: the sweep's grace rule decides
         if done and pointer_id is not None:
-            self.drop_pointer_later(db, pointer_id)
+            if self._settling():  # deleted once the sent entries are pulled
+                self._settled_pointers.setdefault(key, []).append(pointer_id)
+                self._wake_settle()
+            else:
+                self.drop_pointer_later(db, pointer_id)
         return done
 
     def _publish_pending(self, db, collection_name: str, doc_id,
                          inserted: list[dict] | None = None) -> bool:
-        collection = db[collection_name]
+        key = (db.name, collection_name, doc_id)
         if inserted is None:
-            doc = collection.find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+            doc = db[collection_name].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
             pending = (doc or {}).get(OUTBOX_FIELD) or []
+            already = {e["event_id"] for e in self._unpulled.get(key, ())}
+            pending = [e for e in pending if e["event_id"] not in already]
         else:
             pending = inserted
         sent = []
@@ -259,14 +245,78 @@ class OutboxRelay(SharedExtension):
                 self._publish(envelope)
                 sent.append(envelope)
         finally:
-            # "Sent" removes exactly these entries, as stored, and nothing else (a concurrent
-            # flusher may have removed some already), in one update whatever their number, also
-            # when a later publish failed. FerretDB 1.24 matches $pull/$pullAll values by exact
-            # equality only (a {event_id: …} query pulls nothing there), and any filter beyond
-            # _id (say on "_outbox.0.event_id") is a full collection scan there, so the filter
-            # is the _id alone and the pulled values are the whole stored envelopes.
+            # also when a later publish failed: what was confirmed is sent
             if sent:
-                collection.update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: sent}})
+                if self._settling():
+                    self._databases.setdefault(db.name, db)
+                    self._unpulled.setdefault(key, []).extend(sent)
+                    self._wake_settle()
+                else:  # not started (a script, a test): at once
+                    self._pull(db, collection_name, doc_id, sent)
+        return True
+
+    @staticmethod
+    def _pull(db, collection_name: str, doc_id, sent: list[dict]) -> None:
+        # "Sent" removes exactly these entries, as stored, and nothing else (a concurrent
+        # flusher may have removed some already), in one update whatever their number.
+        # FerretDB 1.24 matches $pull/$pullAll values by exact equality only (a {event_id: …}
+        # query pulls nothing there), and any filter beyond _id (say on "_outbox.0.event_id") is
+        # a full collection scan there, so the filter is the _id alone and the pulled values are
+        # the whole stored envelopes.
+        db[collection_name].update_one({"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: sent}})
+
+    # -- settling: sent entries leave their documents off the request path -------------------------
+    def _settling(self) -> bool:
+        return self._running and self._settle_gt is not None
+
+    def _wake_settle(self) -> None:
+        if not self._settle_ready.ready():
+            self._settle_ready.send(True)
+
+    def pending_pull(self, db, collection_name: str, doc_id) -> bool:
+        """True while events of the document are published but not yet pulled from it."""
+        return (db.name, collection_name, doc_id) in self._unpulled
+
+    def _settle_forever(self):
+        while self._running:
+            self._settle_ready.wait()
+            self._settle_ready = eventlet.event.Event()
+            # while one round is pulled, the next one gathers
+            if not self._settle_now():
+                eventlet.sleep(SETTLE_RETRY_SECONDS)  # the store is away: try again later
+                self._wake_settle()
+
+    def _settle_now(self) -> bool:
+        """Pull every published entry from its document, then queue the pointers of the
+        documents so settled for the batched delete. False when a pull failed (kept for later)."""
+        keys = list(set(self._unpulled) | set(self._settled_pointers))
+        outcome = []
+        pool = eventlet.GreenPool(SWEEP_CONCURRENCY)  # pulls of different documents overlap
+        for key in keys:
+            pool.spawn_n(lambda k: outcome.append(self._settle_one(k)), key)
+        pool.waitall()
+        if self._drops and not self._drops_ready.ready():
+            self._drops_ready.send(True)
+        return all(outcome)
+
+    def _settle_one(self, key) -> bool:
+        db_name, collection_name, doc_id = key
+        db = self._databases[db_name]
+        with self.document_lock(db, collection_name, doc_id):  # FerretDB updates are not atomic
+            sent = self._unpulled.pop(key, [])
+            pointers = self._settled_pointers.pop(key, [])
+            if sent:
+                maybe_crash(CRASH_BEFORE_PULL)
+                try:
+                    self._pull(db, collection_name, doc_id, sent)
+                except Exception:  # noqa: BLE001 - kept as sent; the pointer stays until pulled
+                    log.warning("pull of %d sent events from %s/%s deferred", len(sent),
+                                collection_name, doc_id, exc_info=True)
+                    self._unpulled[key] = sent + self._unpulled.get(key, [])
+                    self._settled_pointers[key] = pointers + self._settled_pointers.get(key, [])
+                    return False
+        if pointers:
+            self._drops.setdefault(db_name, []).extend(pointers)
         return True
 
     def _publish(self, envelope: dict) -> None:
@@ -310,9 +360,16 @@ class OutboxRelay(SharedExtension):
             pointers = list(db[POINTERS].find().sort("created_at", 1).limit(SWEEP_BATCH))
 
             def handle(pointer, db=db):
-                done = self.flush(db, pointer["collection"], pointer["doc_id"], None)
+                # A pointer naming its events, all of which this flush publishes (or this process
+                # holds as sent), is done: it goes after their pull, young or not. Without that,
+                # a young pointer stays, and every later round reads its document again.
+                announced = set(pointer.get("event_ids") or ())
+                done = self.flush(db, pointer["collection"], pointer["doc_id"],
+                                  pointer["_id"] if announced else None,
+                                  announced=announced or None)
                 old_enough = pointer["created_at"] < _now() - POINTER_GRACE
-                if done and old_enough:
+                unpulled = self.pending_pull(db, pointer["collection"], pointer["doc_id"])
+                if done and old_enough and not unpulled:
                     self.drop_pointer(db, pointer["_id"])
 
             # Documents are flushed SWEEP_CONCURRENCY at a time: each flush is store round trips

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from pymongo import DESCENDING
 
+from services.common.group_insert import GroupInserter
 from services.common.mongo import Repository
-from services.common.outbox import GroupInserter
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 and serves the journal, region scorecards, SRS values and the reporting calendar."""
 from datetime import datetime, timezone
 
-from eventlet.semaphore import Semaphore
+import eventlet
 
 from services.common import clock
 from services.common.errors import NotFound, ValidationFailed
@@ -39,23 +39,23 @@ def known_region(code: str) -> str:
     return code
 
 
-_READ_MODEL_LOCK = Semaphore(1)
-
-
 def _hub_reactions(svc) -> HubReactions:
     return HubReactions(svc.hub_models, svc.initiatives, load_hub_settings())
 
 
 def record_event(svc, envelope):
-    # Journal first, then the read models and initiatives. Each step is idempotent on its own,
-    # so a redelivery after a crash between them completes the work without doubling it (the
-    # read models are updated even when the journal already had the event).
-    svc.journal.record(envelope)
-    # One read-model update at a time in this process: FerretDB 1.24 applies an update as
-    # read-then-write outside a transaction, so two handlers updating the same region's or
-    # project's document at once can lose one change (MongoDB does not need this).
-    with _READ_MODEL_LOCK:
+    # The journal entry and the read models and initiatives are written at the same time (one
+    # store round trip of latency instead of two); the message is acked only once both returned.
+    # Each is idempotent on its own, so a redelivery after a crash between them completes the
+    # work without doubling it (the read models are updated even when the journal had the event).
+    # Handlers run concurrently, in this process as across gateway replicas: FerretDB's
+    # read-then-write updates lose nothing because every update carries the storage revision
+    # and is retried when refused (services.common.guarded), so no process-wide lock is needed.
+    journal = eventlet.spawn(svc.journal.record, envelope)
+    try:
         _hub_reactions(svc).on_event(envelope)
+    finally:
+        journal.wait()  # raises the journal's error: the message is retried
 
 
 def get_journal(svc, request):

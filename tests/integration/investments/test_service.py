@@ -148,6 +148,10 @@ def test_every_command_publishes_its_facts_in_order(rpc, tap, store):
 def test_stale_version_is_refused_and_the_project_stays_as_it_was(rpc, store, tap):
     project = rpc.register(example_project(), "officer-39")
     rpc.update(project["id"], {"expected_version": 1, "jobs_planned": 260}, "officer-a")
+    # the published entries leave the document after the answer, off the request path; from
+    # then on the refused commands below must change nothing at all
+    wait_until(lambda: store.projects.find_one({"_id": project["id"]})["_outbox"] == [],
+               message="sent outbox entries pulled")
     before = store.projects.find_one({"_id": project["id"]})
     with pytest.raises(StaleVersion) as stale_update:
         rpc.update(project["id"], {"expected_version": 1, "jobs_planned": 999}, "officer-b")

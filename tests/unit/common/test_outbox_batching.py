@@ -5,7 +5,8 @@ flushed writes deleted in one batch."""
 import eventlet
 from pymongo.errors import AutoReconnect, BulkWriteError, OperationFailure
 
-from services.common.outbox import GroupInserter, OutboxRelay
+from services.common.group_insert import GroupInserter
+from services.common.outbox import OutboxRelay
 
 
 class FakeCollection:
