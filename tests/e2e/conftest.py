@@ -41,10 +41,11 @@ class Platform:
         self.env = env
         self.base_url = base_url
 
-    def token(self, role: str, region: str | None = None, subject: str | None = None) -> str:
+    def token(self, role: str, region: str | None = None, subject: str | None = None,
+              body: str | None = None) -> str:
         from services.gateway.access.auth import issue_token
         return issue_token(self.env["JWT_SECRET"], role, region,
-                           subject=subject or f"{role}-{region or 'all'}",
+                           subject=subject or f"{role}-{region or 'all'}", body=body,
                            issuer="regional-platform", audience="regional-platform-api")
 
     def api(self, role: str | None, region: str | None = None, subject: str | None = None):

@@ -30,6 +30,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 
 from services.personnel.domain.iin import first_valid_iin
 from tests.support.openapi_conformance import (
+    ROLE_BODY,
     ROLES,
     all_response_checks,
     conformance_config,
@@ -161,7 +162,7 @@ def seed(schema, platform, checks) -> dict:
 def follow(schema, platform, made, links, role, region, checks, failures, stats) -> None:
     operations = {result.ok().definition.raw["operationId"]: result.ok()
                   for result in schema.get_all_operations()}
-    session = _session(platform.token(role, region, subject=f"links-{role}"))
+    session = _session(platform.token(role, region, subject=f"links-{role}", body=ROLE_BODY.get(role)))
     for source, _status, _name, target, parameters in links:
         values = {name: resolve(expression, made[source])
                   for name, expression in parameters.items()}

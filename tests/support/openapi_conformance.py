@@ -17,7 +17,9 @@ from services.investments.contract.identifiers import bin_check_digit
 from services.personnel.domain.iin import first_valid_iin
 
 ROLES = [("admin", None), ("ministry_analyst", None), ("office_coordinator", None),
-         ("regional_officer", "KZ-61"), ("hr_officer", None)]
+         ("regional_officer", "KZ-61"), ("hr_officer", None), ("central_officer", None)]
+# the central body a role's token names (a central officer acts for one; access/principal.py)
+ROLE_BODY = {"central_officer": "MF"}
 # Where the document lets a schema-valid request be refused, and why. Everything else is strict:
 # schemathesis' default statuses for every check (positive data: 2xx, 3xx, 401, 403, 404, 409,
 # 429, 5xx-as-its-own-failure; negative data: 400, 401, 403, 404, 405, 406, 409, 415, 422, 428,
