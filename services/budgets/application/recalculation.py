@@ -14,6 +14,8 @@ Figures as of an earlier period ("as of Q2") are computed on request and not sto
 from dataclasses import dataclass
 from datetime import datetime
 
+import eventlet
+
 from services.budgets.domain.indicators import (
     DEFAULT_INDICATOR_SETTINGS,
     IndicatorAccumulator,
@@ -62,7 +64,8 @@ def _store(stores: Stores, pair, previous, version, new: dict, now: datetime,
 
 
 def recalculate(stores: Stores, pairs, now: datetime,
-                config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS, accumulated=None) -> dict:
+                config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS, accumulated=None,
+                store_concurrency: int = 1) -> dict:
     """Recalculate and store the "Y" indicators of every (region, year) in ``pairs``.
 
     Returns ``{(region, year): indicators}``; the facts (``indicators_recalculated``,
@@ -82,15 +85,17 @@ def recalculate(stores: Stores, pairs, now: datetime,
     if to_read:
         for line in stores.lines.stream_pairs(to_read):
             accumulators[(line["region_code"], int(line["fiscal_year"]))].add(line)
-    results = {}
-    for pair in pairs:
+    def store_pair(pair):
         previous, version = loaded[pair]
         new = _result(pair, accumulators.pop(pair), stores)
         try:
-            results[pair], _ = _store(stores, pair, previous, version, new, now, config)
+            return pair, _store(stores, pair, previous, version, new, now, config)[0]
         except (StaleVersion, DuplicateKey):
-            results[pair] = recalculate_one(stores, pair, now, config)
-    return results
+            return pair, recalculate_one(stores, pair, now, config)
+
+    if store_concurrency > 1:
+        return dict(eventlet.GreenPool(store_concurrency).imap(store_pair, pairs))
+    return dict(store_pair(pair) for pair in pairs)
 
 
 class FreshPairs:
