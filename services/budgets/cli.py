@@ -24,7 +24,6 @@ import sys
 import time
 import zipfile
 from contextlib import contextmanager
-from decimal import Decimal
 
 from services.common import remote_errors  # noqa: F401  (errors come back as their own types)
 from services.common.config import load_settings
@@ -159,24 +158,13 @@ def import_command(args) -> int:
 
 
 # -- demo data (``regionctl seed``) ---------------------------------------------------------------
-SEED_BATCH_LINES = 5000
-LINE_FIELDS = ("region_code", "budget_level", "district", "fiscal_year", "period", "ebk_code",
-               "phase", "amount_kzt")
+SEED_PARTS = ("lines", "blocks", "forecasts")  # application.seeding's, in order
 DEMO_SEED = 2025
 DEMO_YEARS = (2025, 2026)
 # Regions whose 2025 annual report the demo has already generated (the others are left to the
 # reporting calendar: overdue since 1 April 2026, which the hub's checks turn into initiatives).
 DEMO_REPORTED_REGIONS = ("KZ-11", "KZ-15", "KZ-35", "KZ-39", "KZ-47", "KZ-55", "KZ-59", "KZ-71",
                          "KZ-75", "KZ-79")
-
-
-def to_wire(value):
-    """A seed document as RPC JSON: money as decimal strings (what the schemas load)."""
-    if isinstance(value, dict):
-        return {k: to_wire(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
-    return str(value) if isinstance(value, Decimal) else value
 
 
 def demo_executed_through(today) -> dict[int, int]:
@@ -186,55 +174,28 @@ def demo_executed_through(today) -> dict[int, int]:
 
 
 def seed_budgets(rpc, *, seed: int, today, out=sys.stdout) -> dict:
-    """Load the demo revenue lines, transfers, blocks, forecasts and reports through ``rpc``.
+    """Load the demo transfers, revenue lines, indicators, blocks, forecasts and reports.
 
-    Safe to re-run: line batches carry stable ids (a replayed batch is a no-op), transfers and
-    forecasts are set values, a block that exists is left as it is, moves have ids.
+    The service builds and stores each part in bulk (``load_seed``, see
+    ``services.budgets.application.seeding``); the reports are generated last, through their
+    command. Safe to re-run: line batches carry stable ids (a replayed batch is a no-op),
+    transfers and forecasts are set values, indicators emit facts only when they change, a block
+    that exists is left as it is.
     """
-    from services.budgets.application import seed as demo
-    from services.common.errors import DuplicateKey
     through = demo_executed_through(today)
+    request = {"seed": seed, "years": list(DEMO_YEARS),
+               "executed_through": {str(year): months for year, months in through.items()}}
     started = time.monotonic()
-    for record in demo.seed_transfers(DEMO_YEARS):
-        rpc.set_transfers(to_wire(record))
-    batch, batches, lines = [], 0, 0
-
-    def send():
-        nonlocal batch, batches
-        rpc.record_lines({"batch_id": f"demo-{seed}-{batches}", "lines": to_wire(batch)},
-                         created_by="seed")
-        batches += 1
-        batch = []
-
-    for line in demo.seed_revenue_lines(seed, DEMO_YEARS, through):
-        batch.append({k: line[k] for k in LINE_FIELDS})
-        lines += 1
-        if len(batch) >= SEED_BATCH_LINES:
-            send()
-    if batch:
-        send()
-    print(f"budgets: {lines} revenue lines in {batches} batches, "
-          f"{len(DEMO_YEARS) * 20} transfer records ({time.monotonic() - started:.1f}s)", file=out)
-    created = 0
-    for plan in demo.seed_blocks(seed, DEMO_YEARS, through):
-        try:
-            block = rpc.create_block(plan["block"])
-        except DuplicateKey:
-            continue  # already seeded: its spending is not booked twice
-        created += 1
-        for line_id, amount in plan["executions"]:
-            rpc.record_block_execution({"block_id": block["block_id"], "line_id": line_id,
-                                        "amount_kzt": amount})
-        for move in plan["moves"]:
-            rpc.move_block_funds({"block_id": block["block_id"], **move})
-    for region_code, year, amount in demo.seed_forecast_bases():
-        rpc.set_forecast_base(region_code, year, amount)
+    reports = {}
+    for part in SEED_PARTS:
+        reports[part] = rpc.load_seed({**request, "part": part})
+        print(f"budgets {part}: {json.dumps(reports[part])} "
+              f"({time.monotonic() - started:.1f}s)", file=out)
     for region_code in DEMO_REPORTED_REGIONS:
         rpc.generate_annual_report(region_code, 2025)
-    print(f"budgets: {created} block budgets created, forecasts to 2030, "
-          f"{len(DEMO_REPORTED_REGIONS)} annual reports for 2025 "
+    print(f"budgets: {len(DEMO_REPORTED_REGIONS)} annual reports for 2025 "
           f"({time.monotonic() - started:.1f}s)", file=out)
-    return {"lines": lines, "blocks": created}
+    return {"lines": reports["lines"]["lines"], "blocks": reports["blocks"]["stored"]}
 
 
 def seed_command(args) -> int:

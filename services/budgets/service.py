@@ -12,6 +12,7 @@ from services.budgets.application.inputs import RevenueBatchInput, RevenueLineIn
 from services.budgets.application.lines import RevenueLines, region_scope
 from services.budgets.application.recalculation import Stores
 from services.budgets.application.report import OFDP_PAGE_LINES, AnnualReports
+from services.budgets.application.seeding import BudgetsSeeding
 from services.budgets.contract import EVENTS
 from services.budgets.contract.rpc import (
     BlockAllocateSchema,
@@ -36,8 +37,10 @@ from services.budgets.repository.state import (
     ForecastRepository,
     IndicatorsRepository,
     ReportRepository,
+    SeedBatchRepository,
     TransfersRepository,
 )
+from services.common.clock import now_utc
 from services.common.consuming import subscribe
 from services.common.events import register
 from services.common.health import health_report
@@ -66,6 +69,7 @@ class BudgetsService:
     forecasts = Store(ForecastRepository)
     blocks = Store(BlockRepository)
     reports = Store(ReportRepository)
+    seed_batches = Store(SeedBatchRepository)  # outbox carriers of the demo seed's block events
     import_runner = ImportRunner()
 
     # -- the use cases, built from this worker's dependencies ------------------------------------
@@ -85,6 +89,13 @@ class BudgetsService:
     @rpc
     def health(self):
         return health_report(self.name, self.lines)
+
+    # -- the demo seed (local development only: services.common.rpc.LOCAL_ONLY_METHODS) -----------
+    @rpc
+    def load_seed(self, request):
+        """One part of the budgets demo data, built here and stored in bulk (regionctl seed)."""
+        return BudgetsSeeding(self._stores(), self.imports, self.blocks, self.forecasts,
+                              self.seed_batches).load_seed(request, now_utc())
 
     # -- revenue lines ---------------------------------------------------------------------------
     @rpc

@@ -25,21 +25,21 @@ class Forecasts:
     def set_base(self, region_code, year, amount_kzt) -> dict:
         """Set the baseline local revenue forecast of one year (e.g. from the budget law)."""
         checked_region(region_code)
-        doc = self._change(
+        doc = self.change(
             region_code, lambda current: set_base_forecast(current, region_code, year, amount_kzt))
         return forecast_as_output(doc, region_code)
 
     def project_commissioned(self, envelope: dict) -> None:
         """A commissioned project widens its region's tax base (once per project)."""
-        self._change(envelope["payload"]["region_code"],
+        self.change(envelope["payload"]["region_code"],
                      lambda current: apply_commissioned_project(current, envelope))
 
     def project_cancelled(self, envelope: dict) -> None:
         """A cancelled project's contribution is taken out again (and it stays out)."""
-        self._change(envelope["payload"]["region_code"],
+        self.change(envelope["payload"]["region_code"],
                      lambda current: reverse_cancelled_project(current, envelope))
 
-    def _change(self, region_code, change):
+    def change(self, region_code, change):
         """Apply ``change`` (a domain command) to the stored forecast; versioned, retried."""
         for attempt in range(MAX_WRITE_ATTEMPTS):
             current, version = self.forecasts.load(region_code)

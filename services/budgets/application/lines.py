@@ -39,9 +39,11 @@ class RevenueLines:
         self._recalculate(outcome.changed_pairs)
         return {"line": line_as_output(document), "result": outcome.results[0]}
 
-    def record_lines(self, data: dict, created_by=None) -> dict:
+    def record_lines(self, data: dict, created_by=None, *, fresh=None) -> dict:
         """Record a loaded batch; ``batch_id`` makes a retried batch a no-op (its stored summary
-        is returned again)."""
+        is returned again). With ``fresh`` (a ``FreshPairs``) the indicators are left to the
+        caller, who recalculates every pair once after its last batch (the demo seed): the batch
+        is reported to ``fresh`` so that pairs it filled alone need no read back."""
         regions = {line["region_code"] for line in data["lines"]}
         years = {line["fiscal_year"] for line in data["lines"]}
         # kept beside the imports, under an id of its own kind (a client names its batches)
@@ -56,8 +58,13 @@ class RevenueLines:
                                {"batch_id": data["batch_id"]})
             return {**status_output(stored), "replayed": True}
         now = now_utc()
+        if fresh is not None:
+            fresh.before_batch(data["lines"])
         outcome = self.lines.write_batch(data["lines"], source="api", batch_id=batch_id, now=now)
-        self._recalculate(outcome.changed_pairs)
+        if fresh is None:
+            self._recalculate(outcome.changed_pairs)
+        else:
+            fresh.after_batch(data["lines"], outcome)
         fact = revenue_batch_imported_fact(
             batch_id=batch_id, source_format="api", rows_read=len(data["lines"]),
             lines_inserted=outcome.inserted, lines_updated=outcome.updated,

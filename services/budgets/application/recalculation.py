@@ -16,6 +16,8 @@ a pair's lines refreshes from the same pass.
 from dataclasses import dataclass
 from datetime import datetime
 
+import eventlet
+
 from services.budgets.application.monthly import keep_months, months_output
 from services.budgets.domain.indicators import (
     DEFAULT_INDICATOR_SETTINGS,
@@ -68,7 +70,7 @@ def _store(stores: Stores, pair, previous, version, new: dict, now: datetime,
 
 def recalculate(stores: Stores, pairs, now: datetime,
                 config: IndicatorSettings = DEFAULT_INDICATOR_SETTINGS, accumulated=None,
-                accumulated_by_month=None) -> dict:
+                accumulated_by_month=None, store_concurrency: int = 1) -> dict:
     """Recalculate and store the "Y" indicators of every (region, year) in ``pairs``.
 
     Returns ``{(region, year): indicators}``; the facts (``indicators_recalculated``,
@@ -107,15 +109,18 @@ def recalculate(stores: Stores, pairs, now: datetime,
             transfers = stores.transfers.find(*pair)
             keep_months(stores, pair, stamps[pair], months_output(pair, accumulator, transfers),
                         transfers, stamp_after=after[pair])
-    results = {}
-    for pair in pairs:
+
+    def store_pair(pair):
         previous, version = loaded[pair]
         new = _result(pair, accumulators.pop(pair), stores)
         try:
-            results[pair], _ = _store(stores, pair, previous, version, new, now, config)
+            return pair, _store(stores, pair, previous, version, new, now, config)[0]
         except (StaleVersion, DuplicateKey):
-            results[pair] = recalculate_one(stores, pair, now, config)
-    return results
+            return pair, recalculate_one(stores, pair, now, config)
+
+    if store_concurrency > 1:
+        return dict(eventlet.GreenPool(store_concurrency).imap(store_pair, pairs))
+    return dict(store_pair(pair) for pair in pairs)
 
 
 class FreshPairs:

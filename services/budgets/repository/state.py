@@ -146,6 +146,12 @@ class BlockRepository(Repository):
     def save(self, block: dict, expected_version: int, facts=()) -> dict:
         return self.save_versioned(block, expected_version, facts)
 
+    def existing_ids(self, block_ids) -> set[str]:
+        """Which of ``block_ids`` are stored (one ``_id`` read each: the only filter FerretDB
+        serves from an index here; ``$in`` reads the whole collection)."""
+        return {bid for bid in block_ids
+                if self.collection.find_one({"_id": bid}, {"_id": 1}) is not None}
+
     def record_rejection(self, block_id: str, facts) -> None:
         """Store the facts of a refused command on the block without changing its state."""
         self.upsert_with_events(block_id, {}, facts, upsert=False)
@@ -175,3 +181,9 @@ class ReportRepository(Repository):
         if stored is None:
             return None
         return self.from_store(stored)
+
+
+class SeedBatchRepository(Repository):
+    """One small document per slice of the demo seed's events (their outbox carrier)."""
+    collection_name = "seed_batches"
+    id_field = "batch_id"

@@ -28,7 +28,7 @@ from services.investments.contract.rpc import SeedBatch
 from services.investments.domain.reference import CANCELLED, SUSPENDED
 
 MAX_BATCH = limits.MAX_SEED_BATCH
-EVENTS_PER_CARRIER = 50
+EVENTS_PER_CARRIER = 100  # one insert and one $pullAll per carrier
 SEED_ACTOR = "seed"
 
 # Where the demo projects end up: a pipeline heavy at implementation, with a tail of finished,

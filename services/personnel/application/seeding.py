@@ -12,9 +12,9 @@ from services.personnel.application.transfer import from_wire
 
 SEED_KINDS = ("organisations", "positions", "servants", "rotations")
 MAX_SEED_BATCH = 1000
-# small carriers: the relay rewrites a carrier once per published event, and FerretDB rewrites the
-# whole document each time
-EVENTS_PER_CARRIER = 25
+# A carrier is one insert and, once its events are confirmed, one $pullAll of all of them
+# (services.common.outbox): fewer, larger carriers cost fewer store writes.
+EVENTS_PER_CARRIER = 100
 
 
 class PersonnelSeeding:

@@ -1,0 +1,51 @@
+"""The national load's builders, run in worker processes, make what the demo seed's bulk path
+makes: the same stored projects (``application.seeding.build_projects``), hub read-model rows at
+each project's last version, and the import's stored lines; batches come back in order."""
+from concurrent.futures import ThreadPoolExecutor
+
+from bench import national
+from services.investments.application.seeding import build_projects, plan_for
+from services.investments.repository import ProjectRepository
+
+
+def test_project_chunk_is_what_the_demo_seed_stores():
+    stored, hub, first = national._project_chunk(60, 20, 15)
+    made = build_projects(national.SEED, 60, 20, 15, now=national.NOW,
+                          plans=lambda index: plan_for(index, national.SEED))
+    repo = national._detached(ProjectRepository)
+    assert stored == [repo.to_store(project) for _, project, _ in made]
+    assert first == made[0][1]
+    assert [row["_id"] for row in hub] == [doc["_id"] for doc in stored]
+    assert [row["version"] for row in hub] == [project["version"] for _, project, _ in made]
+    assert {row["stage"] for row in hub} == {project["stage"] for _, project, _ in made}
+
+
+def test_revenue_chunk_is_the_import_stored_form():
+    from bench.bench_budgets_import import row
+    from services.budgets.domain.lines import validate_revenue_line
+    from services.budgets.repository.lines import stored_line
+    docs = national._revenue_chunk(100, 130)
+    assert docs == [stored_line(validate_revenue_line(row(i)), source="csv", batch_id="national",
+                                now=national.NOW) for i in range(100, 130)]
+    assert len({doc["_id"] for doc in docs}) == 30
+
+
+def test_batches_come_back_in_order_with_bounded_lookahead():
+    submitted, running = [], []
+
+    def job(i):
+        running.append(i)
+        return i * 10
+
+    with ThreadPoolExecutor(2) as pool:
+        class Counting:
+            def submit(self, fn, *args):
+                submitted.append(args[0])
+                return pool.submit(fn, *args)
+
+        results = []
+        for value in national._in_order(Counting(), job, [(i,) for i in range(7)], ahead=2):
+            # when a batch is handed over, at most ``ahead`` later ones were started
+            assert len(submitted) <= len(results) + 1 + 2
+            results.append(value)
+    assert results == [i * 10 for i in range(7)]
