@@ -154,6 +154,7 @@ class BudgetsSeeding:
         # once, after the last batch: a pair the seed filled alone is computed from what it wrote
         # (FreshPairs proves it), any other is read back from the store
         results = recalculate(self.stores, pairs, now, accumulated=fresh.accumulated,
+                              accumulated_by_month=fresh.accumulated_by_month,
                               store_concurrency=STORE_CONCURRENCY)
         report["indicator_pairs"] = len(results)
         report["pairs_read_back"] = sum(1 for pair in pairs if fresh.accumulated(pair) is None)
