@@ -106,8 +106,8 @@ def test_api_key_life_cycle(gateway):
     listing = admin.get("/api/v1/admin/api-keys")
     assert listing.status_code == 200
     listed = next(i for i in listing.json()["items"] if i["key_id"] == key["key_id"])
-    assert set(listed) == {"key_id", "role", "region", "label", "created_at", "created_by",
-                           "revoked_at"}
+    assert set(listed) == {"key_id", "role", "region", "body", "label", "created_at",
+                           "created_by", "revoked_at"}
     text = listing.text
     stored = gateway.db.api_keys.find_one({"key_id": key["key_id"]})
     assert plaintext.rsplit("_", 1)[1] not in text

@@ -101,3 +101,19 @@ def test_a_central_officer_reaches_no_region(gateway):
     assert finance.get("/api/v1/hub/action-plan/measures").status_code == 403
     bad_year = finance.post("/api/v1/hub/central-reports/MF/2019/draft")
     assert bad_year.status_code == 400 and "year" in bad_year.json()["details"]
+
+
+def test_a_central_officers_api_key_reaches_its_own_body_only(gateway):
+    admin = gateway.api("admin", subject="admin-keys")
+    refused = admin.post("/api/v1/admin/api-keys",
+                         json={"role": "central_officer", "label": "no body"})
+    assert refused.status_code == 400 and "body" in refused.json()["details"]
+    created = admin.post("/api/v1/admin/api-keys",
+                         json={"role": "central_officer", "body": "MF", "label": "MF reporting"})
+    assert created.status_code == 201, created.text
+    assert created.json()["body"] == "MF"
+    machine = Client(gateway.base_url, {"X-API-Key": created.json()["api_key"]})
+    drafted = machine.post("/api/v1/hub/central-reports/MF/2026/draft")
+    assert drafted.status_code == 200, drafted.text
+    assert (drafted.json()["body_code"], drafted.json()["drafted_by"]) == ("MF", "admin-keys")
+    assert machine.post("/api/v1/hub/central-reports/MIC/2026/draft").status_code == 403
