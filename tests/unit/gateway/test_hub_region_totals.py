@@ -1,5 +1,6 @@
 """A region's project buckets give the same figures as the row-by-row computation (pure)."""
 import random
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -44,7 +45,7 @@ def test_rollup_of_totals_documents_equals_the_rollup_of_rows(regions):
     by_totals = [RegionFacts(f"KZ-{i}", project_totals={
         "buckets": buckets_from_rows(r), "computed_at": None, "from": "read_model"})
         for i, r in enumerate(regions)]
-    today = __import__("datetime").date(2026, 11, 26)
+    today = date(2026, 11, 26)
     assert rollup(by_totals, today, True)["projects"] == rollup(by_rows, today, True)["projects"]
 
 
@@ -64,7 +65,6 @@ def test_buckets_are_few_and_count_what_the_region_summary_needs():
 
 
 def test_a_scorecard_from_a_totals_document_says_when_and_from_what():
-    from datetime import date, datetime, timezone
     stamp = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
     facts = RegionFacts("KZ-35", project_totals={
         "buckets": buckets_from_rows([{"stage": "approved", "cost_kzt": "5.00",
