@@ -86,3 +86,26 @@ def figures_from_buckets(buckets: Iterable[Mapping],
             "investment_committed_kzt": committed, "investment_commissioned_kzt": commissioned,
             "invested_to_date_kzt": invested, "jobs_planned": jobs_planned,
             "jobs_created": jobs_created}
+
+
+def _summary_bucket() -> dict:
+    return {"count": 0, "cost_kzt": ZERO, "jobs_planned": 0, "jobs_created": 0,
+            "invested_to_date_kzt": ZERO, "priority_count": 0}
+
+
+def summary_from_buckets(buckets: Iterable[Mapping], stages: Iterable[str],
+                         sectors: Iterable[str]) -> dict:
+    """The investments service's region summary (counts, cost, jobs, investment and priority
+    count in total, by stage and by sector, every stage and sector present) from the buckets:
+    the same answer as its row-by-row ``domain.region_summary``."""
+    summary = {"total": _summary_bucket(), "by_stage": {s: _summary_bucket() for s in stages},
+               "by_sector": {s: _summary_bucket() for s in sectors}}
+    for bucket in buckets:
+        for target in (summary["total"], summary["by_stage"].setdefault(
+                bucket["stage"], _summary_bucket()), summary["by_sector"].setdefault(
+                bucket["sector"], _summary_bucket())):
+            for name in COUNT_SUMS:
+                target[name] += int(bucket[name])
+            for name in MONEY_SUMS:
+                target[name] += _money(bucket[name])
+    return summary

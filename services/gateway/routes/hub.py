@@ -1,8 +1,7 @@
 """The hub: consumes every domain event into the coordination journal and the region read models,
 and serves the journal, region scorecards, SRS values and the reporting calendar."""
-from datetime import datetime, timezone
-
 import os
+from datetime import datetime, timezone
 
 import eventlet
 from nameko.timer import Timer

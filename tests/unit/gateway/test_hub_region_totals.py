@@ -7,9 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.gateway.hub.reference import PIPELINE_STAGES
-from services.gateway.hub.region_totals import buckets_from_rows, figures_from_buckets
+from services.gateway.hub.region_totals import (
+    buckets_from_rows,
+    figures_from_buckets,
+    summary_from_buckets,
+)
 from services.gateway.hub.rules import HubSettings
 from services.gateway.hub.scorecards import RegionFacts, project_figures, region_scorecard, rollup
+from services.investments.contract.codes import SECTORS as CONTRACT_SECTORS
+from services.investments.contract.codes import STAGES
 
 SECTORS = ("manufacturing", "agriculture", "energy", None)
 
@@ -75,3 +81,23 @@ def test_a_scorecard_from_a_totals_document_says_when_and_from_what():
     assert card["project_totals"] == {"computed_at": "2026-11-26T08:00:00+00:00",
                                       "from": "read_model"}
     assert region_scorecard(RegionFacts("KZ-35"), date(2026, 11, 26))["project_totals"] is None
+
+
+investment_rows = st.lists(st.fixed_dictionaries({
+    "stage": st.sampled_from(PIPELINE_STAGES),
+    "suspended_from": st.one_of(st.none(), st.sampled_from(PIPELINE_STAGES)),
+    "sector": st.sampled_from(sorted(CONTRACT_SECTORS)),
+    "priority": st.booleans(),
+    "cost_kzt": cents.map(str),
+    "invested_to_date_kzt": st.one_of(st.none(), cents.map(str)),
+    "jobs_planned": st.integers(0, 10**6),
+    "jobs_created": st.integers(0, 10**6),
+}), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(investment_rows)
+def test_the_region_summary_from_buckets_equals_the_investments_computation(project_rows):
+    from services.investments.domain.queries import region_summary
+    assert summary_from_buckets(buckets_from_rows(project_rows), STAGES,
+                                sorted(CONTRACT_SECTORS)) == region_summary(project_rows)
