@@ -3,6 +3,7 @@ import random
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from services.gateway.hub.region_totals import (
 )
 from services.gateway.hub.rules import HubSettings
 from services.gateway.hub.scorecards import RegionFacts, project_figures, region_scorecard, rollup
+from services.gateway.routes.hub import totals_interval_seconds
 from services.investments.contract.codes import SECTORS as CONTRACT_SECTORS
 from services.investments.contract.codes import STAGES
 
@@ -101,3 +103,14 @@ def test_the_region_summary_from_buckets_equals_the_investments_computation(proj
     from services.investments.domain.queries import region_summary
     assert summary_from_buckets(buckets_from_rows(project_rows), STAGES,
                                 sorted(CONTRACT_SECTORS)) == region_summary(project_rows)
+
+
+def test_the_totals_timer_interval_is_read_from_the_environment(monkeypatch):
+    monkeypatch.delenv("HUB_TOTALS_INTERVAL_SECONDS", raising=False)
+    assert totals_interval_seconds() == 2.0
+    monkeypatch.setenv("HUB_TOTALS_INTERVAL_SECONDS", "0.5")
+    assert totals_interval_seconds() == 0.5
+    for bad in ("0", "-1", "soon"):
+        monkeypatch.setenv("HUB_TOTALS_INTERVAL_SECONDS", bad)
+        with pytest.raises(ValueError, match="HUB_TOTALS_INTERVAL_SECONDS"):
+            totals_interval_seconds()
