@@ -301,6 +301,10 @@ class GatewayService:
     def hub_scheduled_checks(self):
         return initiative_routes.hub_scheduled_checks(self)
 
+    @hub_routes.totals_timer
+    def hub_refresh_region_totals(self):
+        return hub_routes.hub_refresh_region_totals(self)
+
     @rpc
     def hub_run_checks(self, today=None):
         return initiative_routes.hub_run_checks(self, today)

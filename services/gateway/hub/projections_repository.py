@@ -28,6 +28,7 @@ from services.gateway.hub.documents import (
     rotation_document,
     rotation_order,
 )
+from services.gateway.hub.region_totals_repository import RegionTotals
 from services.gateway.hub.scorecards import RegionFacts
 
 PROJECTS, INDICATORS, AUTONOMY, FORECASTS = ("hub_projects", "hub_indicators", "hub_autonomy",
@@ -58,6 +59,10 @@ class HubReadModels(Repository):
     collection_name = PROJECTS
     codec = CODEC
 
+    @property
+    def region_totals(self) -> RegionTotals:
+        return RegionTotals(self.db, self.codec.decode)
+
     @classmethod
     def ensure_indexes(cls, db) -> None:
         for collection, indexes in _INDEXES.items():
@@ -77,9 +82,21 @@ class HubReadModels(Repository):
             return False
 
     def apply_project(self, payload: dict) -> bool:
+        """The row (over an older version only), then the region totals of every region the row
+        has been in are marked dirty: also when the row was not written, so a redelivery after a
+        crash between the two completes the marking (region_totals_repository.py)."""
         doc = project_document(payload)
-        return self._conditional_upsert(PROJECTS, doc["project_id"], "version", doc.pop("version"),
-                                        doc)
+        project_id, version = doc["project_id"], doc.pop("version")
+        try:
+            self.db[PROJECTS].update_one(
+                {"_id": project_id, "version": {"$lt": version}},
+                {"$set": {**self.codec.encode(doc), "version": version},
+                 "$addToSet": {"regions_ever": doc["region_code"]}}, upsert=True)
+            written = True
+        except DuplicateKeyError:
+            written = False
+        self.region_totals.mark_project_regions(project_id, doc["region_code"])
+        return written
 
     def note_progress(self, project_id: str, report_date) -> None:
         """Keep the date of the project's latest progress report (``last_progress_on``, ISO day):
@@ -221,10 +238,9 @@ class HubReadModels(Repository):
         # One region (a scorecard): plain equality, which the local store pushes down and serves
         # from an index; $in and $or are evaluated over the whole collection there.
         inside = codes[0] if len(codes) == 1 else {"$in": codes}
-        for doc in self._find(PROJECTS, {"region_code": inside}, {
-                "region_code": 1, "stage": 1, "suspended_from": 1, "cost_kzt": 1,
-                "invested_to_date_kzt": 1, "jobs_planned": 1, "jobs_created": 1}):
-            facts[doc["region_code"]].projects.append(doc)
+        # the projects as one small totals document per region, not thousands of rows
+        for code, totals in self.region_totals.totals(codes).items():
+            facts[code].project_totals = totals
         for doc in self._find(INDICATORS, {"region_code": inside}):
             facts[doc["region_code"]].indicators.append(doc)
         for doc in self._find(AUTONOMY, {"region_code": inside}):

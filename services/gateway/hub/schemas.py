@@ -151,10 +151,19 @@ class InitiativeCountsSchema(Schema):
     by_status = fields.Dict(keys=fields.Str(), values=fields.Int())
 
 
+class ProjectTotalsNoteSchema(Schema):
+    computed_at = fields.Str(metadata={"format": "date-time", "description":
+                                       "when the project figures were computed from the rows"})
+    source = fields.Str(data_key="from", validate=validate.OneOf(("read_model", "rows")),
+                        metadata={"description": "read_model: the region's totals document, "
+                                                 "clean since computed_at; rows: computed now"})
+
+
 class ScorecardSchema(Schema):
     region_code = fields.Str()
     region_name = fields.Str()
     projects = fields.Nested(ScorecardProjectsSchema)
+    project_totals = fields.Nested(ProjectTotalsNoteSchema, allow_none=True)
     fiscal = fields.Nested(ScorecardFiscalSchema)
     mobility = fields.Nested(ScorecardMobilitySchema)
     srs = fields.Nested(SrsFiguresSchema)

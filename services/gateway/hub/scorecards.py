@@ -16,6 +16,7 @@ from services.common.money import ZERO, money, money_str
 from services.common.population import PopulationTable, population_for_year
 from services.gateway.hub.assumptions import trajectory_status
 from services.gateway.hub.documents import PRE_START, UNDER_WAY
+from services.gateway.hub.region_totals import buckets_from_rows, figures_from_buckets
 from services.gateway.hub.rollup import Weighted, weighted_share
 from services.gateway.hub.rules import (
     ACTIVE_STATUSES,
@@ -42,6 +43,21 @@ class RegionFacts:
     due_items: list[dict] = field(default_factory=list)
     srs: dict | None = None
     initiatives_by_status: Mapping[str, int] = field(default_factory=dict)
+    # the projects as the region's totals document (hub/region_totals_repository.py), which the
+    # figures are computed from instead of ``projects`` when present
+    project_totals: dict | None = None
+
+    def project_buckets(self) -> list[dict]:
+        if self.project_totals is not None:
+            return self.project_totals["buckets"]
+        return buckets_from_rows(self.projects)
+
+    def totals_note(self) -> dict | None:
+        """When the project figures were computed, and from what (``read_model`` or ``rows``)."""
+        if self.project_totals is None:
+            return None
+        return {"computed_at": self.project_totals.get("computed_at"),
+                "from": self.project_totals.get("from")}
 
 
 def _money(value) -> Decimal:
@@ -180,7 +196,8 @@ def region_scorecard(facts: RegionFacts, today: date, config: HubSettings = DEFA
     return _jsonable({
         "region_code": facts.region_code,
         "region_name": region_name(facts.region_code),
-        "projects": project_figures(facts.projects, config),
+        "projects": figures_from_buckets(facts.project_buckets(), config),
+        "project_totals": facts.totals_note(),
         "fiscal": fiscal_figures(facts),
         "mobility": mobility_figures(facts, today),
         "srs": srs_figures(facts.srs, config),
@@ -231,7 +248,7 @@ def rollup(all_facts: list[RegionFacts], today: date, national: bool,
     summed revenue of the latest fiscal year any region reported (never averaged); revenue per
     resident from the summed revenue and residents, flagged estimated when any figure is; SRS
     values weighted by residents (:func:`srs_rollup`), never a plain mean of regions."""
-    projects = project_figures([p for f in all_facts for p in f.projects], config)
+    projects = figures_from_buckets([b for f in all_facts for b in f.project_buckets()], config)
     mobility = {key: 0 for key in ("rotations_out", "rotations_in", "completed_cycles",
                                    "requests_pending", "due_now")}
     for facts in all_facts:

@@ -1,8 +1,10 @@
 """The hub: consumes every domain event into the coordination journal and the region read models,
 and serves the journal, region scorecards, SRS values and the reporting calendar."""
+import os
 from datetime import datetime, timezone
 
 import eventlet
+from nameko.timer import Timer
 
 from services.common import clock
 from services.common.errors import NotFound, ValidationFailed
@@ -102,6 +104,38 @@ def hub_region_scorecard(svc, request, region):
     today = today_utc()
     facts = _scorecard_facts(svc, [region], today)
     return region_scorecard(facts[region], today, load_hub_settings())
+
+
+class TotalsTimer(Timer):
+    """Recomputes the region totals marked dirty (hub/region_totals_repository.py) every
+    ``HUB_TOTALS_INTERVAL_SECONDS`` (default 2), read when the service starts, so that a read
+    rarely finds its region dirty. Replicas may recompute the same region: the store keeps the
+    newest computation, and the work is bounded by the 20 regions."""
+
+    def __init__(self, interval=None, **kwargs):
+        super().__init__(interval, **kwargs)
+
+    def setup(self):
+        self.interval = totals_interval_seconds()
+        super().setup()
+
+
+def totals_interval_seconds() -> float:
+    raw = os.environ.get("HUB_TOTALS_INTERVAL_SECONDS", "2")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"HUB_TOTALS_INTERVAL_SECONDS must be a number, not {raw!r}") from None
+    if seconds <= 0:
+        raise ValueError("HUB_TOTALS_INTERVAL_SECONDS must be positive")
+    return seconds
+
+
+totals_timer = TotalsTimer.decorator
+
+
+def hub_refresh_region_totals(svc) -> list[str]:
+    return svc.hub_models.region_totals.refresh_dirty()
 
 
 # -- SRS values ------------------------------------------------------------------------------

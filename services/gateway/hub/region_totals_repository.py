@@ -1,0 +1,109 @@
+"""One document per region (``hub_region_totals``) with its project buckets (hub/region_totals.py),
+recomputed from the project rows of regions marked dirty.
+
+Why not incremental: a delta applied beside the project row write cannot be made exactly-once
+without a transaction (a crash between the two loses or doubles it on redelivery). Recomputing
+from the rows is idempotent by construction, so only the marking has to be reliable:
+- ``dirty_seq`` is incremented (guarded ``$inc``, never lost) after every project event's row
+  write, for every region the row has ever been in (``regions_ever`` on the row, kept by the same
+  write): the region it entered and the one it left. A redelivered event marks again, so a crash
+  between the row write and the mark is repaired by the redelivery;
+- a recomputation reads ``dirty_seq`` = S first, then the rows, and stores its buckets with
+  ``computed_seq`` = S only over an older computation (``computed_seq < S``). A mark made while it
+  read the rows leaves ``dirty_seq`` > S: the region stays dirty and is recomputed again;
+- a region is clean when ``computed_seq >= dirty_seq``; a region without a document (rows
+  loaded in bulk, not through events) is dirty.
+Reads serve clean documents and recompute dirty regions from the rows on the spot (an exact
+answer, as slow as the rows are), and the gateway's timer recomputes dirty regions in the
+background so that reads rarely pay. Each answer states when its buckets were computed.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common.guarded import guard
+from services.gateway.hub.region_totals import ROW_FIELDS, buckets_from_rows
+
+TOTALS = "hub_region_totals"
+ROWS = "hub_projects"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(doc: dict) -> dict:
+    stamp = doc.get("computed_at")
+    if isinstance(stamp, datetime) and stamp.tzinfo is None:  # pymongo answers naive UTC
+        doc = {**doc, "computed_at": stamp.replace(tzinfo=timezone.utc)}
+    return doc
+
+
+def is_clean(doc: dict | None) -> bool:
+    return doc is not None and doc.get("computed_seq", -1) >= doc.get("dirty_seq", 0)
+
+
+class RegionTotals:
+    def __init__(self, db, decode: Callable[[dict], dict], clock: Callable[[], datetime] = _now):
+        self.db = guard(db)
+        self.decode = decode  # the rows' codec (money stored as tiyn)
+        self.clock = clock
+
+    # -- marking -----------------------------------------------------------------------------
+    def mark_dirty(self, region_codes: Iterable[str]) -> None:
+        for code in sorted({c for c in region_codes if c}):
+            self.db[TOTALS].update_one({"_id": code},
+                                       {"$inc": {"dirty_seq": 1},
+                                        "$setOnInsert": {"computed_seq": -1}}, upsert=True)
+
+    def mark_project_regions(self, project_id: str, *also: str) -> None:
+        """After a project row write: every region the stored row has been in, and ``also``."""
+        row = self.db[ROWS].find_one({"_id": project_id}, {"region_code": 1, "regions_ever": 1})
+        regions = set(also)
+        if row:
+            regions.add(row.get("region_code"))
+            regions.update(row.get("regions_ever") or ())
+        self.mark_dirty(regions)
+
+    # -- computing ---------------------------------------------------------------------------
+    def recompute(self, region_code: str) -> dict:
+        """Buckets from the rows, stored unless a newer computation is already stored."""
+        before = self.db[TOTALS].find_one({"_id": region_code}, {"dirty_seq": 1}) or {}
+        seq = before.get("dirty_seq", 0)
+        buckets = buckets_from_rows(self.decode(row) for row in
+                                    self.db[ROWS].find({"region_code": region_code}, ROW_FIELDS))
+        doc = {"buckets": buckets, "computed_seq": seq, "computed_at": self.clock()}
+        try:
+            self.db[TOTALS].update_one({"_id": region_code, "computed_seq": {"$lt": seq}},
+                                       {"$set": doc}, upsert=True)
+        except DuplicateKeyError:
+            pass  # a computation at least as new is stored
+        return {"_id": region_code, **doc, "from": "rows"}
+
+    def refresh_dirty(self, limit: int = 20) -> list[str]:
+        """Recompute up to ``limit`` dirty regions (the timer's work); the codes recomputed."""
+        done = []
+        for doc in self.db[TOTALS].find({}, {"dirty_seq": 1, "computed_seq": 1}):
+            if len(done) >= limit:
+                break
+            if not is_clean(doc):
+                self.recompute(doc["_id"])
+                done.append(doc["_id"])
+        return done
+
+    # -- reading -----------------------------------------------------------------------------
+    def totals(self, region_codes: Iterable[str]) -> dict[str, dict]:
+        """Per region: ``{buckets, computed_at, from}``, from the stored document when it is
+        clean (``from: "read_model"``), else recomputed now from the rows (``from: "rows"``)."""
+        codes = sorted(set(region_codes))
+        flt = {"_id": codes[0]} if len(codes) == 1 else {}  # 20 documents at most: no $in scan
+        stored = {doc["_id"]: doc for doc in self.db[TOTALS].find(flt) if doc["_id"] in codes}
+        answer = {}
+        for code in codes:
+            doc = stored.get(code)
+            answer[code] = ({**_aware(doc), "from": "read_model"} if is_clean(doc)
+                            else self.recompute(code))
+        return answer

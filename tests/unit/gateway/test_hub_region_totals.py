@@ -1,0 +1,116 @@
+"""A region's project buckets give the same figures as the row-by-row computation (pure)."""
+import random
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.gateway.hub.reference import PIPELINE_STAGES
+from services.gateway.hub.region_totals import (
+    buckets_from_rows,
+    figures_from_buckets,
+    summary_from_buckets,
+)
+from services.gateway.hub.rules import HubSettings
+from services.gateway.hub.scorecards import RegionFacts, project_figures, region_scorecard, rollup
+from services.gateway.routes.hub import totals_interval_seconds
+from services.investments.contract.codes import SECTORS as CONTRACT_SECTORS
+from services.investments.contract.codes import STAGES
+
+SECTORS = ("manufacturing", "agriculture", "energy", None)
+
+cents = st.integers(min_value=0, max_value=10**15).map(lambda c: Decimal(c) / 100)
+rows = st.lists(st.fixed_dictionaries({
+    "stage": st.sampled_from(PIPELINE_STAGES),
+    "suspended_from": st.one_of(st.none(), st.sampled_from(PIPELINE_STAGES)),
+    "sector": st.sampled_from(SECTORS),
+    "priority": st.booleans(),
+    # the store hands money back as strings or Decimals; missing amounts count as zero
+    "cost_kzt": st.one_of(cents, cents.map(str)),
+    "invested_to_date_kzt": st.one_of(st.none(), cents, cents.map(str)),
+    "jobs_planned": st.one_of(st.none(), st.integers(0, 10**6)),
+    "jobs_created": st.integers(0, 10**6),
+}), max_size=60)
+configs = st.builds(
+    HubSettings,
+    committed_stages=st.lists(st.sampled_from(PIPELINE_STAGES), unique=True).map(tuple),
+    commissioned_stages=st.lists(st.sampled_from(PIPELINE_STAGES), unique=True).map(tuple))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows, configs)
+def test_figures_from_buckets_equal_the_row_by_row_figures(project_rows, config):
+    assert figures_from_buckets(buckets_from_rows(project_rows), config) == \
+        project_figures(project_rows, config)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=4))
+def test_rollup_of_totals_documents_equals_the_rollup_of_rows(regions):
+    by_rows = [RegionFacts(f"KZ-{i}", projects=r) for i, r in enumerate(regions)]
+    by_totals = [RegionFacts(f"KZ-{i}", project_totals={
+        "buckets": buckets_from_rows(r), "computed_at": None, "from": "read_model"})
+        for i, r in enumerate(regions)]
+    today = date(2026, 11, 26)
+    assert rollup(by_totals, today, True)["projects"] == rollup(by_rows, today, True)["projects"]
+
+
+def test_buckets_are_few_and_count_what_the_region_summary_needs():
+    rng = random.Random(7)
+    project_rows = [{"stage": rng.choice(("proposed", "approved", "suspended")),
+                     "suspended_from": "approved", "sector": rng.choice(("energy", "agriculture")),
+                     "priority": i % 3 == 0, "cost_kzt": "10.05", "invested_to_date_kzt": None,
+                     "jobs_planned": 2, "jobs_created": 1} for i in range(5000)]
+    buckets = buckets_from_rows(project_rows)
+    assert len(buckets) <= 6  # 3 stages x 2 sectors: a document of a few hundred bytes
+    assert sum(b["count"] for b in buckets) == 5000
+    assert sum(b["priority_count"] for b in buckets) == 1667
+    assert sum(Decimal(b["cost_kzt"]) for b in buckets) == Decimal("50250.00")
+    # suspended_from is kept only on suspended buckets (it decides what is committed)
+    assert {b["suspended_from"] for b in buckets if b["stage"] != "suspended"} == {None}
+
+
+def test_a_scorecard_from_a_totals_document_says_when_and_from_what():
+    stamp = datetime(2026, 11, 26, 8, tzinfo=timezone.utc)
+    facts = RegionFacts("KZ-35", project_totals={
+        "buckets": buckets_from_rows([{"stage": "approved", "cost_kzt": "5.00",
+                                       "jobs_planned": 1, "jobs_created": 0}]),
+        "computed_at": stamp, "from": "read_model"})
+    card = region_scorecard(facts, date(2026, 11, 26))
+    assert card["projects"]["investment_committed_kzt"] == "5.00"
+    assert card["project_totals"] == {"computed_at": "2026-11-26T08:00:00+00:00",
+                                      "from": "read_model"}
+    assert region_scorecard(RegionFacts("KZ-35"), date(2026, 11, 26))["project_totals"] is None
+
+
+investment_rows = st.lists(st.fixed_dictionaries({
+    "stage": st.sampled_from(PIPELINE_STAGES),
+    "suspended_from": st.one_of(st.none(), st.sampled_from(PIPELINE_STAGES)),
+    "sector": st.sampled_from(sorted(CONTRACT_SECTORS)),
+    "priority": st.booleans(),
+    "cost_kzt": cents.map(str),
+    "invested_to_date_kzt": st.one_of(st.none(), cents.map(str)),
+    "jobs_planned": st.integers(0, 10**6),
+    "jobs_created": st.integers(0, 10**6),
+}), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(investment_rows)
+def test_the_region_summary_from_buckets_equals_the_investments_computation(project_rows):
+    from services.investments.domain.queries import region_summary
+    assert summary_from_buckets(buckets_from_rows(project_rows), STAGES,
+                                sorted(CONTRACT_SECTORS)) == region_summary(project_rows)
+
+
+def test_the_totals_timer_interval_is_read_from_the_environment(monkeypatch):
+    monkeypatch.delenv("HUB_TOTALS_INTERVAL_SECONDS", raising=False)
+    assert totals_interval_seconds() == 2.0
+    monkeypatch.setenv("HUB_TOTALS_INTERVAL_SECONDS", "0.5")
+    assert totals_interval_seconds() == 0.5
+    for bad in ("0", "-1", "soon"):
+        monkeypatch.setenv("HUB_TOTALS_INTERVAL_SECONDS", bad)
+        with pytest.raises(ValueError, match="HUB_TOTALS_INTERVAL_SECONDS"):
+            totals_interval_seconds()
