@@ -28,7 +28,7 @@ from services.gateway.hub.documents import (
     rotation_document,
     rotation_order,
 )
-from services.gateway.hub.region_totals_repository import RegionTotals
+from services.gateway.hub.region_totals_repository import RegionTotals, max_staleness_seconds
 from services.gateway.hub.scorecards import RegionFacts
 
 PROJECTS, INDICATORS, AUTONOMY, FORECASTS = ("hub_projects", "hub_indicators", "hub_autonomy",
@@ -55,13 +55,17 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
+# how old a dirty region's totals may be served (read once, when the gateway starts)
+TOTALS_MAX_STALENESS = max_staleness_seconds()
+
+
 class HubReadModels(Repository):
     collection_name = PROJECTS
     codec = CODEC
 
     @property
     def region_totals(self) -> RegionTotals:
-        return RegionTotals(self.db, self.codec.decode)
+        return RegionTotals(self.db, self.codec.decode, max_staleness=TOTALS_MAX_STALENESS)
 
     @classmethod
     def ensure_indexes(cls, db) -> None:

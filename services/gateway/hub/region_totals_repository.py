@@ -16,10 +16,16 @@ from the rows is idempotent by construction, so only the marking has to be relia
 Reads serve clean documents and recompute dirty regions from the rows on the spot (an exact
 answer, as slow as the rows are), and the gateway's timer recomputes dirty regions in the
 background so that reads rarely pay. Each answer states when its buckets were computed.
+
+A region that takes project events faster than the timer recomputes it would be read from its
+rows every time. ``max_staleness`` (``HUB_TOTALS_MAX_STALENESS_SECONDS``, 0 = always exact) lets a
+read serve a dirty region's stored buckets while they are at most that old, saying so
+(``stale: true`` beside ``computed_at``); older ones are recomputed as before.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import os
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
 from pymongo.errors import DuplicateKeyError
@@ -46,11 +52,25 @@ def is_clean(doc: dict | None) -> bool:
     return doc is not None and doc.get("computed_seq", -1) >= doc.get("dirty_seq", 0)
 
 
+def max_staleness_seconds() -> float:
+    """``HUB_TOTALS_MAX_STALENESS_SECONDS`` (default 0: every answer exact)."""
+    raw = os.environ.get("HUB_TOTALS_MAX_STALENESS_SECONDS", "0")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"HUB_TOTALS_MAX_STALENESS_SECONDS must be a number, not {raw!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise ValueError("HUB_TOTALS_MAX_STALENESS_SECONDS must be within 0..3600")
+    return seconds
+
+
 class RegionTotals:
-    def __init__(self, db, decode: Callable[[dict], dict], clock: Callable[[], datetime] = _now):
+    def __init__(self, db, decode: Callable[[dict], dict], clock: Callable[[], datetime] = _now,
+                 max_staleness: float = 0.0):
         self.db = guard(db)
         self.decode = decode  # the rows' codec (money stored as tiyn)
         self.clock = clock
+        self.max_staleness = timedelta(seconds=max_staleness)
 
     # -- marking -----------------------------------------------------------------------------
     def mark_dirty(self, region_codes: Iterable[str]) -> None:
@@ -104,6 +124,17 @@ class RegionTotals:
         answer = {}
         for code in codes:
             doc = stored.get(code)
-            answer[code] = ({**_aware(doc), "from": "read_model"} if is_clean(doc)
-                            else self.recompute(code))
+            if is_clean(doc):
+                answer[code] = {**_aware(doc), "from": "read_model"}
+            elif self._fresh_enough(doc):
+                answer[code] = {**_aware(doc), "from": "read_model", "stale": True}
+            else:
+                answer[code] = self.recompute(code)
         return answer
+
+    def _fresh_enough(self, doc: dict | None) -> bool:
+        """A dirty region's stored buckets may be served while no older than ``max_staleness``."""
+        if not self.max_staleness or doc is None or "buckets" not in doc:
+            return False
+        computed_at = _aware(doc).get("computed_at")
+        return isinstance(computed_at, datetime) and self.clock() - computed_at <= self.max_staleness

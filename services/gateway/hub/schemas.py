@@ -157,6 +157,8 @@ class ProjectTotalsNoteSchema(Schema):
     source = fields.Str(data_key="from", validate=validate.OneOf(("read_model", "rows")),
                         metadata={"description": "read_model: the region's totals document, "
                                                  "clean since computed_at; rows: computed now"})
+    stale = fields.Bool(metadata={"description": "project events arrived after computed_at; "
+                                                 "served only within HUB_TOTALS_MAX_STALENESS_SECONDS"})
 
 
 class ScorecardSchema(Schema):

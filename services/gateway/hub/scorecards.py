@@ -53,11 +53,13 @@ class RegionFacts:
         return buckets_from_rows(self.projects)
 
     def totals_note(self) -> dict | None:
-        """When the project figures were computed, and from what (``read_model`` or ``rows``)."""
+        """When the project figures were computed, from what (``read_model`` or ``rows``), and
+        whether project events arrived since (``stale``, only within the configured bound)."""
         if self.project_totals is None:
             return None
         return {"computed_at": self.project_totals.get("computed_at"),
-                "from": self.project_totals.get("from")}
+                "from": self.project_totals.get("from"),
+                "stale": bool(self.project_totals.get("stale", False))}
 
 
 def _money(value) -> Decimal:

@@ -217,3 +217,32 @@ def test_a_crash_between_the_row_and_the_mark_is_repaired_by_the_redelivery(hub,
     assert hub.models.project(pid)["region_code"] == "KZ-10"
     hub.on_event(moved)  # the broker delivers it again: the row is as new, the marks are made
     assert (_total(hub, "KZ-35"), _total(hub, "KZ-10")) == (0, 1)
+
+
+def test_a_dirty_region_is_served_from_its_totals_only_within_the_staleness_bound(hub):
+    """With HUB_TOTALS_MAX_STALENESS_SECONDS set, a region dirtied after its last computation is
+    answered from the stored buckets, marked stale, while they are young enough; past the bound
+    it is recomputed from the rows; with the bound at 0 every answer is exact."""
+    from services.gateway.hub.region_totals_repository import RegionTotals
+    rows = [{"_id": str(uuid.uuid4()), "project_id": None, "region_code": "KZ-75",
+             "stage": "financed", "sector": "energy", "cost_kzt": 1000, "jobs_planned": 1,
+             "jobs_created": 0, "version": 1} for _ in range(3)]
+    db, decode = hub.models.db, hub.models.codec.decode
+    db[PROJECTS].insert_many(rows)
+    clock = [NOW]
+    bounded = RegionTotals(db, decode, clock=lambda: clock[0], max_staleness=10)
+    exact = RegionTotals(db, decode, clock=lambda: clock[0])
+    assert bounded.totals(["KZ-75"])["KZ-75"]["from"] == "rows"   # nothing stored yet
+    db[PROJECTS].insert_one(dict(rows[0], _id=str(uuid.uuid4())))  # a fourth project arrives
+    bounded.mark_dirty(["KZ-75"])
+
+    clock[0] = NOW.replace(second=5)
+    served = bounded.totals(["KZ-75"])["KZ-75"]
+    assert (served["from"], served.get("stale")) == ("read_model", True)
+    assert sum(b["count"] for b in served["buckets"]) == 3          # as computed, stated stale
+    assert exact.totals(["KZ-75"])["KZ-75"]["from"] == "rows"       # the bound at 0: exact
+
+    bounded.mark_dirty(["KZ-75"])
+    clock[0] = NOW.replace(second=30)                                # past the 10 s bound
+    recomputed = bounded.totals(["KZ-75"])["KZ-75"]
+    assert recomputed["from"] == "rows" and sum(b["count"] for b in recomputed["buckets"]) == 4

@@ -81,7 +81,7 @@ def test_a_scorecard_from_a_totals_document_says_when_and_from_what():
     card = region_scorecard(facts, date(2026, 11, 26))
     assert card["projects"]["investment_committed_kzt"] == "5.00"
     assert card["project_totals"] == {"computed_at": "2026-11-26T08:00:00+00:00",
-                                      "from": "read_model"}
+                                      "from": "read_model", "stale": False}
     assert region_scorecard(RegionFacts("KZ-35"), date(2026, 11, 26))["project_totals"] is None
 
 
@@ -114,3 +114,15 @@ def test_the_totals_timer_interval_is_read_from_the_environment(monkeypatch):
         monkeypatch.setenv("HUB_TOTALS_INTERVAL_SECONDS", bad)
         with pytest.raises(ValueError, match="HUB_TOTALS_INTERVAL_SECONDS"):
             totals_interval_seconds()
+
+
+def test_the_totals_staleness_bound_is_read_from_the_environment(monkeypatch):
+    from services.gateway.hub.region_totals_repository import max_staleness_seconds
+    monkeypatch.delenv("HUB_TOTALS_MAX_STALENESS_SECONDS", raising=False)
+    assert max_staleness_seconds() == 0.0
+    monkeypatch.setenv("HUB_TOTALS_MAX_STALENESS_SECONDS", "15")
+    assert max_staleness_seconds() == 15.0
+    for bad in ("-1", "3601", "soon"):
+        monkeypatch.setenv("HUB_TOTALS_MAX_STALENESS_SECONDS", bad)
+        with pytest.raises(ValueError, match="HUB_TOTALS_MAX_STALENESS_SECONDS"):
+            max_staleness_seconds()
