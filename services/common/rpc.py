@@ -16,8 +16,10 @@ from nameko.rpc import MethodProxy, Rpc, RpcConsumer, RpcProxy
 from pymongo import errors as store_errors
 
 from services.common import instruments as metrics
-from services.common import remote_errors  # noqa: F401  (registers error types)
-from services.common import topology
+from services.common import (
+    remote_errors,  # noqa: F401  (registers error types)
+    topology,
+)
 from services.common.config import load_settings
 from services.common.errors import Forbidden, ServiceUnavailable
 
