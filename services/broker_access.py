@@ -3,7 +3,8 @@
 RabbitMQ checks three regular expressions per user and vhost against the *name* of the queue or
 exchange an operation touches (configure: declare/delete; write: publish to an exchange, bind to a
 queue; read: consume from a queue, bind from an exchange), and topic permissions against the
-routing key of a message published to a topic exchange. The tables here are derived from the
+routing key of a message published to a topic exchange (write) and of a binding made from one
+(read). The tables here are derived from the
 topology (services.common.topology) and nameko's own naming, so a new subscription needs no edit:
 
 - a service user publishes only to ``nameko-rpc`` (requests and replies), its own
@@ -14,7 +15,10 @@ topology (services.common.topology) and nameko's own naming, so a new subscripti
   from ``nameko-rpc`` and the event exchanges it subscribes to (read on those exchanges), and
   declares nothing shared: ``regionctl topology`` runs as the administrator, services only look
   the shared exchanges up (a passive declare needs no right). No queue bears an exchange's name,
-  so no right on an exchange is a right on a queue;
+  so no right on an exchange is a right on a queue. Topic permissions (read) limit the keys it may
+  bind under: on ``nameko-rpc`` its own ``<service>.*`` and reply ids only (so it cannot bind a
+  queue of its own under another service's key and receive that service's RPC requests), on an
+  event exchange the keys its subscriptions name;
 - a ministry system user publishes only to ``ministry.inbound`` and there only under its own
   routing keys (``<source>.<event type>``, a topic permission), declares, binds and consumes only
   queues named ``<user>.<anything>``, and binds them only to the event exchanges listed for it
@@ -68,7 +72,8 @@ class Permission:
     configure: str
     write: str
     read: str
-    topic_write: dict = field(default_factory=dict)  # exchange → routing-key regex
+    topic_write: dict = field(default_factory=dict)  # exchange → routing-key regex (publish)
+    topic_read: dict = field(default_factory=dict)  # exchange → binding-key regex (bind)
     tags: str = ""
 
 
@@ -98,6 +103,20 @@ def _subscribed_exchanges(service: str) -> list[str]:
             for ex, _ in sub.bindings]
 
 
+# nameko binds a reply queue under a fresh uuid4 (nameko.rpc.ReplyListener)
+REPLY_KEY_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def _binding_keys(service: str) -> dict[str, str]:
+    """Topic read permissions: the keys the service may bind its queues under, by exchange."""
+    keys: dict[str, list[str]] = {RPC_EXCHANGE: [re.escape(f"{service}.*"), REPLY_KEY_PATTERN]}
+    for sub in topology.SUBSCRIPTIONS:
+        if sub.consumer == service:
+            for exchange_name, key in sub.bindings:
+                keys.setdefault(exchange_name, []).append(re.escape(key))
+    return {name: _alternatives(found) for name, found in keys.items()}
+
+
 def service_permission(service: str) -> Permission:
     own_exchanges, own_queues = _own_names(service)
     rpc = re.escape(RPC_EXCHANGE)
@@ -107,6 +126,7 @@ def service_permission(service: str) -> Permission:
                              re.escape(topology.DEAD_LETTER_EXCHANGE), *own_exchanges,
                              *own_queues]),
         read=_alternatives([rpc, *_subscribed_exchanges(service), *own_exchanges, *own_queues]),
+        topic_read=_binding_keys(service),
     )
 
 
@@ -181,9 +201,10 @@ def apply(api_uri: str, vhost: str, *, is_local: bool, environ=None, users=None)
                 "password": password_for(name, environ, is_local=is_local), "tags": grant.tags})
             call("PUT", f"permissions/{vh}/{user}", json={
                 "configure": grant.configure, "write": grant.write, "read": grant.read})
-            for exchange_name, key_regex in grant.topic_write.items():
+            for exchange_name in sorted({*grant.topic_write, *grant.topic_read}):
                 call("PUT", f"topic-permissions/{vh}/{user}", json={
-                    "exchange": exchange_name, "write": key_regex, "read": ".*"})
+                    "exchange": exchange_name, "write": grant.topic_write.get(exchange_name, ".*"),
+                    "read": grant.topic_read.get(exchange_name, ".*")})
         if not is_local and auth[0] != GUEST:  # never lock out the account doing this
             call("DELETE", f"users/{GUEST}")
     return names

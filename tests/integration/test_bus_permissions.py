@@ -165,15 +165,30 @@ def _service_forbidden(service: str) -> dict:
         "bind the dead letters elsewhere": lambda c: c.channel().queue_bind(
             topology.DEAD_LETTER_QUEUE, f"{service}.events", "#"),
         "declare a queue outside its names": lambda c: c.channel().queue_declare("stolen"),
+        "receive another service's RPC requests": lambda c: _bind_reply_queue(
+            c, service, f"{other}.*"),
         "declare a queue named like an exchange": lambda c: c.channel().queue_declare(
             f"{service}.events"),
     }
+    own = next((s for s in topology.SUBSCRIPTIONS if s.consumer == service), None)
+    if own is not None:
+        exchange_name, _ = own.bindings[0]
+        forbidden["bind its own subscription under a key it does not subscribe to"] = (
+            lambda c: c.channel().queue_bind(own.queue, exchange_name, "not_subscribed"))
     for shared in topology.shared_exchanges():
         forbidden[f"declare shared {shared.name}"] = lambda c, e=shared: c.channel(
             ).exchange_declare(e.name, e.type, durable=True, auto_delete=False)
         forbidden[f"delete shared {shared.name}"] = lambda c, e=shared: c.channel(
             ).exchange_delete(e.name)
     return forbidden
+
+
+def _bind_reply_queue(conn, service, key):
+    """A reply queue of the service's own, bound to the RPC exchange under ``key``."""
+    channel = conn.channel()
+    name = f"rpc.reply-{service}-{uuid.uuid4()}"
+    channel.queue_declare(name, auto_delete=True)
+    channel.queue_bind(name, "nameko-rpc", key)
 
 
 @pytest.mark.parametrize("service", broker_access.SERVICES)
@@ -204,13 +219,11 @@ def test_a_service_user_looks_the_shared_topology_up_and_declares_its_own_names(
         _publish(conn, f"{service}.events", "x")
         _publish(conn, "nameko-rpc", "personnel.get_civil_servant")
         _publish(conn, topology.DEAD_LETTER_EXCHANGE, "handler_failed")
+        _bind_reply_queue(conn, service, str(uuid.uuid4()))  # how nameko binds a reply queue
         channel = conn.channel()
         received = []
         if service != "gateway":
             channel.basic_consume(f"rpc-{service}", callback=received.append)
-        reply = f"rpc.reply-{service}-{uuid.uuid4()}"
-        channel.queue_declare(reply, auto_delete=True)
-        channel.queue_bind(reply, "nameko-rpc", str(uuid.uuid4()))
         for sub in topology.SUBSCRIPTIONS:
             if sub.consumer == service:
                 channel.basic_consume(sub.queue, callback=received.append)
