@@ -96,8 +96,11 @@ def _replay_target(headers) -> tuple[Exchange, str] | None:
     consumer, _, handler = str(headers.get("x-platform-handler") or "").partition(".")
     try:
         sub = topology.find_subscription(consumer, handler)
-    except LookupError:
-        return None
+    except LookupError:  # a subscription this process does not list: its queue names its consumer
+        queue = str(headers.get("x-platform-queue") or "")
+        if not consumer or not queue.startswith(f"{consumer}."):
+            return None
+        return topology.requeue_exchange(consumer), queue
     return topology.requeue_exchange(sub.consumer), sub.queue
 
 
