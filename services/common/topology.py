@@ -21,8 +21,9 @@ Two kinds of names, so that a service's broker user needs rights on its own name
 
 After the last attempt, or at once for a message that fails validation, a message goes to
 ``platform.dlx`` (fanout → the durable queue ``platform.dead-letters``), headers saying why, from
-where, how often. ``prune_legacy`` moves what the earlier names (one set of retry queues for all services, queues
-not named by their service) still hold to their successors, then deletes them (docs/security.md).
+where, how often. ``topology_prune.prune_legacy`` moves what the earlier names (one set of retry
+queues for all services, queues not named by their service) still hold to their successors, then
+deletes them (docs/security.md).
 """
 import logging
 import time
@@ -41,7 +42,7 @@ INBOUND_EXCHANGE = "ministry.inbound"  # external ministry systems publish here 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's default name; services declare it passively (rpc.py)
 DEAD_LETTER_EXCHANGE = "platform.dlx"
 DEAD_LETTER_QUEUE = "platform.dead-letters"
-# Names of the topology before each service's queues carried its name (see prune_legacy).
+# Names of the topology before each service's queues carried its name (topology_prune).
 LEGACY_REQUEUE_EXCHANGE = "platform.requeue"
 LEGACY_RETRY_PREFIX = "platform.retry."
 LEGACY_DEAD_LETTER_EXCHANGE = "platform.dead-letters"
@@ -71,7 +72,7 @@ class Subscription:
 
     @property
     def legacy_queue(self) -> str:
-        """The queue's name before queues carried their service's name (prune_legacy)."""
+        """The queue's name before queues carried their service's name (topology_prune)."""
         return LEGACY_QUEUE_NAMES.get((self.consumer, self.handler)) or (
             "evt-{}-{}--{}.{}".format(self.bindings[0][0].removesuffix(".events"),
                                       self.bindings[0][1], self.consumer, self.handler))
