@@ -134,7 +134,9 @@ def import_path(path: str, chunk_chars: int, log) -> tuple[float, dict, float]:
 
     from services.budgets.cli import ProgressBar, run_import
     from services.budgets.service import BudgetsService
+    from services.common import topology
     config = {"AMQP_URI": os.environ["AMQP_URI"], "serializer": "json", "max_workers": 10}
+    topology.declare_all(config["AMQP_URI"])  # the deploy step: the service only looks it up
     container = ServiceContainer(BudgetsService, config)
     container.start()
     peak = [rss_mb()]

@@ -3,16 +3,22 @@
 RabbitMQ checks three regular expressions per user and vhost against the *name* of the queue or
 exchange an operation touches (configure: declare/delete; write: publish to an exchange, bind to a
 queue; read: consume from a queue, bind from an exchange), and topic permissions against the
-routing key of a message published to a topic exchange. The tables here are derived from the
+routing key of a message published to a topic exchange (write) and of a binding made from one
+(read). The tables here are derived from the
 topology (services.common.topology) and nameko's own naming, so a new subscription needs no edit:
 
 - a service user publishes only to ``nameko-rpc`` (requests and replies), its own
-  ``<service>.events`` and the platform's retry, requeue and dead-letter exchanges (declaring a
-  retry queue needs write on its dead-letter exchange), and consumes only its RPC
-  queue, its reply queues and its own subscription queues. It may (re)declare the shared topology,
-  because every publisher declares it at start (services.common.outbox) so that no event is
-  published before its queues exist; re-declaring also needs write on each queue and read on each
-  exchange it binds, so those names are granted, which never lets it consume another's queue;
+  ``<service>.events`` and the dead-letter exchange ``platform.dlx``, and configures, binds and
+  consumes only its own names: ``rpc-<service>``, its reply queues, and (services.common.topology)
+  its subscription queues ``<service>.<handler>``, retry exchanges ``<service>.retry.<N>s``, delay
+  queues ``<service>.delay.<N>s`` and requeue exchange ``<service>.requeue``. It binds its queues
+  from ``nameko-rpc`` and the event exchanges it subscribes to (read on those exchanges), and
+  declares nothing shared: ``regionctl topology`` runs as the administrator, services only look
+  the shared exchanges up (a passive declare needs no right). No queue bears an exchange's name,
+  so no right on an exchange is a right on a queue. Topic permissions (read) limit the keys it may
+  bind under: on ``nameko-rpc`` its own ``<service>.*`` and reply ids only (so it cannot bind a
+  queue of its own under another service's key and receive that service's RPC requests), on an
+  event exchange the keys its subscriptions name;
 - a ministry system user publishes only to ``ministry.inbound`` and there only under its own
   routing keys (``<source>.<event type>``, a topic permission), declares, binds and consumes only
   queues named ``<user>.<anything>``, and binds them only to the event exchanges listed for it
@@ -37,14 +43,13 @@ from services.common import topology
 from services.common.config import load_settings
 
 SERVICES = ("investments", "budgets", "personnel", "gateway")
-RPC_EXCHANGE = "nameko-rpc"
-PLATFORM_EXCHANGE_PREFIX = "platform."
+RPC_EXCHANGE = topology.RPC_EXCHANGE
 USER_PREFIX = "platform-"
 ADMIN_USER = "platform-admin"  # deploy tooling: topology, dead-letter replay, these users
 MONITOR_USER = "platform-monitor"  # RABBIT_API_URI of the services: queue depths only
 GUEST = "guest"
-# Retry queues and exchanges are named after HANDLER_RETRY_DELAYS (platform.retry.<N>s).
-RETRY_NAME_PATTERN = re.escape("platform.retry.") + r"[0-9.]+s"
+# Retry exchanges and delay queues are named after HANDLER_RETRY_DELAYS (<service>.retry.<N>s).
+DELAY_PATTERN = r"[0-9.]+s"
 TIMEOUT_SECONDS = 10.0
 
 
@@ -67,7 +72,8 @@ class Permission:
     configure: str
     write: str
     read: str
-    topic_write: dict = field(default_factory=dict)  # exchange → routing-key regex
+    topic_write: dict = field(default_factory=dict)  # exchange → routing-key regex (publish)
+    topic_read: dict = field(default_factory=dict)  # exchange → binding-key regex (bind)
     tags: str = ""
 
 
@@ -83,35 +89,44 @@ def _own_rpc_queues(service: str) -> list[str]:
     return [re.escape(f"rpc-{service}"), re.escape(f"rpc.reply-{service}-") + "[0-9a-f-]+"]
 
 
-def _topology_names() -> tuple[list[str], list[str]]:
-    """(exchange names, queue names) of the shared topology, as escaped regexes."""
-    exchanges, queues = [], []
-    for item in topology.all_declarations():
-        (queues if hasattr(item, "queue_arguments") else exchanges).append(re.escape(item.name))
-        for bound in getattr(item, "bindings", None) or ():
-            exchanges.append(re.escape(bound.exchange.name))
-        if getattr(item, "exchange", None) is not None and item.exchange.name:
-            exchanges.append(re.escape(item.exchange.name))
-    def general(names):
-        return [RETRY_NAME_PATTERN if n.startswith(re.escape("platform.retry.")) else n
-                for n in names]
-    return general(exchanges), general(queues)
+def _own_names(service: str) -> tuple[list[str], list[str]]:
+    """(exchanges, queues) the service declares itself, as regexes (services.common.topology)."""
+    prefix = re.escape(f"{service}.")
+    exchanges = [prefix + "requeue", prefix + r"retry\." + DELAY_PATTERN]
+    queues = _own_rpc_queues(service) + [prefix + r"delay\." + DELAY_PATTERN] + [
+        re.escape(sub.queue) for sub in topology.SUBSCRIPTIONS if sub.consumer == service]
+    return exchanges, queues
+
+
+def _subscribed_exchanges(service: str) -> list[str]:
+    return [re.escape(ex) for sub in topology.SUBSCRIPTIONS if sub.consumer == service
+            for ex, _ in sub.bindings]
+
+
+# nameko binds a reply queue under a fresh uuid4 (nameko.rpc.ReplyListener)
+REPLY_KEY_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def _binding_keys(service: str) -> dict[str, str]:
+    """Topic read permissions: the keys the service may bind its queues under, by exchange."""
+    keys: dict[str, list[str]] = {RPC_EXCHANGE: [re.escape(f"{service}.*"), REPLY_KEY_PATTERN]}
+    for sub in topology.SUBSCRIPTIONS:
+        if sub.consumer == service:
+            for exchange_name, key in sub.bindings:
+                keys.setdefault(exchange_name, []).append(re.escape(key))
+    return {name: _alternatives(found) for name, found in keys.items()}
 
 
 def service_permission(service: str) -> Permission:
-    exchanges, queues = _topology_names()
-    own_queues = _own_rpc_queues(service) + [
-        re.escape(sub.queue) for sub in topology.SUBSCRIPTIONS if sub.consumer == service]
-    # platform.requeue included: declaring a retry queue needs write on its dead-letter exchange
-    platform_exchanges = [name for name in exchanges
-                          if name.startswith(re.escape(PLATFORM_EXCHANGE_PREFIX))]
+    own_exchanges, own_queues = _own_names(service)
     rpc = re.escape(RPC_EXCHANGE)
     return Permission(
-        configure=_alternatives([rpc, *own_queues, *exchanges, *queues]),
-        write=_alternatives([rpc, re.escape(f"{service}.events"), *platform_exchanges,
-                             *own_queues, *queues]),
-        read=_alternatives([rpc, *exchanges, *own_queues,
-                            *(q for q in queues if q.startswith(re.escape(PLATFORM_EXCHANGE_PREFIX)))]),
+        configure=_alternatives([*own_exchanges, *own_queues]),
+        write=_alternatives([rpc, re.escape(f"{service}.events"),
+                             re.escape(topology.DEAD_LETTER_EXCHANGE), *own_exchanges,
+                             *own_queues]),
+        read=_alternatives([rpc, *_subscribed_exchanges(service), *own_exchanges, *own_queues]),
+        topic_read=_binding_keys(service),
     )
 
 
@@ -186,9 +201,10 @@ def apply(api_uri: str, vhost: str, *, is_local: bool, environ=None, users=None)
                 "password": password_for(name, environ, is_local=is_local), "tags": grant.tags})
             call("PUT", f"permissions/{vh}/{user}", json={
                 "configure": grant.configure, "write": grant.write, "read": grant.read})
-            for exchange_name, key_regex in grant.topic_write.items():
+            for exchange_name in sorted({*grant.topic_write, *grant.topic_read}):
                 call("PUT", f"topic-permissions/{vh}/{user}", json={
-                    "exchange": exchange_name, "write": key_regex, "read": ".*"})
+                    "exchange": exchange_name, "write": grant.topic_write.get(exchange_name, ".*"),
+                    "read": grant.topic_read.get(exchange_name, ".*")})
         if not is_local and auth[0] != GUEST:  # never lock out the account doing this
             call("DELETE", f"users/{GUEST}")
     return names

@@ -1,7 +1,9 @@
 """regionctl: the platform's command line for operators and local users.
 
     regionctl token --role ROLE [--region KZ-xx] [--body CODE] [--subject NAME] [--ttl SECONDS]
-    regionctl topology                       declare every exchange, queue and binding
+    regionctl topology [--prune]             declare every exchange, queue and binding (as the
+                                             broker administrator); --prune: drain and delete
+                                             the earlier names (services/common/topology_prune.py)
     regionctl asyncapi                       the event catalogue (docs/asyncapi.yaml)
     regionctl dlq list|show ID|replay [ID…|--all]|discard ID…
     regionctl seed [--only investments,personnel,budgets] [--projects N] [--servants N] …
@@ -35,8 +37,13 @@ def _token(args) -> int:
 
 def _topology(args) -> int:
     from services.common import topology
-    topology.declare_all(load_settings().amqp_uri, wait_seconds=args.wait)
+    uri = load_settings().amqp_uri
+    topology.declare_all(uri, wait_seconds=args.wait)
     print(f"declared {len(topology.all_declarations())} exchanges and queues")
+    if args.prune:
+        from services.common.topology_prune import prune_legacy
+        for line in prune_legacy(uri):
+            print(line)
     return 0
 
 
@@ -161,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     topo = sub.add_parser("topology", help="declare the bus topology (idempotent)")
     topo.add_argument("--wait", type=float, default=30)
+    topo.add_argument("--prune", action="store_true",
+                      help="then move what the earlier queue names hold and delete them")
     topo.set_defaults(func=_topology)
 
     dlq = sub.add_parser("dlq", help="dead letters: list, show, replay, discard")

@@ -65,6 +65,9 @@ def platform_env(monkeypatch, rabbit_config, db_prefix):
     monkeypatch.setenv("HANDLER_RETRY_DELAYS", "0.2,0.4")
     monkeypatch.setenv("HANDLER_MAX_ATTEMPTS", "3")
     monkeypatch.setenv("GATEWAY_METRICS_PORT", "0")  # in-process gateways: /metrics on the API port
+    # as `make run/up` do before any service starts: the services only look the shared names up
+    from services.common import topology
+    topology.declare_all(rabbit_config["AMQP_URI"])
     return {"AMQP_URI": rabbit_config["AMQP_URI"], "MONGO_DB_PREFIX": db_prefix}
 
 

@@ -19,6 +19,8 @@
 # Broker users: `up`/`run` create the platform's broker users on AMQP_URI's vhost
 # (services/broker_access.py, through RABBIT_API_URI's administrator) and start every service with
 # its own least-privilege user instead of AMQP_URI's account; PLATFORM_BROKER_USERS=0 turns it off.
+# Before that they declare the bus topology as AMQP_URI's account (`regionctl topology`): service
+# users may not declare the shared exchanges, and the services wait until they exist.
 #
 # Monitoring: with WITH_MONITORING=1 (the Makefile sets it unless PROMETHEUS=0), `up` and `run` also
 # start Prometheus and Alertmanager (deploy/local/monitoring.sh, 127.0.0.1:PROMETHEUS_PORT 9090 and
@@ -129,8 +131,13 @@ start_one() {  # <service> <replica>
   say "started $name (pid $!, log $STATE/log/$name.log)"
 }
 
+topology() {  # the shared exchanges and every queue, as AMQP_URI's account (the administrator)
+  (cd "$ROOT" && "$PY" -m services.regionctl topology --wait 30) | sed 's/^/[platform] /'
+}
+
 start_all() {
   local svc r name
+  topology
   broker_users
   while read -r svc r; do start_one "$svc" "$r"; done < <(wanted)
   # replicas beyond the count (a previous, larger REPLICAS) are stopped

@@ -38,8 +38,9 @@ from services.common.events import EVENT_TYPES, parse_event
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-platform-attempts"
-# Where a message was first published. A retried or replayed message arrives through
-# platform.requeue, which only platform users may write, so these headers (set on the way out by
+# Where a message was first published. A retried or replayed message arrives through the
+# consumer's own ``<service>.requeue``, which only that service's user (and the administrator) may
+# write, so these headers (set on the way out by
 # the consumer) stand in for the delivery's own exchange and routing key then.
 PUBLISHED_EXCHANGE_HEADER = "x-platform-exchange"
 PUBLISHED_ROUTING_KEY_HEADER = "x-platform-routing-key"
@@ -98,12 +99,15 @@ class Subscribe(Consumer):
         self.settings = settings
         self.subscription = topology.find_subscription(self.container.service_name,
                                                        self.method_name)
-        self.queue = topology.subscription_queue(self.subscription)
         self.accepted = topology.accepted_events(self.subscription)
+        self.queue = topology.subscription_queue(self.subscription, passive_shared=True)
+        consumer = self.subscription.consumer
+        # its own retry exchanges and delay queues it declares; the dead-letter exchange is
+        # shared (the administrator's), so only looked up: the service may not configure it
         self.publisher = Publisher(settings.amqp_uri, use_confirms=True, delivery_mode=2,
                                    serializer="json",
-                                   declare=[topology.dead_letter_queue(),
-                                            *(topology.retry_queue(d)
+                                   declare=[topology.dead_letter_exchange(passive=True),
+                                            *(topology.retry_queue(consumer, d)
                                               for d in settings.handler_retry_delays)])
         super().setup()
 
@@ -129,7 +133,7 @@ class Subscribe(Consumer):
         """(exchange, routing key) the message was first published to."""
         info = message.delivery_info or {}
         exchange, key = info.get("exchange"), info.get("routing_key")
-        if exchange != topology.REQUEUE_EXCHANGE:
+        if exchange != topology.requeue_exchange(self.subscription.consumer).name:
             return exchange, key
         headers = message.headers or {}
         exchange = headers.get(PUBLISHED_EXCHANGE_HEADER)
@@ -207,7 +211,8 @@ class Subscribe(Consumer):
         headers.update(self._origin_headers(message))
         headers.update({ATTEMPTS_HEADER: attempts, OUTAGES_HEADER: outages,
                         "x-platform-last-error": f"{type(exc).__name__}: {exc}"[:500]})
-        self._republish(message, topology.retry_exchange(delay), self.queue.name, headers)
+        self._republish(message, topology.retry_exchange(self.subscription.consumer, delay),
+                        self.queue.name, headers)
         metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name,
                                       "retried").inc()
         log.warning("%s.%s failed (%s); retry in %ss (attempt %s, outage %s)",
@@ -239,7 +244,7 @@ class Subscribe(Consumer):
             ATTEMPTS_HEADER: attempts,
             "x-platform-dead-lettered-at": datetime.now(timezone.utc).isoformat(),
         })
-        self._republish(message, topology.dead_letter_exchange(), reason, headers)
+        self._republish(message, topology.dead_letter_exchange(passive=True), reason, headers)
         metrics.DEAD_LETTERS.labels(self.container.service_name, self.method_name, reason).inc()
         metrics.EVENTS_HANDLED.labels(self.container.service_name, self.method_name,
                                       "dead_lettered").inc()

@@ -62,16 +62,16 @@ def list_dead_letters(amqp_uri: str) -> list[dict]:
 def replay(amqp_uri: str, ids: set[str] | None) -> int:
     """Send the chosen dead letters (all when ``ids`` is None) back to their queues."""
     replayed = 0
-    requeue = Exchange(topology.REQUEUE_EXCHANGE, type="direct", durable=True)
 
     def act(conn, message):
         nonlocal replayed
         headers = dict(message.headers or {})
         if ids is not None and headers.get("x-platform-dead-letter-id") not in ids:
             return False
-        queue = headers.get("x-platform-queue")
-        if not queue:
+        target = _replay_target(headers)
+        if target is None:
             return False
+        requeue, queue = target
         # where it was first published stays: the consumer checks the envelope's source by it
         kept = ("x-platform-exchange", "x-platform-routing-key")
         headers = {k: v for k, v in headers.items() if not k.startswith("x-platform-") or k in kept}
@@ -88,6 +88,20 @@ def replay(amqp_uri: str, ids: set[str] | None) -> int:
 
     _scan(amqp_uri, act)
     return replayed
+
+
+def _replay_target(headers) -> tuple[Exchange, str] | None:
+    """(the consumer's requeue exchange, its queue) for a dead letter, by the handler that gave up
+    on it: a letter dead-lettered under an earlier queue name still finds today's queue."""
+    consumer, _, handler = str(headers.get("x-platform-handler") or "").partition(".")
+    try:
+        sub = topology.find_subscription(consumer, handler)
+    except LookupError:  # a subscription this process does not list: its queue names its consumer
+        queue = str(headers.get("x-platform-queue") or "")
+        if not consumer or not queue.startswith(f"{consumer}."):
+            return None
+        return topology.requeue_exchange(consumer), queue
+    return topology.requeue_exchange(sub.consumer), sub.queue
 
 
 def discard(amqp_uri: str, ids: set[str]) -> int:

@@ -93,8 +93,10 @@ class OutboxRelay(SharedExtension):
                                     delivery_mode=2, serializer="json")
 
     def start(self):
-        # Every queue that subscribes to an event exists before this service can publish one.
-        topology.declare_all(self.settings.amqp_uri, wait_seconds=60)
+        # Every queue that subscribes to an event exists before this service can publish one:
+        # the administrator's `regionctl topology` declares them with the shared exchanges, which
+        # the service only looks up (its broker user may not declare them).
+        topology.await_shared_exchanges(self.settings.amqp_uri)
         self._running = True
         # the background deletes first, so that every flush, the first sweep's too, defers its pull
         self._drop_gt = self.container.spawn_managed_thread(self._drop_pointers_forever)

@@ -9,17 +9,30 @@ import inspect
 import logging
 
 import eventlet
+import nameko.rpc
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import MethodProxy, Rpc, RpcConsumer, RpcProxy
 from pymongo import errors as store_errors
 
 from services.common import instruments as metrics
-from services.common import remote_errors  # noqa: F401  (registers error types)
+from services.common import (
+    remote_errors,  # noqa: F401  (registers error types)
+    topology,
+)
 from services.common.config import load_settings
 from services.common.errors import Forbidden, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+
+def _shared_rpc_exchange(config):
+    # nameko declares its RPC exchange (configure right) wherever it binds or publishes; the
+    # administrator's topology declares it once, so every process here only looks it up
+    return topology.rpc_exchange(passive=True)
+
+
+nameko.rpc.get_rpc_exchange = _shared_rpc_exchange
 
 # The store of the called service did not answer (it is stopped, restarting, unreachable): an
 # outage, not a bug. Named by class, because that is all nameko passes across RPC for them.

@@ -20,7 +20,7 @@ from tests.support.fault_infra import (
     reap_abandoned_runs,
 )
 from tests.support.fault_ledger import NOTES, REPORTS
-from tests.support.fault_processes import ServiceProcess
+from tests.support.fault_processes import ServiceProcess, declare_topology
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +61,7 @@ def fault_env(fault_infra, request):
         "BUDGETS_METRICS_PORT": str(free_port()),
         "PERSONNEL_METRICS_PORT": str(free_port()),
     }
+    declare_topology(env)
     yield env
     delete_vhost(fault_infra.rabbit, name)
 

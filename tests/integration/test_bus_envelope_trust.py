@@ -5,7 +5,8 @@ service's own user may write ``<service>.events`` (tests/integration/test_bus_pe
 the exchange and routing key a message arrived on say who sent it: an envelope whose ``source``
 says otherwise, or whose ``region_code`` is not its payload's region, is dead-lettered with the
 reason and never reaches the handler. A retried or replayed message keeps the check: it comes
-back through ``platform.requeue`` with headers naming where it was first published.
+back through the consumer's own ``<service>.requeue`` with headers naming where it was first
+published.
 """
 import json
 import uuid
@@ -112,7 +113,8 @@ def test_an_inbound_envelope_must_come_under_its_own_sources_key(
 
 def test_a_replayed_dead_letter_is_checked_against_where_it_was_first_published(
         container_factory, nameko_config, isolated_db):  # noqa: F811
-    """A replay arrives through platform.requeue; the origin headers keep the check honest."""
+    """A replay arrives through the consumer's requeue exchange; the origin headers keep the
+    check honest."""
     sub = _subscription("gateway", "record_event")
     container_factory(contract_consumer(sub), nameko_config).start()
     uri = nameko_config["AMQP_URI"]

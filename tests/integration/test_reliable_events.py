@@ -92,8 +92,9 @@ SINK = topology.Subscription("probe_sink", "on_probe", (("investments.events", "
 
 
 @pytest.fixture
-def probe_topology(monkeypatch):
+def probe_topology(monkeypatch, platform_env):
     monkeypatch.setattr(topology, "SUBSCRIPTIONS", topology.SUBSCRIPTIONS + (SINK,))
+    topology.declare_all(platform_env["AMQP_URI"])  # the deploy step, with the probe's queue
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def _dead_letters(amqp_uri):
 def test_event_published_before_consumer_starts_is_delivered(
         container_factory, nameko_config, probe_topology, db):
     origin = container_factory(ProbeOrigin, nameko_config)
-    origin.start()  # the relay declares every subscription queue before anything is published
+    origin.start()  # `regionctl topology` declared every subscription queue (probe_topology)
     _rpc(origin, "record", "p-early")
     sink = container_factory(ProbeSink, nameko_config)
     sink.start()

@@ -101,7 +101,7 @@ class LedgerDriver:
         pool.waitall()
 
 
-CONSUMER_QUEUE = "evt-faultlab-ledger_entry_recorded--fault_consumer.on_entry"
+CONSUMER_QUEUE = "fault_consumer.on_entry"
 
 
 def queue_depth(amqp_uri: str, queue: str = CONSUMER_QUEUE) -> int | None:

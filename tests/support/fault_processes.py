@@ -13,6 +13,16 @@ NAMEKO = os.path.join(os.path.dirname(sys.executable), "nameko")
 CONFIG = os.path.join(ROOT, "deploy", "nameko.yaml")
 
 
+def declare_topology(env: dict) -> None:
+    """`regionctl topology` for a fault test's vhost, with the ledger services' subscription
+    (which only their processes add): services only look the shared exchanges up."""
+    code = ("import os, tests.support.fault_ledger_services\n"
+            "from services.common import topology\n"
+            "topology.declare_all(os.environ['AMQP_URI'], wait_seconds=30)")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=90,
+                   env={**os.environ, **env, "PYTHONPATH": ROOT})
+
+
 class ServiceProcess:
     """One ``nameko run`` process; ``env`` is added to the environment of every start."""
 

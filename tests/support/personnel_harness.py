@@ -20,7 +20,7 @@ from services.personnel import domain
 from services.personnel.application.commands import PersonnelCommands
 from services.personnel.service import PersonnelService
 
-HUB_QUEUE = "evt-all--gateway.record_event"  # bound to every personnel event; no hub runs here
+HUB_QUEUE = "gateway.record_event"  # bound to every personnel event; no hub runs here
 
 TODAY = clock.civil_today()
 

@@ -118,7 +118,7 @@ def test_store_and_broker_connection_state_and_queue_gauges(monitored):
     assert {s["metric"]["service"] for s in store} == SERVICES
     assert {s["metric"]["service"] for s in broker} == SERVICES
     consumers = wait_for(lambda: monitoring.query(
-        'platform_queue_consumers{queue="evt-all--gateway.record_event"}'), 15, "queue gauge")
+        'platform_queue_consumers{queue="gateway.record_event"}'), 15, "queue gauge")
     assert float(consumers[0]["value"][1]) >= 1
 
 

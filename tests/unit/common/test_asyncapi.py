@@ -186,7 +186,7 @@ def test_consumers_come_from_the_declared_topology():
     assert any(c.startswith("budgets.on_project_commissioned") for c in consumers)
     assert any(c.startswith("gateway.record_event") for c in consumers)
     assert asyncapi.consumers_of("ministry.inbound", "finance.revenue_executed") == [
-        "budgets.on_revenue_executed (queue inbound-finance.revenue_executed--budgets)"]
+        "budgets.on_revenue_executed (queue budgets.on_revenue_executed)"]
 
 
 # -- the document ----------------------------------------------------------------------------------
