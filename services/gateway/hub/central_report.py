@@ -12,7 +12,6 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
-from services.common.errors import RuleViolation
 from services.gateway.hub.action_plan import CLOSED, MEASURE_STATUSES
 from services.gateway.hub.assumptions import assumptions_named
 from services.gateway.hub.calendar import overdue_reporting_years, reporting_deadline
@@ -23,7 +22,7 @@ from services.gateway.hub.central_bodies import (
     measures_of_body,
     registry_source,
 )
-from services.gateway.hub.concept_report import DRAFTED
+from services.gateway.hub.concept_report import drafted_report
 from services.gateway.hub.reference import REPORT_OVERDUE
 from services.gateway.hub.rules import DEFAULT_SETTINGS, HubSettings, InitiativeProposal, due_after
 
@@ -76,18 +75,9 @@ def assemble_central_content(body_code: str, year: int, *, measures: Iterable[Ma
 def new_central_draft(body_code: str, year: int, content: Mapping, *, by: str, now: datetime,
                       previous: Mapping | None = None) -> dict:
     """A (re-)assembled draft of the body's report; a submitted one is not re-drafted."""
-    if previous is not None and previous["status"] != DRAFTED:
-        raise RuleViolation(f"the report is {previous['status']}: it is no longer drafted",
-                            {"rule": "report_frozen", "status": previous["status"]})
-    revision = (previous or {}).get("revision", 0) + 1
-    entry = {"at": now, "by": by, "to": DRAFTED, "revision": revision}
-    return {"report_id": central_report_id(body_code, year), "body_code": body_code,
-            "reporting_year": year, "reporting_body": body_name(body_code),
-            "status": DRAFTED, "revision": revision, "content": dict(content),
-            "drafted_by": by, "drafted_at": now, "submitted_by": None, "submitted_at": None,
-            "submitted_on_time": None, "acknowledged_by": None, "acknowledged_at": None,
-            "history": [*(previous or {}).get("history", []), entry],
-            "version": (previous or {}).get("version", 0)}
+    return drafted_report({"report_id": central_report_id(body_code, year), "body_code": body_code,
+                           "reporting_year": year, "reporting_body": body_name(body_code)},
+                          content, by=by, now=now, previous=previous)
 
 
 def central_report_cause(body_code: str, year: int) -> str:

@@ -147,14 +147,22 @@ def _gaps_by_standard(items: Iterable[Mapping]) -> dict:
 def new_draft(region_code: str, year: int, content: Mapping, *, by: str, now: datetime,
               previous: Mapping | None = None) -> dict:
     """A (re-)assembled draft; a submitted or acknowledged report is not re-drafted."""
+    return drafted_report({"report_id": report_id(region_code, year), "region_code": region_code,
+                           "reporting_year": year, "reporting_body": reporting_body(region_code)},
+                          content, by=by, now=now, previous=previous)
+
+
+def drafted_report(identity: Mapping, content: Mapping, *, by: str, now: datetime,
+                   previous: Mapping | None = None) -> dict:
+    """``identity`` (id, year, filer) as a new draft revision of ``previous``; a report past
+    drafting (submitted or acknowledged) is frozen. Both the regions' and the central bodies'
+    reports are drafted this way."""
     if previous is not None and previous["status"] != DRAFTED:
         raise RuleViolation(f"the report is {previous['status']}: it is no longer drafted",
                             {"rule": "report_frozen", "status": previous["status"]})
     revision = (previous or {}).get("revision", 0) + 1
     entry = {"at": now, "by": by, "to": DRAFTED, "revision": revision}
-    return {"report_id": report_id(region_code, year), "region_code": region_code,
-            "reporting_year": year, "reporting_body": reporting_body(region_code),
-            "status": DRAFTED, "revision": revision, "content": dict(content),
+    return {**identity, "status": DRAFTED, "revision": revision, "content": dict(content),
             "drafted_by": by, "drafted_at": now, "submitted_by": None, "submitted_at": None,
             "submitted_on_time": None, "acknowledged_by": None, "acknowledged_at": None,
             "history": [*(previous or {}).get("history", []), entry],

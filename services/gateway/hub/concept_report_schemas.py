@@ -6,9 +6,9 @@ class ReportStepSchema(Schema):
     comment = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
-class ConceptReportSummarySchema(Schema):
+class ReportWorkflowSchema(Schema):
+    """What every 1 April report shows of its workflow, whoever files it."""
     report_id = fields.Str()
-    region_code = fields.Str()
     reporting_year = fields.Int()
     reporting_body = fields.Str()
     status = fields.Str(validate=validate.OneOf(("drafted", "submitted", "acknowledged")))
@@ -21,6 +21,10 @@ class ConceptReportSummarySchema(Schema):
     acknowledged_by = fields.Str(allow_none=True)
     acknowledged_at = fields.DateTime(format="iso", allow_none=True)
     version = fields.Int()
+
+
+class ConceptReportSummarySchema(ReportWorkflowSchema):
+    region_code = fields.Str()
 
 
 class ConceptReportSchema(ConceptReportSummarySchema):
@@ -35,21 +39,8 @@ class ConceptReportListSchema(Schema):
     items = fields.List(fields.Nested(ConceptReportSummarySchema))
 
 
-class CentralReportSummarySchema(Schema):
-    report_id = fields.Str()
+class CentralReportSummarySchema(ReportWorkflowSchema):
     body_code = fields.Str()
-    reporting_year = fields.Int()
-    reporting_body = fields.Str()
-    status = fields.Str(validate=validate.OneOf(("drafted", "submitted", "acknowledged")))
-    revision = fields.Int()
-    drafted_by = fields.Str()
-    drafted_at = fields.DateTime(format="iso")
-    submitted_by = fields.Str(allow_none=True)
-    submitted_at = fields.DateTime(format="iso", allow_none=True)
-    submitted_on_time = fields.Bool(allow_none=True)
-    acknowledged_by = fields.Str(allow_none=True)
-    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
-    version = fields.Int()
 
 
 class CentralReportSchema(CentralReportSummarySchema):
