@@ -38,6 +38,20 @@ def _float(name: str, default: float) -> float:
     return float(_env(name, str(default)))
 
 
+def seconds_setting(name: str, default: float, low: float, high: float, environ=None) -> float:
+    """A number of seconds from the environment variable ``name`` (unset or empty: ``default``),
+    refused with a ``ValueError`` naming the variable when it is not a number within
+    ``low..high``; read where a component starts, so a bad value stops the start."""
+    raw = (os.environ if environ is None else environ).get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be within {low:g}..{high:g} seconds")
+    return value
+
+
 def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 

@@ -21,13 +21,13 @@ store is away the limits stay local until it answers again (logged, never a fail
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import uuid
 from collections import Counter
 from typing import Callable
 
+from services.common.config import seconds_setting
 from services.common.mongo import Repository
 from services.gateway.edge.ratelimit import RateLimiter
 
@@ -41,15 +41,7 @@ MAX_KEYS_PER_INTERVAL = 2000  # the busiest keys; a document stays far below the
 
 
 def share_seconds(environ=None) -> float:
-    raw = (os.environ if environ is None else environ).get(SHARE_SECONDS_VARIABLE, "")
-    try:
-        value = float(raw) if raw else DEFAULT_SHARE_SECONDS
-    except ValueError:
-        raise ValueError(f"{SHARE_SECONDS_VARIABLE} must be a number of seconds, not {raw!r}") \
-            from None
-    if not 0.05 <= value <= 60:
-        raise ValueError(f"{SHARE_SECONDS_VARIABLE} must be within 0.05..60 seconds")
-    return value
+    return seconds_setting(SHARE_SECONDS_VARIABLE, DEFAULT_SHARE_SECONDS, 0.05, 60, environ)
 
 
 class ReplicaCountsRepository(Repository):

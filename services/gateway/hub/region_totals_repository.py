@@ -24,12 +24,12 @@ read serve a dirty region's stored buckets while they are at most that old, sayi
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.config import seconds_setting
 from services.common.guarded import guard
 from services.gateway.hub.region_totals import ROW_FIELDS, buckets_from_rows
 
@@ -54,14 +54,7 @@ def is_clean(doc: dict | None) -> bool:
 
 def max_staleness_seconds() -> float:
     """``HUB_TOTALS_MAX_STALENESS_SECONDS`` (default 0: every answer exact)."""
-    raw = os.environ.get("HUB_TOTALS_MAX_STALENESS_SECONDS", "0")
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"HUB_TOTALS_MAX_STALENESS_SECONDS must be a number, not {raw!r}") from None
-    if not 0 <= seconds <= 3600:
-        raise ValueError("HUB_TOTALS_MAX_STALENESS_SECONDS must be within 0..3600")
-    return seconds
+    return seconds_setting("HUB_TOTALS_MAX_STALENESS_SECONDS", 0, 0, 3600)
 
 
 class RegionTotals:

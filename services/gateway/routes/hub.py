@@ -1,12 +1,12 @@
 """The hub: consumes every domain event into the coordination journal and the region read models,
 and serves the journal, region scorecards, SRS values and the reporting calendar."""
-import os
 from datetime import datetime, timezone
 
 import eventlet
 from nameko.timer import Timer
 
 from services.common import clock
+from services.common.config import seconds_setting
 from services.common.errors import NotFound, ValidationFailed
 from services.common.loading import load, load_query
 from services.common.regions import REGION_CODES, is_region
@@ -121,14 +121,7 @@ class TotalsTimer(Timer):
 
 
 def totals_interval_seconds() -> float:
-    raw = os.environ.get("HUB_TOTALS_INTERVAL_SECONDS", "2")
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"HUB_TOTALS_INTERVAL_SECONDS must be a number, not {raw!r}") from None
-    if seconds <= 0:
-        raise ValueError("HUB_TOTALS_INTERVAL_SECONDS must be positive")
-    return seconds
+    return seconds_setting("HUB_TOTALS_INTERVAL_SECONDS", 2, 0.01, 86400)
 
 
 totals_timer = TotalsTimer.decorator
