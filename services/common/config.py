@@ -106,6 +106,12 @@ class Settings:
         return base + REPLICA_PORT_STRIDE * (self.replica - 1) if base > 0 else base
 
 
+def is_local_environment() -> bool:
+    """``PLATFORM_ENV=local``, read from the environment alone: for checks made on every request,
+    where parsing every setting (``load_settings``) cost a twentieth of a service's CPU."""
+    return _env("PLATFORM_ENV", "production") == LOCAL_ENV
+
+
 def load_settings() -> Settings:
     platform_env = _env("PLATFORM_ENV", "production")
     return Settings(

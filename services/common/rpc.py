@@ -20,7 +20,7 @@ from services.common import (
     remote_errors,  # noqa: F401  (registers error types)
     topology,
 )
-from services.common.config import load_settings
+from services.common.config import is_local_environment, load_settings
 from services.common.errors import Forbidden, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class SafeRpc(Rpc):
     def handle_message(self, body, message):
         """nameko's, plus two refusals before any worker runs: a local-only method outside local
         development, and a command whose actor is not the authenticated one (``bind_actor``)."""
-        is_local = load_settings().is_local
+        is_local = is_local_environment()
         if self.method_name in LOCAL_ONLY_METHODS and not is_local:
             raise Forbidden(f"{self.method_name} is served only with PLATFORM_ENV=local",
                             {"reason": "local_only", "method": self.method_name})

@@ -33,3 +33,13 @@ def test_each_replica_serves_metrics_on_its_own_port(monkeypatch):
     assert settings.metrics_port("gateway") == 9300 and settings.metrics_port("budgets") == 9302
     monkeypatch.setenv("BUDGETS_METRICS_PORT", "0")  # no listener stays no listener
     assert load_settings().metrics_port("budgets") == 0
+
+
+def test_the_per_request_local_check_agrees_with_the_settings(monkeypatch):
+    from services.common.config import is_local_environment, load_settings
+    for value, local in (("local", True), ("production", False), ("", False)):
+        monkeypatch.setenv("PLATFORM_ENV", value)
+        assert is_local_environment() is local
+        assert load_settings().is_local is local
+    monkeypatch.delenv("PLATFORM_ENV")
+    assert is_local_environment() is False
