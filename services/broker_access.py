@@ -117,6 +117,19 @@ def _binding_keys(service: str) -> dict[str, str]:
     return {name: _alternatives(found) for name, found in keys.items()}
 
 
+# Who calls whose RPC: only the gateway calls the domain services (services/gateway/service.py
+# TimedRpc); every service publishes its replies under the caller's reply key.
+RPC_CALLEES = {"gateway": ("investments", "budgets", "personnel")}
+
+
+def _rpc_publish_keys(service: str) -> str:
+    """Topic write on the RPC exchange: replies (a uuid4 key) and requests only to the services
+    this one calls, so a compromised domain service cannot call another's RPC."""
+    keys = [REPLY_KEY_PATTERN] + [re.escape(f"{callee}.") + "[a-z_]+"
+                                  for callee in RPC_CALLEES.get(service, ())]
+    return _alternatives(keys)
+
+
 def service_permission(service: str) -> Permission:
     own_exchanges, own_queues = _own_names(service)
     rpc = re.escape(RPC_EXCHANGE)
@@ -126,6 +139,7 @@ def service_permission(service: str) -> Permission:
                              re.escape(topology.DEAD_LETTER_EXCHANGE), *own_exchanges,
                              *own_queues]),
         read=_alternatives([rpc, *_subscribed_exchanges(service), *own_exchanges, *own_queues]),
+        topic_write={RPC_EXCHANGE: _rpc_publish_keys(service)},
         topic_read=_binding_keys(service),
     )
 

@@ -170,6 +170,9 @@ def _service_forbidden(service: str) -> dict:
         "declare a queue named like an exchange": lambda c: c.channel().queue_declare(
             f"{service}.events"),
     }
+    if service not in broker_access.RPC_CALLEES:  # only the gateway calls the domain services
+        forbidden["call another service's RPC"] = lambda c: _publish(
+            c, "nameko-rpc", f"{other}.get_civil_servant")
     own = next((s for s in topology.SUBSCRIPTIONS if s.consumer == service), None)
     if own is not None:
         exchange_name, _ = own.bindings[0]
@@ -217,7 +220,9 @@ def test_a_service_user_looks_the_shared_topology_up_and_declares_its_own_names(
                    topology.rpc_exchange(passive=True)])
     with _as(bus, broker_access.service_user(service)) as conn:
         _publish(conn, f"{service}.events", "x")
-        _publish(conn, "nameko-rpc", "personnel.get_civil_servant")
+        _publish(conn, "nameko-rpc", str(uuid.uuid4()))  # a reply, under the caller's reply key
+        for callee in broker_access.RPC_CALLEES.get(service, ()):
+            _publish(conn, "nameko-rpc", f"{callee}.get")
         _publish(conn, topology.DEAD_LETTER_EXCHANGE, "handler_failed")
         _bind_reply_queue(conn, service, str(uuid.uuid4()))  # how nameko binds a reply queue
         channel = conn.channel()
