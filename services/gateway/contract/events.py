@@ -132,9 +132,9 @@ class ActionPlanIndicatorActualRecorded(Schema):
 
 # --- the 1 April report to the Ministry of National Economy -------------------------------------
 
-class _ConceptReport(Schema):
+class _ReportStep(Schema):
+    """A step of a 1 April report's workflow, whoever files it (a region or a central body)."""
     report_id = fields.Str(required=True)
-    region_code = fields.Str(required=True, validate=validate.OneOf(REGION_CODES))
     reporting_year = fields.Int(required=True)
     status = fields.Str(required=True, validate=validate.OneOf(
         ("drafted", "submitted", "acknowledged")))
@@ -142,6 +142,10 @@ class _ConceptReport(Schema):
     by = fields.Str(required=True)
     at = fields.DateTime(required=True)
     submitted_on_time = fields.Bool(required=True, allow_none=True)
+
+
+class _ConceptReport(_ReportStep):
+    region_code = fields.Str(required=True, validate=validate.OneOf(REGION_CODES))
 
 
 @event_schema("concept_report_drafted", source=SOURCE,
@@ -165,18 +169,10 @@ class ConceptReportAcknowledged(_ConceptReport):
 
 # --- a central executive body's own 1 April report ------------------------------------------------
 
-class _CentralReport(Schema):
-    report_id = fields.Str(required=True)
+class _CentralReport(_ReportStep):
     body_code = fields.Str(required=True, validate=validate.Regexp(r"^[A-Z]{2,6}$"), metadata={
         "description": "code of the central executive body (gateway data/central_bodies.json)",
         "examples": ["MIC"]})
-    reporting_year = fields.Int(required=True)
-    status = fields.Str(required=True, validate=validate.OneOf(
-        ("drafted", "submitted", "acknowledged")))
-    revision = fields.Int(required=True)
-    by = fields.Str(required=True)
-    at = fields.DateTime(required=True)
-    submitted_on_time = fields.Bool(required=True, allow_none=True)
 
 
 @event_schema("central_report_drafted", source=SOURCE,
