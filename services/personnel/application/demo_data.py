@@ -21,6 +21,7 @@ from services.personnel.application.demo_catalogue import (
     UNITS,
     full_name,
 )
+from services.personnel.application.demo_matching import CENTRE, FreePosts, random_order
 from services.personnel.domain.dates import add_months, add_years, whole_years_between
 from services.personnel.domain.documents import Changed
 from services.personnel.domain.eligibility import category_problem, eligibility_failures
@@ -30,7 +31,6 @@ from services.personnel.domain.return_posts import pick_return_post
 from services.personnel.domain.rotation import (
     approve_rotation,
     cancel_rotation,
-    direction_between,
     reject_rotation,
     request_rotation,
     reserve_return_post,
@@ -71,12 +71,17 @@ class _Builder:
         self.events: list[tuple[str, dict]] = []
         self.used_iins: set[str] = set()
         self.windows: dict[str, tuple[date, date]] = {}
+        self.free_posts: FreePosts | None = None  # built when the rotations are matched
+        self.staff_by_direction: dict[str, list[str]] = {}
+        self.compatible: dict[str, list[str]] = {}
 
     def apply(self, result) -> None:
         changed, events = result
         if isinstance(changed, Changed):
             for post in changed.positions:
                 self.posts[post["position_id"]] = post
+                if self.free_posts is not None:
+                    self.free_posts.update(post)
             if changed.servant is not None:
                 self.servants[changed.servant["servant_id"]] = changed.servant
             if changed.rotation is not None:
@@ -177,16 +182,33 @@ class _Builder:
             term = self.rng.choice((12, 18, 24) if status == "extended" else (12, 18, 24, 24, 36))
             dated.append((self._request_day(status, term), status, term, self.rng.choice(directions)))
         dated.sort(key=lambda plan: plan[0])
+        self._index_for_matching()
         taken: set[str] = set()  # servants already rotated in the seed
-        claimed: set[str] = set()  # target posts of rotations that have not started
         for number, (request_day, status, term, direction) in enumerate(dated, start=1):
             starts = status in ("started", "extended", "returning", "completed")
-            found = self._match(direction, request_day, taken, claimed, starts)
+            found = self._match(direction, request_day, taken, starts)
             if found is None:
                 continue
             servant, target = found
             taken.add(servant["servant_id"])
-            self._run(f"rot-{number:04d}", status, term, request_day, servant, target, claimed)
+            self._run(f"rot-{number:04d}", status, term, request_day, servant, target)
+
+    def _index_for_matching(self) -> None:
+        """The staff by the direction each servant may rotate in from the post held now (a
+        servant's post changes only through a rotation of the seed, and each servant rotates at
+        most once), the free posts by (category, side)."""
+        self.staff_by_direction = {direction: [] for direction, _ in DIRECTION_MIX}
+        for servant in self.servants.values():
+            if servant["status"] != "active":
+                continue
+            if servant["org_kind"] == "central":
+                self.staff_by_direction["centre_to_region"].append(servant["servant_id"])
+                continue
+            self.staff_by_direction["region_to_region"].append(servant["servant_id"])
+            # the own post is the return post, so it must be in the home region
+            if servant["post_region"] == servant["home_region"]:
+                self.staff_by_direction["region_to_centre"].append(servant["servant_id"])
+        self.free_posts = FreePosts(self.posts.values())
 
     def _request_day(self, status: str, term: int) -> date:
         rng, today = self.rng, self.today
@@ -210,53 +232,43 @@ class _Builder:
         return window
 
     def _compatible_categories(self, category: str) -> list[str]:
-        register = self.settings.categories
-        return [c.code for c in register
+        if category not in self.compatible:
+            self.compatible[category] = [
+                c.code for c in self.settings.categories
                 if category_problem("B", category, c.corps, c.code, self.settings) is None]
+        return self.compatible[category]
 
-    def _match(self, direction: str, day: date, taken: set, claimed: set, starts: bool):
-        """A servant eligible on ``day`` and a free target post for ``direction``, or None."""
-        usable = ("vacant",) if starts else ("vacant", "being_vacated")
-        by_category: dict[str, list[dict]] = {}
-        for post in self.posts.values():
-            if post["status"] in usable and post["position_id"] not in claimed:
-                by_category.setdefault(post["category"], []).append(post)
-        central_origin = direction == "centre_to_region"
-        people = [s for s in self.servants.values()
-                  if s["servant_id"] not in taken and s["status"] == "active"
-                  and (s["org_kind"] == "central") == central_origin
-                  # the own post is the return post, so it must be in the home region
-                  and (direction != "region_to_centre" or s["post_region"] == s["home_region"])
-                  and self._window(s)[0] <= day < self._window(s)[1]]
-        self.rng.shuffle(people)
-        for servant in people:
-            origin = self.posts[servant["position_id"]]
-            targets = [p for code in self._compatible_categories(servant["category"])
-                       for p in by_category.get(code, ()) if self._fits(direction, origin, p)]
-            if not targets:
+    def _match(self, direction: str, day: date, taken: set, starts: bool):
+        """A servant eligible on ``day`` and a free target post for ``direction``, or None: the
+        servants who may go that way in a random order, each with a random free post of a
+        compatible category on the other side, until the rules accept one."""
+        for servant_id in random_order(self.rng, self.staff_by_direction[direction]):
+            servant = self.servants[servant_id]
+            if (servant_id in taken or servant["status"] != "active"
+                    or not self._window(servant)[0] <= day < self._window(servant)[1]):
                 continue
-            target = self.rng.choice(targets)
+            origin = self.posts[servant["position_id"]]
+            drawn = self.free_posts.draw(self.rng, self._compatible_categories(servant["category"]),
+                                         self.free_posts.target_sides(direction, origin), starts)
+            if drawn is None:
+                continue
+            target = self.posts[drawn]  # on the other side: ``direction`` by construction
             if not eligibility_failures(servant, target, today=day, settings=self.settings):
                 return servant, target
         return None
 
-    @staticmethod
-    def _fits(direction: str, origin: dict, target: dict) -> bool:
-        try:
-            return direction_between(origin, target) == direction
-        except RuleViolation:  # same region, or centre to centre
-            return False
-
     def _home_side_posts(self, rotation: dict, servant: dict) -> dict:
-        posts = {p["position_id"]: p for p in self.posts.values()
-                 if (p["org_kind"] == "central") == (rotation["direction"] == "centre_to_region")
-                 and (rotation["direction"] == "centre_to_region"
-                      or p["region_code"] == rotation["home_region"])}
-        posts[servant["position_id"]] = self.posts[servant["position_id"]]
-        return posts
+        """The posts on the servant's home side that can be a return post (``return_post_problem``):
+        the vacant ones, the one reserved for ``rotation`` and the servant's own post."""
+        side = CENTRE if rotation["direction"] == "centre_to_region" else rotation["home_region"]
+        ids = set(self.free_posts.vacant_by_side.get(side, ()))
+        ids.add(servant["position_id"])
+        if rotation.get("return_post"):
+            ids.add(rotation["return_post"]["position_id"])
+        return {position_id: self.posts[position_id] for position_id in sorted(ids)}
 
-    def _run(self, rotation_id: str, status: str, term: int, day: date, servant: dict, target: dict,
-             claimed: set) -> None:
+    def _run(self, rotation_id: str, status: str, term: int, day: date, servant: dict,
+             target: dict) -> None:
         """Drive one rotation from its request on ``day`` to ``status`` through the commands."""
         rng, settings, servant_id = self.rng, self.settings, servant["servant_id"]
         start = day + timedelta(days=30)
@@ -280,7 +292,7 @@ class _Builder:
             now=_at(day),
             today=day, settings=settings))
         if status in ("requested", "partially_approved", "approved"):
-            claimed.add(target["position_id"])
+            self.free_posts.claim(self.posts[target["position_id"]])
         wants_return_post = rotation()["direction"] in settings.return_post_required_for or rng.random() < 0.6
         if wants_return_post and status not in ("requested", "rejected"):
             self._reserve(rotation_id, day, sending)
