@@ -3,7 +3,9 @@ makes: the same stored projects (``application.seeding.build_projects``), hub re
 each project's last version, and the import's stored lines; batches come back in order."""
 from concurrent.futures import ThreadPoolExecutor
 
-from bench import national
+import pytest
+
+from bench import national, national_load
 from services.investments.application.seeding import build_projects, plan_for
 from services.investments.repository import ProjectRepository
 
@@ -44,8 +46,38 @@ def test_batches_come_back_in_order_with_bounded_lookahead():
                 return pool.submit(fn, *args)
 
         results = []
-        for value in national._in_order(Counting(), job, [(i,) for i in range(7)], ahead=2):
+        for value in national_load.in_order(Counting(), job, [(i,) for i in range(7)], ahead=2):
             # when a batch is handed over, at most ``ahead`` later ones were started
             assert len(submitted) <= len(results) + 1 + 2
             results.append(value)
     assert results == [i * 10 for i in range(7)]
+
+
+class Collection:
+    """Records the batches given to ``insert_many``; fails on a document marked ``bad``."""
+
+    def __init__(self):
+        self.batches = []
+
+    def insert_many(self, docs, ordered):
+        assert ordered is False
+        if any(doc.get("bad") for doc in docs):
+            raise ValueError("refused batch")
+        self.batches.append(list(docs))
+
+
+def test_inserter_stores_every_document_once_in_batches():
+    collection = Collection()
+    docs = [{"_id": i} for i in range(1, 1_101)]
+    with national_load.Inserter(threads=3, batch=250) as inserter:
+        inserter.submit(collection, docs)
+    assert sorted(d["_id"] for batch in collection.batches for d in batch) == list(range(1, 1_101))
+    assert sorted(len(batch) for batch in collection.batches) == [100, 250, 250, 250, 250]
+
+
+def test_inserter_raises_a_failed_batch():
+    inserter = national_load.Inserter(threads=2, batch=10)
+    inserter.submit(Collection(), [{"_id": i, "bad": i == 15} for i in range(30)])
+    with pytest.raises(ValueError, match="refused batch"):
+        inserter.drain()
+    inserter.pool.shutdown()
