@@ -159,7 +159,7 @@ class BudgetsSeeding:
         # one insert_many of 5,000 lines keeps one store connection (and on FerretDB about one
         # core) busy: a few at once keep both the store's cores and this service working
         recorded = eventlet.GreenPool(LINE_BATCH_CONCURRENCY).imap(record, batches)
-        for (batch_id, lines), done in zip(batches, recorded, strict=True):
+        for (_, lines), done in zip(batches, recorded, strict=True):
             report["batches"] += 1
             report["replayed"] += int(done["replayed"])
             report["lines"] += len(lines)
