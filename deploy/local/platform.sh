@@ -19,8 +19,10 @@
 # Broker users: `up`/`run` create the platform's broker users on AMQP_URI's vhost
 # (services/broker_access.py, through RABBIT_API_URI's administrator) and start every service with
 # its own least-privilege user instead of AMQP_URI's account; PLATFORM_BROKER_USERS=0 turns it off.
-# Before that they declare the bus topology as AMQP_URI's account (`regionctl topology`): service
-# users may not declare the shared exchanges, and the services wait until they exist.
+# Before that they declare the bus topology as AMQP_URI's account (what `regionctl topology` does):
+# service users may not declare the shared exchanges, and the services wait until they exist. The
+# topology, the users and each service's URI come from one process, `python -m services.broker_access
+# prepare` (an interpreter start per step had been the better part of a second of the cold start).
 #
 # Monitoring: with WITH_MONITORING=1 (the Makefile sets it unless PROMETHEUS=0), `up` and `run` also
 # start Prometheus and Alertmanager (deploy/local/monitoring.sh, 127.0.0.1:PROMETHEUS_PORT 9090 and
