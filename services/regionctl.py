@@ -90,8 +90,10 @@ def _seed_clis() -> dict:
 
 # Areas that depend on no other area's seed: their services' data are independent (budgets'
 # forecasts take investments' commissioned projects whenever they arrive, in any order), so they
-# load side by side and their waits on the store and the broker overlap. The hub comes after
-# them: its deadline checks read what they loaded.
+# load side by side and their waits on the store and the broker overlap. The hub's steps go
+# where their inputs are ready (console.seed.HUB_SEED_STEPS): its SRS values beside the areas,
+# its rotation-due scan right after personnel's staff (it reads nothing else), its deadline
+# checks and the board's moves after every area.
 INDEPENDENT_SEED_AREAS = ("investments", "personnel", "budgets")
 
 
@@ -106,10 +108,27 @@ def _seed(args) -> int:
     # each area has its own defaults for what was not given on the command line
     given = argparse.Namespace(**{k: v for k, v in vars(args).items() if v is not None})
     clis = _seed_clis()
+    hub = "hub" in areas
+    scan_after_personnel = hub and "personnel" in areas
+
+    def seed_area(area: str) -> int:
+        code = clis[area].seed_command(given)
+        if area == "personnel" and scan_after_personnel:
+            code = max(code, clis["hub"].seed_command(given, steps=("rotations",)))
+        return code
+
+    def hub_early_steps() -> int:
+        return clis["hub"].seed_command(
+            given, steps=("srs",) if scan_after_personnel else ("srs", "rotations"))
+
     together = [a for a in areas if a in INDEPENDENT_SEED_AREAS]
-    with ThreadPoolExecutor(max_workers=max(1, len(together))) as pool:
-        codes = list(pool.map(lambda area: clis[area].seed_command(given), together))
-    codes += [clis[area].seed_command(given) for area in areas if area not in together]
+    jobs = [lambda area=area: seed_area(area) for area in together]
+    if hub:
+        jobs.append(hub_early_steps)
+    with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+        codes = list(pool.map(lambda job: job(), jobs))
+    if hub:
+        codes.append(clis["hub"].seed_command(given, steps=("checks",)))
     return max(codes, default=0)
 
 

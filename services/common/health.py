@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 TIMEOUT_SECONDS = 2.0
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("investments", "budgets", "personnel", "gateway")
@@ -45,6 +43,9 @@ def state_dir() -> Path:
 
 
 def _answers(url: str) -> bool:
+    # imported here: every service imports this module for ``health_report`` alone, and
+    # requests (with urllib3) is a tenth of a second of each service's cold start
+    import requests
     try:
         return requests.get(url, timeout=TIMEOUT_SECONDS).status_code == 200
     except requests.RequestException:

@@ -89,10 +89,12 @@ def token_command(args) -> int:
     return 0
 
 
-def seed_command(args) -> int:
-    """``regionctl seed --only hub``: the hub's demo data, which the console shows."""
+def seed_command(args, steps=None) -> int:
+    """``regionctl seed --only hub``: the hub's demo data, which the console shows (``steps``: a
+    subset of ``console.seed.HUB_SEED_STEPS``; None: all of them)."""
+    from services.gateway.console.seed import HUB_SEED_STEPS
     from services.gateway.console.seed import seed_command as seed_hub
-    return seed_hub(args)
+    return seed_hub(args, steps=HUB_SEED_STEPS if steps is None else steps)
 
 
 def asyncapi_command(args) -> int:

@@ -49,6 +49,7 @@ SEED_PARTS = ("lines", "blocks", "forecasts")
 SEED_BATCH_LINES = 5000  # the old path's RPC batch: the same batch ids and batch facts
 EVENTS_PER_CARRIER = 200
 STORE_CONCURRENCY = 8  # forecasts and indicator documents written at once (one document each)
+LINE_BATCH_CONCURRENCY = 3  # demo line batches written at once
 
 
 def demo_batches(seed: int, years, executed_through) -> list[tuple[str, list[dict]]]:
@@ -143,9 +144,22 @@ class BudgetsSeeding:
         fresh = FreshPairs(self.stores.lines)
         report = {"batches": 0, "replayed": 0, "lines": 0, "inserted": 0}
         pairs = set()
-        for batch_id, lines in demo_batches(seed, years, through):
-            done = revenue.record_lines({"batch_id": batch_id, "lines": lines},
+        batches = demo_batches(seed, years, through)
+        # every pair's first touch is looked at before any batch writes (what the batches would
+        # find one after another, as no earlier batch writes a pair a later one touches first),
+        # so the batches may then go to the store side by side
+        for _, lines in batches:
+            fresh.before_batch(lines)
+
+        def record(batch):
+            batch_id, lines = batch
+            return revenue.record_lines({"batch_id": batch_id, "lines": lines},
                                         created_by="seed", fresh=fresh)
+
+        # one insert_many of 5,000 lines keeps one store connection (and on FerretDB about one
+        # core) busy: a few at once keep both the store's cores and this service working
+        recorded = eventlet.GreenPool(LINE_BATCH_CONCURRENCY).imap(record, batches)
+        for (_, lines), done in zip(batches, recorded, strict=True):
             report["batches"] += 1
             report["replayed"] += int(done["replayed"])
             report["lines"] += len(lines)

@@ -61,12 +61,38 @@ def scan_due_rotations() -> None:
         rpc.scan_due_rotations()
 
 
-def seed_hub(gateway: Gateway, *, seed: int, today, out=sys.stdout) -> dict:
+# The hub seed's steps, in order. ``regionctl seed`` runs "srs" beside the services' seeds and
+# "rotations" as soon as personnel's staff is stored (the scan reads nothing else), so only the
+# deadline checks and the board's moves wait for every area.
+HUB_SEED_STEPS = ("srs", "rotations", "checks")
+
+
+def seed_hub(gateway: Gateway, *, seed: int, today, out=sys.stdout,
+             steps=HUB_SEED_STEPS) -> dict:
+    unknown = sorted(set(steps) - set(HUB_SEED_STEPS))
+    if unknown:
+        raise ValueError(f"unknown hub seed steps {unknown}; choose from {HUB_SEED_STEPS}")
     started = time.monotonic()
-    for code, values in demo_srs_values(seed).items():
-        gateway.call("PUT", f"/api/v1/hub/regions/{code}/srs",
-                     json={**values, "source": DEMO_SOURCE, "as_of": today.isoformat()})
-    scan_due_rotations()
+    done = {}
+    if "srs" in steps:
+        for code, values in demo_srs_values(seed).items():
+            gateway.call("PUT", f"/api/v1/hub/regions/{code}/srs",
+                         json={**values, "source": DEMO_SOURCE, "as_of": today.isoformat()})
+        print(f"hub: SRS demo values for {len(REGION_CODES)} regions "
+              f"({time.monotonic() - started:.1f}s)", file=out)
+    if "rotations" in steps:
+        scan_due_rotations()
+        print(f"hub: rotation-due scan done ({time.monotonic() - started:.1f}s)", file=out)
+    if "checks" in steps:
+        done = run_checks_and_moves(gateway)
+        print(f"hub: deadline checks opened {done['opened']} initiatives, {done['moved']} moved on "
+              f"({time.monotonic() - started:.1f}s)", file=out)
+    return done
+
+
+def run_checks_and_moves(gateway: Gateway) -> dict:
+    """The hub's deadline checks, then a few open initiatives moved on (once) by the demo
+    coordinator, so every column of the board shows."""
     checks = gateway.call("POST", "/api/v1/hub/checks", json={})
     moved = 0
     page = gateway.call("GET", "/api/v1/hub/initiatives", params={"limit": 200})
@@ -78,14 +104,12 @@ def seed_hub(gateway: Gateway, *, seed: int, today, out=sys.stdout) -> dict:
                          json={"status": status, "comment": comment,
                                "expected_version": initiative["version"]})
             moved += 1
-    print(f"hub: SRS demo values for {len(REGION_CODES)} regions, deadline checks opened "
-          f"{len(checks['opened'])} initiatives, {moved} moved on "
-          f"({time.monotonic() - started:.1f}s)", file=out)
     return {"opened": len(checks["opened"]), "moved": moved}
 
 
-def seed_command(args) -> int:
-    """Entry point for ``regionctl seed`` (hub part)."""
+def seed_command(args, steps=HUB_SEED_STEPS) -> int:
+    """Entry point for ``regionctl seed`` (hub part): ``steps``, a subset of ``HUB_SEED_STEPS``,
+    run in their order."""
     from services.gateway.access.auth import issue_token
     settings = load_settings()
     token = issue_token(settings.jwt_secret, "admin", None, subject=SEED_SUBJECT, ttl_seconds=600,
@@ -93,7 +117,8 @@ def seed_command(args) -> int:
     base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
     today = getattr(args, "today", None) or datetime.now(timezone.utc).date()
     try:
-        seed_hub(Gateway(base_url, token), seed=getattr(args, "seed", None) or 2025, today=today)
+        seed_hub(Gateway(base_url, token), seed=getattr(args, "seed", None) or 2025, today=today,
+                 steps=steps)
     except (RuntimeError, requests.RequestException) as exc:
         print(f"hub seed failed: {exc}", file=sys.stderr)
         return 1

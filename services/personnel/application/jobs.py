@@ -7,6 +7,8 @@ servant in the same write as the event), and an agency change applied twice chan
 import logging
 from datetime import date
 
+import eventlet
+
 from services.common import clock as platform_clock
 from services.common.errors import StaleVersion
 from services.personnel import domain
@@ -15,6 +17,7 @@ from services.personnel.domain.ministry import apply_organisation_change
 from services.personnel.repository.effects import PendingEffects
 
 log = logging.getLogger(__name__)
+SCAN_CONCURRENCY = 8  # rotation-due writes in flight at once (the service runs 10 workers)
 
 class PersonnelJobs:
     def __init__(self, *, organisations, positions, servants, rotations,
@@ -32,6 +35,7 @@ class PersonnelJobs:
         report = {"today": today.isoformat(), "due": 0, "published": 0, "raced": 0, "busy": 0}
         # a servant a multi-document command is changing right now waits for the next run
         busy = PendingEffects(*self.repos.values()).busy()
+        cases = []
         for servant in self.servants.due_candidates(today):
             case = domain.due_rotation(servant, today, self.settings)
             if case is None:
@@ -40,16 +44,27 @@ class PersonnelJobs:
             if self.servants.key(servant["servant_id"]) in busy:
                 report["busy"] += 1
                 continue
+            cases.append((servant, case))
+
+        def publish(item) -> str | None:
+            servant, case = item
             new, facts = domain.record_rotation_due(servant, case, now=now)
             if not facts:
-                continue  # this case went out already
+                return None  # this case went out already
             try:
                 # the key and the event are one write: a second run, or a second instance,
                 # finds the key or loses the version race, and publishes nothing
                 self.servants.save_versioned(new, servant["version"], facts_with_region(facts))
-                report["published"] += 1
+                return "published"
             except StaleVersion:
-                report["raced"] += 1  # changed meanwhile; the next run looks again
+                return "raced"  # changed meanwhile; the next run looks again
+
+        # each case is one servant's own write: several go at once, so the scan waits on the
+        # store and the broker's confirms side by side (one at a time, the demo seed's 600 cases
+        # took 16 s of its run)
+        for outcome in eventlet.GreenPool(SCAN_CONCURRENCY).imap(publish, cases):
+            if outcome:
+                report[outcome] += 1
         log.info("rotation due scan for %s: %s", today, report)
         return report
 
