@@ -1,10 +1,10 @@
 """Concurrent single-document inserts into one collection, stored together (``GroupInserter``).
 
-The outbox's pointers and the gateway's audit records use it: on a store that commits (and
+The outbox's pointers, the gateway's audit records and the hub's journal use it: on a store that commits (and
 fsyncs) every write, N concurrent callers cost one round trip instead of N."""
 import eventlet
-import eventlet.patcher
 import eventlet.event
+import eventlet.patcher
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 DUPLICATE_KEY = 11000
