@@ -1,7 +1,7 @@
 """Concurrent single-document inserts into one collection, stored together (``GroupInserter``).
 
-The outbox's pointers, the gateway's audit records and the hub's journal use it: on a store that commits (and
-fsyncs) every write, N concurrent callers cost one round trip instead of N."""
+The outbox's pointers, the gateway's audit records and the hub's journal use it: on a store that
+commits (and fsyncs) every write, N concurrent callers cost one round trip instead of N."""
 import eventlet
 import eventlet.event
 import eventlet.patcher
