@@ -30,7 +30,6 @@ from typing import Callable, Iterable
 import eventlet
 import eventlet.event
 import eventlet.patcher
-from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.common.config import seconds_setting
@@ -77,7 +76,8 @@ class RegionTotals:
         if eventlet.patcher.is_monkey_patched("socket"):  # a service: concurrent handlers
             _mark_rounds(self.db[TOTALS]).mark(codes)
         else:
-            _increment_marks(self.db[TOTALS], codes)
+            for code in codes:
+                _increment_mark(self.db[TOTALS], code)
 
     def mark_project_regions(self, project_id: str, *also: str, row: dict | None = None) -> None:
         """After a project row write: every region the stored row has been in, and ``also``.
@@ -144,12 +144,27 @@ class RegionTotals:
         return isinstance(computed_at, datetime) and self.clock() - computed_at <= self.max_staleness
 
 
+def _increment_mark(collection, code: str) -> None:
+    collection.update_one({"_id": code}, {"$inc": {"dirty_seq": 1},
+                                          "$setOnInsert": {"computed_seq": -1}}, upsert=True)
+
+
 def _increment_marks(collection, codes) -> None:
-    """One ``$inc`` of ``dirty_seq`` per region, all in one round trip (guarded: a refused one
-    runs again, the others stand)."""
-    collection.bulk_write([UpdateOne({"_id": code}, {"$inc": {"dirty_seq": 1},
-                                                     "$setOnInsert": {"computed_seq": -1}},
-                                     upsert=True) for code in codes], ordered=False)
+    """One guarded ``$inc`` of ``dirty_seq`` per region, all at the same time (the store runs a
+    bulk write's updates one after the other: a round would last as long as all of them)."""
+    if len(codes) == 1:
+        _increment_mark(collection, codes[0])
+        return
+    pool = eventlet.GreenPool(len(codes))
+    threads = [pool.spawn(_increment_mark, collection, code) for code in codes]
+    errors = []
+    for thread in threads:  # every one finishes before the round answers
+        try:
+            thread.wait()
+        except Exception as exc:  # noqa: BLE001 - the round fails with the first error
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 class MarkRounds:

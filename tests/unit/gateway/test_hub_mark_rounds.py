@@ -10,16 +10,20 @@ from services.gateway.hub.region_totals_repository import MarkRounds
 class FakeTotals:
     def __init__(self, fail=None):
         self.rounds, self.seq, self.fail = [], {}, fail
+        self._current, self._open = set(), 0
 
-    def bulk_write(self, requests, ordered=True):
-        started = {r._filter["_id"] for r in requests}
+    def update_one(self, filter_, update, upsert=False):
+        assert update["$inc"] == {"dirty_seq": 1} and upsert
+        if not self._open:
+            self._current = set()
+            self.rounds.append(self._current)
+        self._open += 1
+        self._current.add(filter_["_id"])
         eventlet.sleep(0.01)  # a store round trip: later callers gather meanwhile
+        self._open -= 1
         if self.fail:
             raise self.fail
-        for request in requests:
-            assert request._doc["$inc"] == {"dirty_seq": 1} and request._upsert
-            self.seq[request._filter["_id"]] = self.seq.get(request._filter["_id"], 0) + 1
-        self.rounds.append(started)
+        self.seq[filter_["_id"]] = self.seq.get(filter_["_id"], 0) + 1
 
 
 def _mark_all(rounds, requests):
