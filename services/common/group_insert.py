@@ -1,10 +1,13 @@
 """Concurrent single-document inserts into one collection, stored together (``GroupInserter``).
 
-The outbox's pointers and the gateway's audit records use it: on a store that commits (and
-fsyncs) every write, N concurrent callers cost one round trip instead of N."""
+The outbox's pointers, the gateway's audit records and the hub's journal use it: on a store that
+commits (and fsyncs) every write, N concurrent callers cost one round trip instead of N."""
 import eventlet
 import eventlet.event
-from pymongo.errors import BulkWriteError, OperationFailure
+import eventlet.patcher
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+DUPLICATE_KEY = 11000
 
 
 class GroupInserter:
@@ -46,8 +49,10 @@ class GroupInserter:
             for index, (_, done) in enumerate(batch):
                 if index in failed:
                     error = failed[index]
-                    done.send_exception(OperationFailure(error.get("errmsg", "write error"),
-                                                         error.get("code"), error))
+                    # a duplicate _id is the caller's answer ("already stored"), as insert_one says it
+                    kind = DuplicateKeyError if error.get("code") == DUPLICATE_KEY else OperationFailure
+                    done.send_exception(kind(error.get("errmsg", "write error"), error.get("code"),
+                                             error))
                 else:
                     done.send(None)
             return
@@ -57,3 +62,24 @@ class GroupInserter:
             return
         for _, done in batch:
             done.send(None)
+
+
+_shared: dict[tuple, GroupInserter] = {}
+
+
+def _green() -> bool:
+    """Callers are green threads of a patched process (a service), not plain threads (a script)."""
+    return eventlet.patcher.is_monkey_patched("socket")
+
+
+def insert_grouped(collection, doc: dict) -> None:
+    """``insert_one`` that a service's concurrent callers share (one ``GroupInserter`` per
+    collection in the process); a duplicate ``_id`` raises ``DuplicateKeyError`` either way."""
+    if not _green():
+        collection.insert_one(doc)
+        return
+    key = (id(collection.database.client), collection.database.name, collection.name)
+    inserter = _shared.get(key)
+    if inserter is None:
+        inserter = _shared[key] = GroupInserter(collection)
+    inserter.insert(doc)

@@ -4,6 +4,7 @@ from datetime import datetime
 from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.common.group_insert import insert_grouped
 from services.common.mongo import Repository, utcnow
 
 MAX_PAGE = 200
@@ -32,7 +33,8 @@ class JournalRepository(Repository):
             "received_at": utcnow(),
         }
         try:
-            self.collection.insert_one(doc)
+            # concurrent handlers' entries are stored together: one round trip for all of them
+            insert_grouped(self.collection, doc)
             return True
         except DuplicateKeyError:
             return False

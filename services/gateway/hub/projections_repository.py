@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from typing import Iterable
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common.codec import DocumentCodec
@@ -92,14 +93,17 @@ class HubReadModels(Repository):
         doc = project_document(payload)
         project_id, version = doc["project_id"], doc.pop("version")
         try:
-            self.db[PROJECTS].update_one(
+            # the row as written comes back with the write: no second read for the marks (the
+            # whole row: FerretDB 1.24's findAndModify takes no projection)
+            row = self.db[PROJECTS].find_one_and_update(
                 {"_id": project_id, "version": {"$lt": version}},
                 {"$set": {**self.codec.encode(doc), "version": version},
-                 "$addToSet": {"regions_ever": doc["region_code"]}}, upsert=True)
+                 "$addToSet": {"regions_ever": doc["region_code"]}}, upsert=True,
+                return_document=ReturnDocument.AFTER)
             written = True
         except DuplicateKeyError:
-            written = False
-        self.region_totals.mark_project_regions(project_id, doc["region_code"])
+            row, written = None, False  # a newer row is stored: read by the marking
+        self.region_totals.mark_project_regions(project_id, doc["region_code"], row=row)
         return written
 
     def note_progress(self, project_id: str, report_date) -> None:

@@ -27,6 +27,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
+import eventlet
+import eventlet.event
+import eventlet.patcher
 from pymongo.errors import DuplicateKeyError
 
 from services.common.config import seconds_setting
@@ -67,14 +70,22 @@ class RegionTotals:
 
     # -- marking -----------------------------------------------------------------------------
     def mark_dirty(self, region_codes: Iterable[str]) -> None:
-        for code in sorted({c for c in region_codes if c}):
-            self.db[TOTALS].update_one({"_id": code},
-                                       {"$inc": {"dirty_seq": 1},
-                                        "$setOnInsert": {"computed_seq": -1}}, upsert=True)
+        codes = sorted({c for c in region_codes if c})
+        if not codes:
+            return
+        if eventlet.patcher.is_monkey_patched("socket"):  # a service: concurrent handlers
+            _mark_rounds(self.db[TOTALS]).mark(codes)
+        else:
+            for code in codes:
+                _increment_mark(self.db[TOTALS], code)
 
-    def mark_project_regions(self, project_id: str, *also: str) -> None:
-        """After a project row write: every region the stored row has been in, and ``also``."""
-        row = self.db[ROWS].find_one({"_id": project_id}, {"region_code": 1, "regions_ever": 1})
+    def mark_project_regions(self, project_id: str, *also: str, row: dict | None = None) -> None:
+        """After a project row write: every region the stored row has been in, and ``also``.
+        ``row``: the row as that write left it (its ``region_code`` and ``regions_ever``), if the
+        write returned it; else it is read."""
+        if row is None:
+            row = self.db[ROWS].find_one({"_id": project_id},
+                                         {"region_code": 1, "regions_ever": 1})
         regions = set(also)
         if row:
             regions.add(row.get("region_code"))
@@ -131,3 +142,79 @@ class RegionTotals:
             return False
         computed_at = _aware(doc).get("computed_at")
         return isinstance(computed_at, datetime) and self.clock() - computed_at <= self.max_staleness
+
+
+def _increment_mark(collection, code: str) -> None:
+    collection.update_one({"_id": code}, {"$inc": {"dirty_seq": 1},
+                                          "$setOnInsert": {"computed_seq": -1}}, upsert=True)
+
+
+def _increment_marks(collection, codes) -> None:
+    """One guarded ``$inc`` of ``dirty_seq`` per region, all at the same time (the store runs a
+    bulk write's updates one after the other: a round would last as long as all of them)."""
+    if len(codes) == 1:
+        _increment_mark(collection, codes[0])
+        return
+    pool = eventlet.GreenPool(len(codes))
+    threads = [pool.spawn(_increment_mark, collection, code) for code in codes]
+    errors = []
+    for thread in threads:  # every one finishes before the round answers
+        try:
+            thread.wait()
+        except Exception as exc:  # noqa: BLE001 - the round fails with the first error
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
+class MarkRounds:
+    """Concurrent handlers' dirty marks, written in rounds: one ``$inc`` per region per round
+    however many handlers asked for it (a mark only has to leave ``dirty_seq`` above every
+    computation that read the rows before it, and one increment does that for all of them).
+
+    Each caller waits for a round that began after its request, so its mark is stored (after its
+    row write) before the caller returns and its message is acked; a failed round raises in every
+    caller of it (the message is retried). One region document per round instead of one per event
+    also spares the revision guard the races of concurrent handlers on one region."""
+
+    def __init__(self, collection):
+        self.collection = collection
+        self._codes: set[str] = set()
+        self._waiters: list[eventlet.event.Event] = []
+        self._writing = False
+
+    def mark(self, codes) -> None:
+        done = eventlet.event.Event()
+        self._codes.update(codes)
+        self._waiters.append(done)
+        if not self._writing:
+            self._writing = True
+            eventlet.spawn_n(self._write_rounds)
+        done.wait()
+
+    def _write_rounds(self) -> None:
+        try:
+            while self._waiters:
+                codes, waiters = sorted(self._codes), self._waiters
+                self._codes, self._waiters = set(), []
+                try:
+                    _increment_marks(self.collection, codes)
+                except BaseException as exc:  # noqa: BLE001 - every caller of the round gets it
+                    for done in waiters:
+                        done.send_exception(exc)
+                    continue
+                for done in waiters:
+                    done.send(None)
+        finally:
+            self._writing = False
+
+
+_rounds: dict[tuple, MarkRounds] = {}
+
+
+def _mark_rounds(collection) -> MarkRounds:
+    key = (id(collection.database.client), collection.database.name)
+    rounds = _rounds.get(key)
+    if rounds is None:
+        rounds = _rounds[key] = MarkRounds(collection)
+    return rounds

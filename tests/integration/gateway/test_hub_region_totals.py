@@ -156,7 +156,8 @@ def test_rows_loaded_in_bulk_without_events_are_counted(hub):
 
 def test_two_writers_lose_no_mark(hub):
     """Events of many projects of one region from two threads (as from two gateway replicas):
-    every mark is kept (guarded $inc), so the totals end equal to the rows."""
+    every handler returns only once a mark after its row is stored (one guarded $inc per region
+    per round of concurrent handlers), so the region is left dirty and its totals equal the rows."""
     pids = [str(uuid.uuid4()) for _ in range(16)]
     wires = [envelope(*project_event("project_registered", project_snapshot(
         pid, cost=f"{i + 1}.00"))) for i, pid in enumerate(pids)]
@@ -175,7 +176,8 @@ def test_two_writers_lose_no_mark(hub):
         thread.join()
     assert errors == []
     doc = hub.models.db[TOTALS].find_one({"_id": "KZ-35"})
-    assert doc["dirty_seq"] == 16
+    # coalesced: fewer increments than events in the rounds of concurrent handlers, never none
+    assert 1 <= doc["dirty_seq"] <= 16 and not is_clean(doc)
     card = region_scorecard(hub.models.region_facts(["KZ-35"], NOW.date())["KZ-35"], NOW.date())
     assert card["projects"]["total"] == 16
     assert card["projects"]["investment_committed_kzt"] == "0.00"  # all proposed

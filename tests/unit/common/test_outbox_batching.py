@@ -3,7 +3,7 @@ one insert_many with every caller waiting for (and seeing the error of) its own 
 document's events flushed without reading it back and removed with one $pullAll; pointers of
 flushed writes deleted in one batch."""
 import eventlet
-from pymongo.errors import AutoReconnect, BulkWriteError, OperationFailure
+from pymongo.errors import AutoReconnect, BulkWriteError, DuplicateKeyError, OperationFailure
 
 from services.common.group_insert import GroupInserter
 from services.common.outbox import OutboxRelay
@@ -55,6 +55,8 @@ def test_a_refused_document_fails_its_own_caller_only():
     collection = FakeCollection(fail_indexes={3})
     outcome = _insert_all(GroupInserter(collection), 8)
     assert isinstance(outcome[3], OperationFailure) and outcome[3].code == 11000
+    # as insert_one says it: a caller can tell "already stored" (the hub's journal) from a failure
+    assert isinstance(outcome[3], DuplicateKeyError)
     assert all(outcome[n] == "stored" for n in range(8) if n != 3)
 
 
