@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 import pymongo
 from nameko.extensions import DependencyProvider
+from pymongo import IndexModel
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.common.codec import IDENTITY, DocumentCodec
@@ -50,6 +51,32 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def create_missing_indexes(collection, models: list[IndexModel]) -> None:
+    """Create those of ``models`` the collection lacks, in one command. A service starts with one
+    listing per collection instead of a create per index: on the local store each create of an
+    index that exists is still a round trip, and the gateway alone declares some sixty."""
+    if not models:
+        return
+    existing = collection.index_information()
+    missing = [m for m in models if not _same_index(existing.get(m.document["name"]), m.document)]
+    if missing:
+        collection.create_indexes(missing)
+
+
+_INDEX_OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpression")
+
+
+def _same_index(stored: dict | None, wanted: dict) -> bool:
+    """An index of that name with the same keys and options; one that differs is created again,
+    so the store refuses the change at start as it always did, instead of keeping the old one."""
+    if stored is None:
+        return False
+    if [tuple(k) for k in stored["key"]] != list(wanted["key"].items()):
+        return False
+    return all(bool(stored.get(o)) == bool(wanted.get(o)) if o in ("unique", "sparse")
+               else stored.get(o) == wanted.get(o) for o in _INDEX_OPTIONS)
+
+
 class Repository:
     """Base for a service's repositories. Subclasses name their collection and indexes."""
 
@@ -68,9 +95,8 @@ class Repository:
 
     @classmethod
     def ensure_indexes(cls, db) -> None:
-        collection = db[cls.collection_name]
-        for keys, options in cls.indexes:
-            collection.create_index(keys, **options)
+        create_missing_indexes(db[cls.collection_name],
+                               [IndexModel(keys, **options) for keys, options in cls.indexes])
 
     # -- mapping -------------------------------------------------------------------------------
     def to_store(self, doc: dict) -> dict:
@@ -235,7 +261,7 @@ class Store(DependencyProvider):
         while True:  # the store may still be starting: wait a bounded time, then fail loudly
             try:
                 self.repository_cls.ensure_indexes(self.db)
-                self.db[POINTERS].create_index([("created_at", 1)])
+                create_missing_indexes(self.db[POINTERS], [IndexModel([("created_at", 1)])])
                 return
             except PyMongoError as exc:
                 if time.monotonic() > deadline:

@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from typing import Iterable
 
-from pymongo import ReturnDocument
+from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.common.codec import DocumentCodec
-from services.common.mongo import Repository
+from services.common.mongo import Repository, create_missing_indexes
 from services.gateway.hub.documents import (
     UNDER_WAY,
     order_key,
@@ -71,8 +71,7 @@ class HubReadModels(Repository):
     @classmethod
     def ensure_indexes(cls, db) -> None:
         for collection, indexes in _INDEXES.items():
-            for keys in indexes:
-                db[collection].create_index(keys)
+            create_missing_indexes(db[collection], [IndexModel(keys) for keys in indexes])
 
     # -- writes --------------------------------------------------------------------------------
     def _conditional_upsert(self, collection: str, doc_id: str, order_field: str, order,
