@@ -773,8 +773,12 @@ ferretdb_backend_args() {
     esac
 }
 
+# FerretDB 1.24 holds one pool connection per open cursor until the cursor is exhausted or its
+# client disconnects, and its dropDatabase waits for a connection while holding the lock every
+# other command takes first: with a pool of 50, fifty open cursors (parallel test runs, a bench)
+# stopped every client of the store until FerretDB was restarted. 200 of the cluster's 300.
 local_postgresql_url() {
-    printf 'postgres://postgres@%s:%s/%s?pool_max_conns=50' "$HOST" "$PG_PORT" "$PG_DATABASE"
+    printf 'postgres://postgres@%s:%s/%s?pool_max_conns=200' "$HOST" "$PG_PORT" "$PG_DATABASE"
 }
 
 wait_for_ferretdb() {  # seconds

@@ -187,7 +187,7 @@ class PostgresNode:
     def __init__(self, base: str):
         self.base = base
         self.port = free_port()
-        self.url = f"postgres://postgres@{HOST}:{self.port}/ferretdb?pool_max_conns=50"
+        self.url = f"postgres://postgres@{HOST}:{self.port}/ferretdb?pool_max_conns=200"
         self.data = os.path.join(base, "data")
 
     def _infra(self, command: str, timeout: float = 180) -> subprocess.CompletedProcess:
