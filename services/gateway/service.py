@@ -122,6 +122,8 @@ from services.gateway.hub.territory_schemas import (
     TransportAccessInSchema,
     TransportAccessSchema,
 )
+from services.gateway.reads.project_views import RESPONSE_HEADERS as PROJECT_READ_HEADERS
+from services.gateway.reads.project_views_repository import ProjectViewRepository
 from services.gateway.routes import action_plan as action_plan_routes
 from services.gateway.routes import admin as admin_routes
 from services.gateway.routes import budgets as budget_routes
@@ -194,6 +196,7 @@ class GatewayService:
     central_reports = Store(CentralReportRepository)  # ... of the central executive bodies
     project_reader = Store(ProjectReader)      # the hub's project read model, for the reports
     mono_town_access = Store(MonoTownAccessRepository)  # mono-towns' transport access (manual)
+    project_views = Store(ProjectViewRepository)  # full projects, for GET one without the RPC
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")
@@ -626,6 +629,7 @@ class GatewayService:
 
     @api("GET", "/api/v1/projects/<string:project_id>", permission=("projects", "read"),
          summary="One investment project", response=ProjectOut, tags=project_routes.TAGS,
+         headers=PROJECT_READ_HEADERS,
          responses={403: project_routes.FORBIDDEN, 404: project_routes.NOT_FOUND})
     def projects_get(self, request, project_id):
         return project_routes.projects_get(self, request, project_id)
