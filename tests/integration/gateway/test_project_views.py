@@ -11,6 +11,8 @@ import pytest
 from services.common.mongo import get_client
 from services.gateway.reads.project_views import SHAPE, servable
 from services.gateway.reads.project_views_repository import ProjectViewRepository
+from tests.support.gateway_harness import gateway  # noqa: F401  (fixture)
+from tests.support.hub_events import envelope, forecast_payload, project_event, project_snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +85,26 @@ def test_concurrent_writers_of_one_copy_end_on_the_newest_version(views):
     doc = views.read("e")
     assert (doc["version"], doc["floor"]) == (6, 6)
     assert served(views, "e") == out("e", 6)
+
+
+def test_the_hubs_project_events_raise_the_floor_of_the_gateways_copy(gateway):  # noqa: F811
+    """The hub's hook on the gateway alone (no investments): a copy the gateway stored at version
+    2 stops being served once an event naming version 3 is handled; a redelivered older event
+    and other events change nothing."""
+    copies = ProjectViewRepository(gateway.db)
+    project_id = str(uuid.uuid4())
+    copies.keep(out(project_id, 2), NOW)
+    older = envelope(*project_event("project_updated", project_snapshot(project_id, version=1)))
+    gateway.publish(older, envelope("forecast_updated",
+                                    forecast_payload("KZ-35", {"2027": "100.00"})))
+    gateway.wait_handled()
+    assert served(copies, project_id) == out(project_id, 2)
+    newer = envelope(*project_event("project_updated", project_snapshot(project_id, version=3)))
+    gateway.publish(newer, newer)  # a redelivery too
+    gateway.wait_handled()
+    assert copies.read(project_id)["floor"] == 3
+    assert served(copies, project_id) is None
+    unseen = str(uuid.uuid4())  # an event before any copy: a floor for the first read to pass
+    gateway.publish(envelope(*project_event("project_registered", project_snapshot(unseen))))
+    gateway.wait_handled()
+    assert copies.read(unseen)["floor"] == 1 and served(copies, unseen) is None
