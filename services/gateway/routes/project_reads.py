@@ -28,24 +28,27 @@ def reach(principal, project_id: str, project: dict, action: str) -> dict:
     return project
 
 
-def _stored_copy(svc, project_id: str):
+def _stored_copy(svc, project_id: str) -> tuple[dict | None, bool]:
+    """The stored copy (None when there is none), and whether the store answered."""
     try:
-        return svc.project_views.read(project_id)
+        return svc.project_views.read(project_id), True
     except PyMongoError as exc:  # the copy is an optimisation: the service still answers
         log.warning("project copy %s not read (%s); asking the service", project_id, exc)
-        return None
+        return None, False
 
 
 def read_project(svc, project_id: str) -> tuple[dict, dict]:
     """The project and the headers that say where it came from and as of when."""
-    doc = _stored_copy(svc, project_id)
+    doc, store_answered = _stored_copy(svc, project_id)
     project = project_views.servable(doc)
     if project is not None:
         return project, project_views.answer_headers(project_views.FROM_COPY, doc["stored_at"])
     asked_at = utcnow()
     project = svc.investments.get(project_id)  # NotFound for an unknown id, as before
     try:
-        svc.project_views.keep(project, asked_at)
+        # not when the store just failed to answer: a second wait for it would only delay this
+        if store_answered:
+            svc.project_views.keep(project, asked_at)
     except (PyMongoError, StaleVersion) as exc:  # the next read asks the service again
         log.warning("project copy %s not stored (%s)", project_id, exc)
     return project, project_views.answer_headers(project_views.FROM_SERVICE, asked_at)

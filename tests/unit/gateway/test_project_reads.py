@@ -160,6 +160,12 @@ def test_the_store_unreadable_or_unwritable_still_answers_from_the_service():
             "investments", project(2), 1)
 
 
+def test_a_store_that_did_not_answer_the_read_is_not_waited_for_again_to_store_the_answer():
+    views = MemoryViews(fail_read=True)
+    get(service(views, answer=project(2)))
+    assert views.kept == []
+
+
 def test_an_unknown_id_is_the_services_404_and_stores_nothing():
     views = MemoryViews()
     with pytest.raises(NotFound) as refused:
