@@ -19,7 +19,6 @@ from services.budgets.contract import (
 )
 from services.common.consuming import subscribe
 from services.common.metrics import Metrics
-from services.common.mongo import Store
 from services.common.rpc import TimedRpc, rpc
 from services.common.startup import SecretsCheck
 from services.gateway.access.audit import AuditRepository
@@ -122,6 +121,9 @@ from services.gateway.hub.territory_schemas import (
     TransportAccessInSchema,
     TransportAccessSchema,
 )
+from services.gateway.lazy_store import LazyStore
+from services.gateway.reads.project_views import RESPONSE_HEADERS as PROJECT_READ_HEADERS
+from services.gateway.reads.project_views_repository import ProjectViewRepository
 from services.gateway.routes import action_plan as action_plan_routes
 from services.gateway.routes import admin as admin_routes
 from services.gateway.routes import budgets as budget_routes
@@ -178,22 +180,23 @@ class GatewayService:
     # /metrics on the API port, and on GATEWAY_METRICS_PORT (+100 per replica) for Prometheus;
     # hub gauges: queues and the business picture, on the probe timer
     metrics = Metrics(gauges=gauges.refresh)
-    journal = Store(JournalRepository)
-    hub_models = Store(HubReadModels)          # the hub's per-aggregate read models
-    initiatives = Store(InitiativeRepository)  # the Office's work items
-    api_keys = Store(ApiKeyStore)              # machine clients' credentials (hashes only)
-    audit_log = Store(AuditRepository)         # what the edge's Guard recorded
-    settlements = Store(SettlementRepository)  # the KATO settlement register
-    settlement_imports = Store(SettlementImportRepository)
-    srs_assessments = Store(SrsAssessmentRepository)  # SRS per settlement and year
+    journal = LazyStore(JournalRepository)
+    hub_models = LazyStore(HubReadModels)          # the hub's per-aggregate read models
+    initiatives = LazyStore(InitiativeRepository)  # the Office's work items
+    api_keys = LazyStore(ApiKeyStore)              # machine clients' credentials (hashes only)
+    audit_log = LazyStore(AuditRepository)         # what the edge's Guard recorded
+    settlements = LazyStore(SettlementRepository)  # the KATO settlement register
+    settlement_imports = LazyStore(SettlementImportRepository)
+    srs_assessments = LazyStore(SrsAssessmentRepository)  # SRS per settlement and year
     health_cache = HealthCache()      # /health from a cached, single-flight probe
     import_limits = ImportLimits()    # bytes per import, open imports per credential
-    action_measures = Store(ActionMeasureRepository)  # the Concept Action Plan's measures
-    action_indicators = Store(ActionIndicatorRepository)  # ... and its target indicators
-    concept_reports = Store(ConceptReportRepository)  # the 1 April reports
-    central_reports = Store(CentralReportRepository)  # ... of the central executive bodies
-    project_reader = Store(ProjectReader)      # the hub's project read model, for the reports
-    mono_town_access = Store(MonoTownAccessRepository)  # mono-towns' transport access (manual)
+    action_measures = LazyStore(ActionMeasureRepository)  # the Concept Action Plan's measures
+    action_indicators = LazyStore(ActionIndicatorRepository)  # ... and its target indicators
+    concept_reports = LazyStore(ConceptReportRepository)  # the 1 April reports
+    central_reports = LazyStore(CentralReportRepository)  # ... of the central executive bodies
+    project_reader = LazyStore(ProjectReader)      # the hub's project read model, for the reports
+    mono_town_access = LazyStore(MonoTownAccessRepository)  # mono-towns' transport access (manual)
+    project_views = LazyStore(ProjectViewRepository)  # full projects, for GET one without the RPC
     investments = TimedRpc("investments")
     budgets = TimedRpc("budgets")
     personnel = TimedRpc("personnel")
@@ -626,6 +629,7 @@ class GatewayService:
 
     @api("GET", "/api/v1/projects/<string:project_id>", permission=("projects", "read"),
          summary="One investment project", response=ProjectOut, tags=project_routes.TAGS,
+         headers=PROJECT_READ_HEADERS,
          responses={403: project_routes.FORBIDDEN, 404: project_routes.NOT_FOUND})
     def projects_get(self, request, project_id):
         return project_routes.projects_get(self, request, project_id)

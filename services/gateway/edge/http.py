@@ -187,7 +187,7 @@ class ApiRoute(HttpRequestHandler):
     def __init__(self, method, url, *, public: bool = False, permission=None,
                  audit: bool | None = None, summary: str = "", body=None, query=None,
                  response=None, responses: dict | None = None, tags=(),
-                 rules: dict | None = None, **kwargs):
+                 rules: dict | None = None, headers: dict | None = None, **kwargs):
         self.public = public
         self.permission = permission  # (resource, action) checked before the route runs
         self.audit_always = audit
@@ -199,6 +199,7 @@ class ApiRoute(HttpRequestHandler):
         self.query_schema = query
         self.response_schema = response
         self.extra_responses = responses or {}
+        self.response_headers = dict(headers or {})  # {name: OpenAPI header} of the success answer
         self.tags = tuple(tags)
         # {detail key regex, or (key regex, reason regex): the rule}: rules the document cannot
         # state; a refusal whose every reason is one of them is a 422 (edge/errors.py

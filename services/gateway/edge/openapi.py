@@ -113,6 +113,9 @@ def operation(name: str, route: ApiRoute) -> tuple[str, str, dict]:
     success_response: dict = {"description": extra.get(success, "OK")}
     if route.response_schema is not None:
         success_response["content"] = {"application/json": {"schema": route.response_schema}}
+    if route.response_headers:
+        success_response["headers"] = {name: dict(header)
+                                       for name, header in route.response_headers.items()}
     responses: dict = {str(success): success_response}
     error_codes = {503}
     if not route.public:

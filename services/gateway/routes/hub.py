@@ -25,6 +25,7 @@ from services.gateway.hub.schemas import (
 )
 from services.gateway.hub.scorecards import region_scorecard, rollup
 from services.gateway.hub.settings import load_hub_settings
+from services.gateway.routes import project_reads
 from services.gateway.routes.settlements import settlement_srs_by_region
 
 TAGS = ("hub",)
@@ -54,10 +55,13 @@ def record_event(svc, envelope):
     # read-then-write updates lose nothing because every update carries the storage revision
     # and is retried when refused (services.common.guarded), so no process-wide lock is needed.
     journal = eventlet.spawn(svc.journal.record, envelope)
+    # a project event makes an older copy of the project unservable (routes/project_reads.py)
+    copies = eventlet.spawn(project_reads.note_event, svc, envelope)
     try:
         _hub_reactions(svc).on_event(envelope)
     finally:
         journal.wait()  # raises the journal's error: the message is retried
+        copies.wait()
 
 
 def get_journal(svc, request):

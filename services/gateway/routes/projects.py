@@ -15,6 +15,7 @@ from services.common.pages import CURSOR, page_schema
 from services.common.regions import is_region
 from services.gateway.access import policy
 from services.gateway.edge.http import read_json
+from services.gateway.routes import project_reads
 from services.investments.contract import DECIMAL_STRING, ProjectOut, ProjectQuery
 
 EXPORT_LIMIT = 20_000  # projects in one export answer; narrow the filters for more
@@ -83,16 +84,12 @@ def _write_project(svc, request, project_id: str, command: str) -> dict:
     body = read_json(request)
     _project_for(svc, request.principal, project_id, "write")
     result = getattr(svc.investments, command)(project_id, body, request.principal.subject)
+    project_reads.keep_written(svc, result)  # before answering: read-your-writes on any replica
     return policy.redact(request.principal, "projects", result)
 
 
 def _project_for(svc, principal, project_id: str, action: str) -> dict:
-    project = svc.investments.get(project_id)
-    if not policy.can(principal, "projects", "read", project["region_code"]):
-        # the answer the service gives for an unknown id: "elsewhere" looks like "nowhere"
-        raise NotFound(f"project {project_id} not found", {"id": str(project_id)})
-    policy.authorize(principal, "projects", action, project["region_code"])
-    return project
+    return project_reads.reach(principal, project_id, svc.investments.get(project_id), action)
 
 
 def projects_list(svc, request):
@@ -107,6 +104,7 @@ def projects_create(svc, request):
         raise ValidationFailed("invalid project", {"region_code": ["unknown region code"]})
     policy.authorize(request.principal, "projects", "write", region)
     created = svc.investments.register(body, request.principal.subject)
+    project_reads.keep_written(svc, created)
     return 201, policy.redact(request.principal, "projects", created)
 
 
@@ -134,8 +132,8 @@ def projects_export(svc, request):
 
 
 def projects_get(svc, request, project_id):
-    project = _project_for(svc, request.principal, project_id, "read")
-    return policy.redact(request.principal, "projects", project)
+    # from the gateway's copy when it may answer (routes/project_reads.py)
+    return project_reads.projects_get(svc, request, project_id)
 
 
 def projects_update(svc, request, project_id):

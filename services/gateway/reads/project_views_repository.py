@@ -1,0 +1,43 @@
+"""The gateway's copies of projects (project_views.py says when one is served).
+
+Every write is conditional on the version, so a copy never goes back: a command's answer or a
+service read stored late (after a newer one) changes nothing, and the hub's ``floor`` only rises
+(``$max``). One find by ``_id`` per read.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common.mongo import Repository
+from services.gateway.reads.project_views import COLLECTION, SHAPE
+
+
+class ProjectViewRepository(Repository):
+    collection_name = COLLECTION
+
+    def read(self, project_id: str) -> dict | None:
+        return self.collection.find_one({"_id": project_id})
+
+    def keep(self, project: dict, now: datetime, shape: str = SHAPE) -> bool:
+        """Store ``project`` (a ``ProjectOut``) over an older copy, or one of another shape at the
+        same version; False when the stored copy is as new or newer."""
+        version = project["version"]
+        try:
+            self.collection.update_one(
+                {"_id": project["id"], "$or": [{"version": {"$lt": version}},
+                                               {"version": version, "shape": {"$ne": shape}}]},
+                {"$set": {"project": project, "version": version, "shape": shape,
+                          "stored_at": now},
+                 "$setOnInsert": {"floor": 0}}, upsert=True)
+            return True
+        except DuplicateKeyError:  # the filter did not match the stored copy: it is as new or newer
+            return False
+
+    def raise_floor(self, project_id: str, version: int) -> None:
+        """A copy older than ``version`` is no longer served (an event named that version, or a
+        command's answer could not be stored)."""
+        self.collection.update_one({"_id": project_id},
+                                   {"$max": {"floor": version}, "$setOnInsert": {"version": 0}},
+                                   upsert=True)
