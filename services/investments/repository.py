@@ -19,6 +19,7 @@ from services.common.errors import ValidationFailed
 from services.common.mongo import Repository
 from services.common.outbox import OUTBOX_FIELD
 from services.investments.domain import decode_cursor, encode_cursor
+from services.investments.totals_repository import DIRTY, TOTALS_COLLECTION, TOTALS_FIELDS, RegionTotals
 
 DATE_KEYS = {"planned_start", "planned_commissioning", "actual_start", "actual_commissioning",
              "last_report_date", "report_date", "date"}
@@ -53,9 +54,25 @@ class ProjectRepository(Repository):
           ("_id", DESCENDING)], {}),
         ([("created_at", DESCENDING), ("_id", DESCENDING)], {}),
         ([("stage", ASCENDING), ("created_at", DESCENDING)], {}),
+        # the projects written since their region's totals were folded (totals_repository)
+        ([("region_code", ASCENDING), (DIRTY, ASCENDING)], {}),
         ([("agglomeration", ASCENDING), ("created_at", DESCENDING)], {}),
         ([("sector", ASCENDING), ("created_at", DESCENDING)], {}),
     ]
+
+    # -- stored form --------------------------------------------------------------------------------
+    def to_store(self, doc: dict) -> dict:
+        # every write of a project (bulk loads included) marks it for its region's totals, in the
+        # same single-document write as the change itself
+        stored = super().to_store(doc)
+        stored[DIRTY] = True
+        return stored
+
+    def from_store(self, stored: dict) -> dict:
+        return super().from_store({k: v for k, v in stored.items() if k not in TOTALS_FIELDS})
+
+    def region_totals(self) -> RegionTotals:
+        return RegionTotals(self.collection, self.db[TOTALS_COLLECTION])
 
     # -- bulk paths of the demo and national seeds ------------------------------------------------
     def ids_by_external_ref(self, refs) -> dict[str, str]:

@@ -42,5 +42,7 @@ class ProjectReads:
     def region_summary(self, region_code: str) -> dict:
         if not is_region(region_code):
             raise ValidationFailed("unknown region", {"region_code": ["unknown region code"]})
-        summary = domain.region_summary(self.projects.summary_rows(region_code))
+        summary = self.projects.region_totals().summary(region_code)
+        if summary is None:  # no stored totals yet (a fold makes them): add up the projects
+            summary = domain.region_summary(self.projects.summary_rows(region_code))
         return {"region_code": region_code, **money_strings(summary)}
