@@ -2,6 +2,8 @@
 over RPC: indexes, external_ref uniqueness with nothing half-written, stale versions, and the
 events of every command as a non-nameko consumer sees them on ``investments.events``.
 """
+from decimal import Decimal
+
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -11,6 +13,7 @@ from services.common.errors import DuplicateKey, NotFound, RuleViolation, StaleV
 from services.common.events import parse_event
 from services.investments.application.demo_data import example_project
 from services.investments.repository import ProjectRepository
+from services.investments.totals_repository import TOTALS_COLLECTION
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -212,3 +215,24 @@ def test_query_summary_and_export_over_rpc(rpc):
     assert rpc.find_by_external_ref("Q-404") is None
     with pytest.raises(ValidationFailed):
         rpc.export_page({}, "xlsx")
+
+
+def test_summary_from_stored_totals_shows_each_write_in_the_very_next_read(rpc, store):
+    """The replica's timer folds the region's projects into stored totals; a registration and a
+    stage move are in the summary read right after them, before any fold."""
+    first = rpc.register(example_project(external_ref="T-0", region_code="KZ-39",
+                                         district="Somewhere", agglomeration=None), "o")
+    wait_until(lambda: store[TOTALS_COLLECTION].find_one({"_id": "KZ-39"}) and
+               store.projects.find_one({"_id": first["id"], "totals_dirty": False}),
+               message="the timer folded KZ-39")
+    for i in range(1, 4):
+        second = rpc.register(example_project(external_ref=f"T-{i}", region_code="KZ-39",
+                                              district="Somewhere", agglomeration=None), "o")
+        summary = rpc.region_summary("KZ-39")
+        assert summary["total"]["count"] == i + 1
+        assert summary["by_stage"]["proposed"]["count"] == i + 1
+    rpc.change_stage(second["id"], {"expected_version": 1, "stage": "appraised"}, "o")
+    summary = rpc.region_summary("KZ-39")
+    assert summary["by_stage"]["proposed"]["count"] == 3
+    assert summary["by_stage"]["appraised"]["count"] == 1
+    assert summary["total"]["cost_kzt"] == str(4 * Decimal(first["cost_kzt"]))
