@@ -21,7 +21,7 @@ from services.common.rpc import rpc
 from services.common.startup import SecretsCheck
 from services.investments.application.commands import ProjectCommands
 from services.investments.application.exports import ProjectExports
-from services.investments.application.reads import ProjectReads
+from services.investments.application.reads import ProjectReads, dump_project
 from services.investments.application.seeding import load_batch, plan_for
 from services.investments.contract import EVENTS
 from services.investments.contract.rpc import (
@@ -31,6 +31,7 @@ from services.investments.contract.rpc import (
     ProjectUpdate,
     StageChange,
 )
+from services.investments.domain import STAGES
 from services.investments.repository import ProjectRepository, SeedBatchRepository
 
 log = logging.getLogger(__name__)
@@ -107,11 +108,13 @@ class InvestmentsService:
 
     @timer(interval=TOTALS_FOLD_SECONDS, eager=True)
     def fold_region_totals(self):
-        """Fold the projects written since into their region's totals (the summaries stay exact
-        meanwhile: they correct the totals by those projects)."""
-        totals = self.projects.region_totals()
+        """Fold the projects written since into their region's totals and first pages (reads stay
+        exact meanwhile: they correct both by those projects); read again the short pages."""
+        pages = self.projects.stage_pages(dump_project)
+        totals = self.projects.region_totals(pages)
         for region_code in sorted(REGIONS):
             try:
                 totals.fold(region_code)
+                pages.rebuild_short(region_code, STAGES)
             except (PyMongoError, StaleVersion) as exc:  # the next tick folds it
                 log.warning("region %s: totals not folded (%s)", region_code, exc)

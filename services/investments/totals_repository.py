@@ -46,9 +46,12 @@ READ_ATTEMPTS = 5
 class RegionTotals:
     """The stored totals of the regions' projects, over the projects' (guarded) collection."""
 
-    def __init__(self, projects_collection, totals_collection):
+    def __init__(self, projects_collection, totals_collection, pages=None, stages=()):
         self.projects = projects_collection
         self.totals = totals_collection
+        # the stored first pages (stage_pages.StagePages) kept by the same marks, if any
+        self.pages = pages
+        self.stages = tuple(stages)
 
     # -- reading ---------------------------------------------------------------------------------
     def summary(self, region_code: str) -> dict | None:
@@ -79,9 +82,15 @@ class RegionTotals:
             stored = {"version": 0, "totals": summary_totals.empty_totals(), "batch": {}}
         else:
             self.record(stored["batch"])
-        dirty = self._dirty(region_code, limit)
+        # the pages are read before the projects, and stored before the totals: the batch the
+        # totals hold is in the pages already when the next fold records it
+        pages = self.pages.stored(region_code) if self.pages is not None else None
+        dirty = self._dirty(region_code, limit, whole=pages is not None)
         if not dirty and stored["version"]:
             return 0
+        if pages is not None and not self.pages.merged_writes(region_code, pages, dirty,
+                                                              self.stages):
+            return 0  # another replica stored a page first: the next fold does this
         totals = summary_totals.corrected(stored["totals"],
                                           self._corrections(dirty, stored["batch"]))
         batch = {d["_id"]: {"version": d["version"],
@@ -124,9 +133,10 @@ class RegionTotals:
         return {"version": doc["version"], "totals": json.loads(doc["totals"]),
                 "batch": json.loads(doc["batch"])}
 
-    def _dirty(self, region_code: str, limit: int = 0) -> list[dict]:
+    def _dirty(self, region_code: str, limit: int = 0, whole: bool = False) -> list[dict]:
         return list(self.projects.find({"region_code": region_code, DIRTY: True},
-                                       CONTRIBUTION_FIELDS, limit=limit))
+                                       {"_outbox": 0} if whole else CONTRIBUTION_FIELDS,
+                                       limit=limit))
 
     @staticmethod
     def _corrections(dirty, batch: dict) -> list[tuple[dict, dict | None]]:

@@ -35,7 +35,11 @@ class ProjectReads:
         return None if project is None else dump_project(project)
 
     def query(self, query: dict) -> dict:
-        page = self.projects.query(domain.normalise_query(query))
+        normalised = domain.normalise_query(query)
+        stored = self.projects.stored_first_page(normalised, dump_project)
+        if stored is not None:  # a region + stage first page, kept by the writes' marks
+            return stored
+        page = self.projects.query(normalised)
         return {"items": [dump_project(p) for p in page["items"]],
                 "next_cursor": page["next_cursor"]}
 
