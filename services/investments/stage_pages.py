@@ -133,10 +133,12 @@ class StagePages:
     def rebuild_short(self, region_code: str, stages) -> int:
         """Read again from the projects every page of ``stages`` that is missing or holds too few
         trusted rows; how many were stored."""
-        pages, stored = self.stored(region_code), 0
+        pages = {doc["stage"]: doc for doc in self.pages.find(
+            {"region_code": region_code}, {"rows": 0})}  # the rows are not needed to decide
+        stored = 0
         for stage in stages:
             page = pages.get(stage)
-            if page is not None and (page["complete"] or len(page["rows"]) >= REBUILD_BELOW):
+            if page is not None and (page["complete"] or page["count"] >= REBUILD_BELOW):
                 continue
             docs = list(self.projects.find({"region_code": region_code, "stage": stage},
                                            {"_outbox": 0}).sort(DEFAULT_ORDER)
@@ -152,7 +154,7 @@ class StagePages:
     def _write(self, region_code: str, stage: str, version: int | None, rows: list,
                complete: bool) -> bool:
         fields = {"region_code": region_code, "stage": stage, "rows": json.dumps(rows),
-                  "complete": complete, "version": (version or 0) + 1}
+                  "count": len(rows), "complete": complete, "version": (version or 0) + 1}
         if version is None:
             try:
                 self.pages.insert_one({"_id": page_id(region_code, stage), **fields})

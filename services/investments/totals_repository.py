@@ -82,6 +82,9 @@ class RegionTotals:
             stored = {"version": 0, "totals": summary_totals.empty_totals(), "batch": {}}
         else:
             self.record(stored["batch"])
+        if stored["version"] and self.projects.find_one(
+                {"region_code": region_code, DIRTY: True}, {"_id": 1}) is None:
+            return 0  # nothing written since: the pages are not even read
         # the pages are read before the projects, and stored before the totals: the batch the
         # totals hold is in the pages already when the next fold records it
         pages = self.pages.stored(region_code) if self.pages is not None else None

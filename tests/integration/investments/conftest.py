@@ -5,9 +5,10 @@ import pytest
 from services.common.config import load_settings
 from services.common.mongo import get_client
 from services.investments.service import InvestmentsService
+from services.investments.stage_pages import PAGES_COLLECTION
 from services.investments.totals_repository import TOTALS_COLLECTION
 
-COLLECTIONS = ("projects", "outbox_pointers", TOTALS_COLLECTION)
+COLLECTIONS = ("projects", "outbox_pointers", TOTALS_COLLECTION, PAGES_COLLECTION)
 
 
 @pytest.fixture

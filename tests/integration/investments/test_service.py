@@ -13,6 +13,7 @@ from services.common.errors import DuplicateKey, NotFound, RuleViolation, StaleV
 from services.common.events import parse_event
 from services.investments.application.demo_data import example_project
 from services.investments.repository import ProjectRepository
+from services.investments.stage_pages import PAGES_COLLECTION
 from services.investments.totals_repository import TOTALS_COLLECTION
 from tests.support import wait_until
 
@@ -236,3 +237,30 @@ def test_summary_from_stored_totals_shows_each_write_in_the_very_next_read(rpc, 
     assert summary["by_stage"]["proposed"]["count"] == 3
     assert summary["by_stage"]["appraised"]["count"] == 1
     assert summary["total"]["cost_kzt"] == str(4 * Decimal(first["cost_kzt"]))
+
+
+def test_stored_first_page_shows_each_write_in_the_very_next_read(rpc, store):
+    """Once the timer stored the region + stage first pages, a registration is at the top of its
+    stage's page in the next read, and a stage move takes it from one page to the other."""
+    first = rpc.register(example_project(external_ref="L-0", region_code="KZ-39",
+                                         district="Somewhere", agglomeration=None), "o")
+    wait_until(lambda: store[PAGES_COLLECTION].find_one({"_id": "KZ-39|proposed"}) and
+               store.projects.find_one({"_id": first["id"], "totals_dirty": False}),
+               message="the timer stored KZ-39's pages")
+    proposed = {"region_code": "KZ-39", "stage": "proposed", "page_size": 2}
+    created = [first["id"]]
+    for i in range(1, 4):
+        created.append(rpc.register(example_project(
+            external_ref=f"L-{i}", region_code="KZ-39", district="Somewhere",
+            agglomeration=None), "o")["id"])
+        page = rpc.query(proposed)
+        assert [p["id"] for p in page["items"]] == created[::-1][:2]
+        assert (page["next_cursor"] is not None) == (len(created) > 2)
+    rpc.change_stage(created[-1], {"expected_version": 1, "stage": "appraised"}, "o")
+    assert [p["id"] for p in rpc.query(proposed)["items"]] == created[-2::-1][:2]
+    appraised = rpc.query({"region_code": "KZ-39", "stage": "appraised"})
+    assert [(p["id"], p["version"]) for p in appraised["items"]] == [(created[-1], 2)]
+    assert appraised["next_cursor"] is None
+    # the page after the stored first page is read from the projects, from the same cursor
+    rest = rpc.query({**proposed, "cursor": rpc.query(proposed)["next_cursor"]})
+    assert [p["id"] for p in rest["items"]] == [created[0]] and rest["next_cursor"] is None
