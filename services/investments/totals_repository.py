@@ -23,6 +23,7 @@ at once: one stores its totals, the other's guarded write matches nothing and it
 import json
 import logging
 
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.investments.domain import summary_totals
@@ -113,19 +114,23 @@ class RegionTotals:
 
     def record(self, batch: dict) -> None:
         """Record in each project of a stored batch the contribution its totals include, and
-        clear its mark when it is still at the folded version (idempotent)."""
+        clear its mark when it is still at the folded version (idempotent). Two bulk writes, one
+        round trip each: a fold after a bulk load records thousands of projects."""
+        if not batch:
+            return
+        at_version, moved_on = [], []
         for project_id, entry in batch.items():
             version, contrib = entry["version"], entry["contribution"]
-            if self.projects.update_one(
-                    {"_id": project_id, "version": version},
-                    {"$set": {FOLDED: contrib, FOLDED_VERSION: version, DIRTY: False}}
-            ).matched_count:
-                continue
+            at_version.append(UpdateOne(
+                {"_id": project_id, "version": version},
+                {"$set": {FOLDED: contrib, FOLDED_VERSION: version, DIRTY: False}}))
             # written again since: it stays marked, its totals include this contribution
-            self.projects.update_one(
-                {"_id": project_id, "$or": [{FOLDED_VERSION: {"$lt": version}},
-                                            {FOLDED_VERSION: {"$exists": False}}]},
-                {"$set": {FOLDED: contrib, FOLDED_VERSION: version}})
+            moved_on.append(UpdateOne(
+                {"_id": project_id, "version": {"$ne": version},
+                 "$or": [{FOLDED_VERSION: {"$lt": version}}, {FOLDED_VERSION: {"$exists": False}}]},
+                {"$set": {FOLDED: contrib, FOLDED_VERSION: version}}))
+        self.projects.bulk_write(at_version, ordered=False)
+        self.projects.bulk_write(moved_on, ordered=False)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stored(self, region_code: str) -> dict | None:

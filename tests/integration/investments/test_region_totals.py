@@ -73,7 +73,7 @@ def test_summary_is_exact_after_every_write_while_folds_run(repo):
     assert totals.summary(REGION) is None  # no totals yet: the service adds up the rows
     assert totals.fold(REGION) == 10
     assert _summary(repo) == _expected(repo)
-    for step in range(60):
+    for step in range(40):
         if step % 4 == 0 and len(ids) < 40:
             ids.append(_register(repo, payloads[len(ids)], len(ids))["id"])
         else:
