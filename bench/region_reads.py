@@ -6,8 +6,11 @@ its region + stage first page and the national roll-up, p50 over ``--calls`` cal
 Loads, into a platform of the bench's own, ``--projects`` projects of one region (KZ-75), made by
 the demo seed's domain commands as bench.national makes them (its ``_made``), stored with
 ``insert_many`` in the investments store and in the hub's project read model (each project's last
-snapshot, as its events would leave it). Nothing is published. Prints one JSON line per route with
-its p50 and the load average while it was measured.
+snapshot, as its events would leave it). Nothing is published. Waits until investments has folded
+the bulk-loaded projects into its stored region totals and first pages (their timer; the time is
+logged), then prints one JSON line per route with its p50 and the load average while it was
+measured, and the same two investments reads at the store: the stored form against the raw query
+over the projects (what the reads cost before the stored totals and pages).
 """
 import argparse
 import json
@@ -68,6 +71,44 @@ def p50(session, url: str, calls: int) -> dict:
             "load_avg": round((load_before + os.getloadavg()[0]) / 2, 2)}
 
 
+def settle(client, prefix: str, timeout: float = 900) -> float:
+    """Seconds until investments folded every project of REGION (no project marked)."""
+    from services.investments.totals_repository import DIRTY
+    projects = client[f"{prefix}_investments"]["projects"]
+    began = time.perf_counter()
+    while projects.count_documents({"region_code": REGION, DIRTY: True}) and \
+            time.perf_counter() - began < timeout:
+        time.sleep(2)
+    return time.perf_counter() - began
+
+
+def store_reads(client, prefix: str, stage: str, calls: int) -> dict:
+    """p50 ms at the store: the stored first page and totals against the raw queries."""
+    from services.investments import domain
+    from services.investments.application.reads import ProjectReads, dump_project
+    from services.investments.repository import SUMMARY_FIELDS, ProjectRepository
+    repo = ProjectRepository(client[f"{prefix}_investments"])
+    normalised = domain.normalise_query({"region_code": REGION, "stage": stage})
+    spec = repo.find_spec(normalised)
+    reads = {
+        "page, stored": lambda: repo.stored_first_page(normalised, dump_project),
+        "page, raw query": lambda: list(repo.collection.find(spec.filter).sort(spec.sort)
+                                        .limit(spec.limit)),
+        "summary, stored totals": lambda: ProjectReads(repo).region_summary(REGION),
+        "summary, raw rows": lambda: list(repo.collection.find({"region_code": REGION},
+                                                               SUMMARY_FIELDS)),
+    }
+    out = {}
+    for name, read in reads.items():
+        times = []
+        for _ in range(calls):
+            began = time.perf_counter()
+            read()
+            times.append((time.perf_counter() - began) * 1000)
+        out[name] = round(statistics.median(times), 1)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.region_reads")
     parser.add_argument("--projects", type=int, default=5000)
@@ -79,6 +120,7 @@ def main(argv=None) -> int:
         loaded = load_region(get_client(), platform.prefix, args.projects)
         log(f"loaded {args.projects:,} projects of {REGION} in {time.perf_counter() - began:.0f}s;"
             f" stages {loaded['stages']}")
+        log(f"investments folded them in {settle(get_client(), platform.prefix):.0f}s")
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {platform.token('admin')}"
         routes = {
@@ -91,6 +133,8 @@ def main(argv=None) -> int:
         for name, route in routes.items():
             measured = p50(session, platform.base_url + route, args.calls)
             print(json.dumps({"read": name, "route": route, **measured}), flush=True)
+        print(json.dumps({"at the store, p50 ms": store_reads(
+            get_client(), platform.prefix, loaded["stage"], max(3, args.calls // 4))}), flush=True)
     return 0
 
 

@@ -18,7 +18,9 @@ from services.common.codec import DocumentCodec, money_to_tiyn
 from services.common.errors import ValidationFailed
 from services.common.mongo import Repository
 from services.common.outbox import OUTBOX_FIELD
-from services.investments.domain import decode_cursor, encode_cursor
+from services.investments.domain import STAGES, decode_cursor, encode_cursor
+from services.investments.stage_pages import PAGE_ROWS, PAGES_COLLECTION, StagePages
+from services.investments.totals_repository import DIRTY, TOTALS_COLLECTION, TOTALS_FIELDS, RegionTotals
 
 DATE_KEYS = {"planned_start", "planned_commissioning", "actual_start", "actual_commissioning",
              "last_report_date", "report_date", "date"}
@@ -53,9 +55,36 @@ class ProjectRepository(Repository):
           ("_id", DESCENDING)], {}),
         ([("created_at", DESCENDING), ("_id", DESCENDING)], {}),
         ([("stage", ASCENDING), ("created_at", DESCENDING)], {}),
+        # the projects written since their region's totals were folded (totals_repository)
+        ([("region_code", ASCENDING), (DIRTY, ASCENDING)], {}),
         ([("agglomeration", ASCENDING), ("created_at", DESCENDING)], {}),
         ([("sector", ASCENDING), ("created_at", DESCENDING)], {}),
     ]
+
+    # -- stored form --------------------------------------------------------------------------------
+    def to_store(self, doc: dict) -> dict:
+        # every write of a project (bulk loads included) marks it for its region's totals, in the
+        # same single-document write as the change itself
+        stored = super().to_store(doc)
+        stored[DIRTY] = True
+        return stored
+
+    def from_store(self, stored: dict) -> dict:
+        return super().from_store({k: v for k, v in stored.items() if k not in TOTALS_FIELDS})
+
+    @classmethod
+    def ensure_indexes(cls, db) -> None:
+        super().ensure_indexes(db)
+        StagePages.ensure_indexes(db)
+
+    def region_totals(self, pages: StagePages | None = None) -> RegionTotals:
+        """The regions' stored totals; with ``pages``, a fold keeps the stored first pages too."""
+        return RegionTotals(self.collection, self.db[TOTALS_COLLECTION], pages, STAGES)
+
+    def stage_pages(self, row_of) -> StagePages:
+        """The stored first pages; ``row_of(project)`` is a project's row in its API form."""
+        return StagePages(self.collection, self.db[PAGES_COLLECTION],
+                          lambda stored: row_of(self.from_store(stored)))
 
     # -- bulk paths of the demo and national seeds ------------------------------------------------
     def ids_by_external_ref(self, refs) -> dict[str, str]:
@@ -87,6 +116,27 @@ class ProjectRepository(Repository):
         if len(docs) > spec.page_size:
             next_cursor = make_cursor(spec.sort, [page[-1].get(f) for f, _ in spec.sort])
         return {"items": [self.from_store(d) for d in page], "next_cursor": next_cursor}
+
+    def stored_first_page(self, normalised: dict, row_of) -> dict | None:
+        """The first page of one region and stage in the default order from the stored pages:
+        ``{"items": [rows in API form], "next_cursor"}``, or None for any other query or when
+        the stored page cannot tell it."""
+        filters, size = normalised["filters"], normalised["page_size"]
+        if (normalised["cursor"] or set(filters) != {"region_code", "stage"}
+                or len(filters["region_code"]) != 1 or len(filters["stage"]) != 1
+                or normalised["sort"] != [("created_at", -1), ("id", -1)]
+                or size >= PAGE_ROWS):
+            return None
+        pages = self.stage_pages(row_of)
+        rows = pages.first_page(filters["region_code"][0], filters["stage"][0], size)
+        if rows is None:
+            return None
+        next_cursor = None
+        if len(rows) > size:
+            last = rows[size - 1]
+            next_cursor = make_cursor(store_sort(normalised["sort"]),
+                                      [pages.created_at(last), last["id"]])
+        return {"items": [r["item"] for r in rows[:size]], "next_cursor": next_cursor}
 
     def count(self, filters: dict) -> int:
         return self.collection.count_documents(store_filter(filters))

@@ -3,17 +3,25 @@
 Every entrypoint loads its input through the contract schemas (``contract.rpc``, the same schemas
 the gateway publishes in its OpenAPI document), then hands it to the application layer.
 """
+import logging
+
+from nameko.timer import timer
+from pymongo.errors import PyMongoError
+
 from services.common.clock import now_utc
+from services.common.config import seconds_setting
+from services.common.errors import StaleVersion
 from services.common.events import register
 from services.common.health import health_report
 from services.common.loading import load
 from services.common.metrics import Metrics
 from services.common.mongo import Store
+from services.common.regions import REGIONS
 from services.common.rpc import rpc
 from services.common.startup import SecretsCheck
 from services.investments.application.commands import ProjectCommands
 from services.investments.application.exports import ProjectExports
-from services.investments.application.reads import ProjectReads
+from services.investments.application.reads import ProjectReads, dump_project
 from services.investments.application.seeding import load_batch, plan_for
 from services.investments.contract import EVENTS
 from services.investments.contract.rpc import (
@@ -23,7 +31,14 @@ from services.investments.contract.rpc import (
     ProjectUpdate,
     StageChange,
 )
+from services.investments.domain import STAGES
 from services.investments.repository import ProjectRepository, SeedBatchRepository
+
+log = logging.getLogger(__name__)
+
+# Read at import: nameko's @timer needs its interval when the class is defined. How often each
+# replica folds the projects written since into their region's stored totals (totals_repository).
+TOTALS_FOLD_SECONDS = seconds_setting("INVESTMENTS_TOTALS_FOLD_SECONDS", 2, 0.1, 3600)
 
 # the events this process publishes, validated against their schemas before they are stored
 register(*EVENTS)
@@ -90,3 +105,16 @@ class InvestmentsService:
         """One page of the pipeline as CSV rows or IATI-like activities (``next_cursor``)."""
         return ProjectExports(self.projects).page(
             load(ProjectQuery, query or {}, message="invalid query"), export_format)
+
+    @timer(interval=TOTALS_FOLD_SECONDS, eager=True)
+    def fold_region_totals(self):
+        """Fold the projects written since into their region's totals and first pages (reads stay
+        exact meanwhile: they correct both by those projects); read again the short pages."""
+        pages = self.projects.stage_pages(dump_project)
+        totals = self.projects.region_totals(pages)
+        for region_code in sorted(REGIONS):
+            try:
+                totals.fold(region_code)
+                pages.rebuild_short(region_code, STAGES)
+            except (PyMongoError, StaleVersion) as exc:  # the next tick folds it
+                log.warning("region %s: totals not folded (%s)", region_code, exc)

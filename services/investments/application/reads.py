@@ -35,12 +35,18 @@ class ProjectReads:
         return None if project is None else dump_project(project)
 
     def query(self, query: dict) -> dict:
-        page = self.projects.query(domain.normalise_query(query))
+        normalised = domain.normalise_query(query)
+        stored = self.projects.stored_first_page(normalised, dump_project)
+        if stored is not None:  # a region + stage first page, kept by the writes' marks
+            return stored
+        page = self.projects.query(normalised)
         return {"items": [dump_project(p) for p in page["items"]],
                 "next_cursor": page["next_cursor"]}
 
     def region_summary(self, region_code: str) -> dict:
         if not is_region(region_code):
             raise ValidationFailed("unknown region", {"region_code": ["unknown region code"]})
-        summary = domain.region_summary(self.projects.summary_rows(region_code))
+        summary = self.projects.region_totals().summary(region_code)
+        if summary is None:  # no stored totals yet (a fold makes them): add up the projects
+            summary = domain.region_summary(self.projects.summary_rows(region_code))
         return {"region_code": region_code, **money_strings(summary)}

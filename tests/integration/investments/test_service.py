@@ -2,6 +2,8 @@
 over RPC: indexes, external_ref uniqueness with nothing half-written, stale versions, and the
 events of every command as a non-nameko consumer sees them on ``investments.events``.
 """
+from decimal import Decimal
+
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -11,6 +13,8 @@ from services.common.errors import DuplicateKey, NotFound, RuleViolation, StaleV
 from services.common.events import parse_event
 from services.investments.application.demo_data import example_project
 from services.investments.repository import ProjectRepository
+from services.investments.stage_pages import PAGES_COLLECTION
+from services.investments.totals_repository import TOTALS_COLLECTION
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -212,3 +216,51 @@ def test_query_summary_and_export_over_rpc(rpc):
     assert rpc.find_by_external_ref("Q-404") is None
     with pytest.raises(ValidationFailed):
         rpc.export_page({}, "xlsx")
+
+
+def test_summary_from_stored_totals_shows_each_write_in_the_very_next_read(rpc, store):
+    """The replica's timer folds the region's projects into stored totals; a registration and a
+    stage move are in the summary read right after them, before any fold."""
+    first = rpc.register(example_project(external_ref="T-0", region_code="KZ-39",
+                                         district="Somewhere", agglomeration=None), "o")
+    wait_until(lambda: store[TOTALS_COLLECTION].find_one({"_id": "KZ-39"}) and
+               store.projects.find_one({"_id": first["id"], "totals_dirty": False}),
+               message="the timer folded KZ-39")
+    for i in range(1, 4):
+        second = rpc.register(example_project(external_ref=f"T-{i}", region_code="KZ-39",
+                                              district="Somewhere", agglomeration=None), "o")
+        summary = rpc.region_summary("KZ-39")
+        assert summary["total"]["count"] == i + 1
+        assert summary["by_stage"]["proposed"]["count"] == i + 1
+    rpc.change_stage(second["id"], {"expected_version": 1, "stage": "appraised"}, "o")
+    summary = rpc.region_summary("KZ-39")
+    assert summary["by_stage"]["proposed"]["count"] == 3
+    assert summary["by_stage"]["appraised"]["count"] == 1
+    assert summary["total"]["cost_kzt"] == str(4 * Decimal(first["cost_kzt"]))
+
+
+def test_stored_first_page_shows_each_write_in_the_very_next_read(rpc, store):
+    """Once the timer stored the region + stage first pages, a registration is at the top of its
+    stage's page in the next read, and a stage move takes it from one page to the other."""
+    first = rpc.register(example_project(external_ref="L-0", region_code="KZ-39",
+                                         district="Somewhere", agglomeration=None), "o")
+    wait_until(lambda: store[PAGES_COLLECTION].find_one({"_id": "KZ-39|proposed"}) and
+               store.projects.find_one({"_id": first["id"], "totals_dirty": False}),
+               message="the timer stored KZ-39's pages")
+    proposed = {"region_code": "KZ-39", "stage": "proposed", "page_size": 2}
+    created = [first["id"]]
+    for i in range(1, 4):
+        created.append(rpc.register(example_project(
+            external_ref=f"L-{i}", region_code="KZ-39", district="Somewhere",
+            agglomeration=None), "o")["id"])
+        page = rpc.query(proposed)
+        assert [p["id"] for p in page["items"]] == created[::-1][:2]
+        assert (page["next_cursor"] is not None) == (len(created) > 2)
+    rpc.change_stage(created[-1], {"expected_version": 1, "stage": "appraised"}, "o")
+    assert [p["id"] for p in rpc.query(proposed)["items"]] == created[-2::-1][:2]
+    appraised = rpc.query({"region_code": "KZ-39", "stage": "appraised"})
+    assert [(p["id"], p["version"]) for p in appraised["items"]] == [(created[-1], 2)]
+    assert appraised["next_cursor"] is None
+    # the page after the stored first page is read from the projects, from the same cursor
+    rest = rpc.query({**proposed, "cursor": rpc.query(proposed)["next_cursor"]})
+    assert [p["id"] for p in rest["items"]] == [created[0]] and rest["next_cursor"] is None

@@ -65,11 +65,22 @@ def test_query_loads_the_query_schema():
         service.query({"stage": "done", "owner": "me"})
     assert set(caught.value.details) == {"stage", "owner"}
     service.projects.query.assert_not_called()
+    service.projects.stored_first_page.return_value = None  # not a stored region + stage page
     service.projects.query.return_value = {"items": [stored_project()], "next_cursor": None}
     page = service.query({"region_code": "KZ-39", "page_size": "5"})
     normalised = service.projects.query.call_args.args[0]
     assert normalised["filters"] == {"region_code": ["KZ-39"]} and normalised["page_size"] == 5
     assert page["items"][0]["allowed_next_stages"] == ["appraised", "cancelled", "suspended"]
+
+
+def test_a_stored_first_page_is_the_answer_without_reading_the_projects():
+    service = worker_factory(InvestmentsService)
+    stored = {"items": [{"id": "p-1"}], "next_cursor": "abc"}
+    service.projects.stored_first_page.return_value = stored
+    assert service.query({"region_code": "KZ-39", "stage": "proposed"}) == stored
+    normalised = service.projects.stored_first_page.call_args.args[0]
+    assert normalised["filters"] == {"region_code": ["KZ-39"], "stage": ["proposed"]}
+    service.projects.query.assert_not_called()
 
 
 def test_export_page_takes_the_largest_page_and_checks_the_format():
