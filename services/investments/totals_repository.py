@@ -24,8 +24,9 @@ import json
 import logging
 
 from pymongo import UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from services.common.guarded import is_refused_write
 from services.investments.domain import summary_totals
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,17 @@ class RegionTotals:
                 {"_id": project_id, "version": {"$ne": version},
                  "$or": [{FOLDED_VERSION: {"$lt": version}}, {FOLDED_VERSION: {"$exists": False}}]},
                 {"$set": {FOLDED: contrib, FOLDED_VERSION: version}}))
-        self.projects.bulk_write(at_version, ordered=False)
-        self.projects.bulk_write(moved_on, ordered=False)
+        for requests in (at_version, moved_on):
+            try:
+                self.projects.bulk_write(requests, ordered=False)
+            except OperationFailure as exc:
+                # FerretDB reports a guard refusal inside a bulk update as the whole command's
+                # failure, not as that write's error: which writes stood is unknown, and every
+                # one of these is idempotent, so each runs again on its own (guarded, retried)
+                if not is_refused_write(exc):
+                    raise
+                for request in requests:
+                    self.projects.update_one(request._filter, request._doc)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stored(self, region_code: str) -> dict | None:
