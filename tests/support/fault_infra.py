@@ -13,7 +13,6 @@ service can then lose updates). Every process is tracked by pid and stopped by p
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
@@ -21,15 +20,10 @@ import pymongo
 from kombu import Connection
 
 from tests.conftest import ROOT
+from tests.support.ports import free_port  # noqa: F401 (the fault tests import it from here)
 
 HOST = "127.0.0.1"
 RABBITMQ_BIN = "/usr/lib/rabbitmq/bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def pid_alive(pid: int | None) -> bool:
