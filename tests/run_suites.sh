@@ -18,6 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 LOGS=${TEST_LOGS:-$ROOT/var/test-logs}
+PARALLEL=${TEST_PARALLEL:-7}
 mkdir -p "$LOGS"
 
 # name | pytest arguments. A long suite is split into parts by file (a part is an ordinary pytest
@@ -30,17 +31,19 @@ IT=tests/integration
 FAULT=tests/fault
 CONFORMANCE=tests/e2e/test_openapi_conformance.py
 SUITES=(
+    # the two browsers' journeys, on one seeded platform (tests/e2e/console/shared_platform.py)
+    "console-chromium|tests/e2e/console -k chromium"
+    "console-firefox|tests/e2e/console -k 'not chromium'"
     # the API conformance, one test per role: the admin's run is the longest
     "e2e-conformance-1|$CONFORMANCE -k admin"
-    "e2e-conformance-2|$CONFORMANCE -k 'not admin'"
-    "e2e|tests/e2e --ignore=tests/e2e/console --ignore=$CONFORMANCE"
     "fault-1|$FAULT/test_fault_openapi_fuzz.py $FAULT/test_fault_consumer_kill.py $FAULT/test_fault_store_outage.py"
     "fault-2|$FAULT --ignore=$FAULT/test_fault_openapi_fuzz.py --ignore=$FAULT/test_fault_consumer_kill.py --ignore=$FAULT/test_fault_store_outage.py"
-    "console|tests/e2e/console"
+    "e2e-conformance-2|$CONFORMANCE -k 'not admin'"
+    "e2e|tests/e2e --ignore=tests/e2e/console --ignore=$CONFORMANCE"
+    "integration-4|$IT --ignore=$IT/budgets --ignore=$IT/ops --ignore=$IT/gateway --ignore=$IT/investments --ignore=$IT/personnel"
     "integration-1|$IT/budgets $IT/ops"
     "integration-2|$IT/gateway"
     "integration-3|$IT/investments $IT/personnel"
-    "integration-4|$IT --ignore=$IT/budgets --ignore=$IT/ops --ignore=$IT/gateway --ignore=$IT/investments --ignore=$IT/personnel"
     "unit|tests/unit"
 )
 
@@ -52,39 +55,54 @@ selected() {
     return 1
 }
 
-declare -A PIDS=() STARTED=()
-for entry in "${SUITES[@]}"; do
-    name=${entry%%|*}
-    args=${entry#*|}
-    selected "$name" || continue
-    eval "argv=($args)"  # the table's own words, quotes included
-    "$PY" -m pytest "${argv[@]}" -q -ra --durations=15 >"$LOGS/$name.log" 2>&1 &
-    PIDS[$name]=$!
-    STARTED[$name]=$SECONDS
-    printf '[test] %-18s started (pid %s, log var/test-logs/%s.log)\n' "$name" "$!" "$name"
-done
-[[ ${#PIDS[@]} -gt 0 ]] || { echo "[test] no suite named: $*" >&2; exit 2; }
+# the console's two parts share one seeded platform through this folder (one per run)
+export CONSOLE_SHARED_PLATFORM=$ROOT/var/e2e/console-shared-$$
+rm -rf "$CONSOLE_SHARED_PLATFORM"
 
 # pytest's last line, e.g. "12 passed, 1 skipped in 3.2s": the count of one outcome in it
 count() { grep -oE "[0-9]+ $2" <<<"$1" | grep -oE '^[0-9]+' || echo 0; }
 summary() { grep -E '^=*.*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$1" | tail -n 1; }
 
-declare -A CODES=()
-failed=0 ended=0
-# polled, not `wait -n`: that can drop the status of a process that ends while another is reported
-while [[ $ended -lt ${#PIDS[@]} ]]; do
+QUEUE=()
+for entry in "${SUITES[@]}"; do
+    selected "${entry%%|*}" && QUEUE+=("$entry")
+done
+[[ ${#QUEUE[@]} -gt 0 ]] || { echo "[test] no suite named: $*" >&2; exit 2; }
+
+start() {  # start <entry>
+    local name=${1%%|*} args=${1#*|} argv
+    eval "argv=($args)"  # the table's own words, quotes included
+    "$PY" -m pytest "${argv[@]}" -q -ra --durations=15 >"$LOGS/$name.log" 2>&1 &
+    PIDS[$name]=$!
+    STARTED[$name]=$SECONDS
+    running=$((running + 1))
+    printf '[test] %-18s started (pid %s, log var/test-logs/%s.log)\n' "$name" "$!" "$name"
+}
+
+# At most PARALLEL parts at once, in the table's order: more than that on 2 shared cores only
+# stretches every part until RPC and HTTP timeouts (5 to 30 s) trip.
+declare -A PIDS=() STARTED=() CODES=()
+failed=0 running=0 next=0
+while [[ $next -lt ${#QUEUE[@]} || $running -gt 0 ]]; do
+    while [[ $next -lt ${#QUEUE[@]} && $running -lt $PARALLEL ]]; do
+        start "${QUEUE[$next]}"
+        next=$((next + 1))
+    done
     sleep 2
+    # polled, not `wait -n`: that can drop the status of a process that ends beside another one
     for name in "${!PIDS[@]}"; do
         [[ -z ${CODES[$name]:-} ]] || continue
         kill -0 "${PIDS[$name]}" 2>/dev/null && continue
         wait "${PIDS[$name]}"
         CODES[$name]=$?
-        ended=$((ended + 1))
+        running=$((running - 1))
         line=$(summary "$LOGS/$name.log")
         printf '[test] %-18s exit %s after %4ss: %s\n' "$name" "${CODES[$name]}" \
             "$((SECONDS - STARTED[$name]))" "${line:-no pytest summary (see its log)}"
     done
 done
+
+rm -rf "$CONSOLE_SHARED_PLATFORM"
 
 total_passed=0 total_failed=0 total_errors=0 total_skipped=0
 echo "[test] ---------------------------------------------------------------"
