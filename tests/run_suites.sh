@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 LOGS=${TEST_LOGS:-$ROOT/var/test-logs}
-PARALLEL=${TEST_PARALLEL:-7}
+PARALLEL=${TEST_PARALLEL:-8}
 mkdir -p "$LOGS"
 
 # name | pytest arguments. A long suite is split into parts by file (a part is an ordinary pytest
