@@ -54,20 +54,22 @@ status:
 browser:
 	@bash deploy/local/browser.sh ensure
 
+# Every suite at once, each a pytest process of its own (some with pytest-xdist workers), one
+# verdict and the total at the end; every suite's log under var/test-logs/ (tests/run_suites.sh).
 test: infra browser
-	@$(PY) -m pytest tests -q -ra
+	@bash tests/run_suites.sh
 
 test-unit: venv
 	@$(PY) -m pytest tests/unit -q
 
 test-integration: infra
-	@$(PY) -m pytest tests/integration -q -ra
+	@bash tests/run_suites.sh integration
 
 test-e2e: infra browser
-	@$(PY) -m pytest tests/e2e -q -ra
+	@bash tests/run_suites.sh e2e console
 
 test-fault: infra
-	@$(PY) -m pytest tests/fault -q -ra
+	@bash tests/run_suites.sh fault
 
 bench: infra
 	@bash bench/tools.sh

@@ -4,7 +4,6 @@ The run gets a vhost, database prefix, ports and state folder of its own, so it 
 platform a developer already has running on the same broker and store.
 """
 import os
-import socket
 import subprocess
 import uuid
 from contextlib import contextmanager
@@ -14,14 +13,9 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ApiClient(requests.Session):

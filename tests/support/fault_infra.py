@@ -10,10 +10,10 @@ guard and index twins of deploy/local/store_guard.sql, like the default local st
 ``FAULT_STORE_BACKEND=sqlite`` the store is FerretDB on SQLite instead (no guard: two replicas of a
 service can then lose updates). Every process is tracked by pid and stopped by pid.
 """
+import fcntl
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
@@ -21,15 +21,10 @@ import pymongo
 from kombu import Connection
 
 from tests.conftest import ROOT
+from tests.support.ports import free_port  # noqa: F401 (the fault tests import it from here)
 
 HOST = "127.0.0.1"
 RABBITMQ_BIN = "/usr/lib/rabbitmq/bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -172,9 +167,15 @@ def find_ferretdb() -> str:
     for candidate in (os.environ.get("FERRETDB_BIN", ""), own, shutil.which("ferretdb") or ""):
         if _works(candidate):
             return candidate
-    # the shared store may be someone else's (infra.sh then built nothing here): build our own
-    subprocess.run(["bash", os.path.join(ROOT, "deploy", "local", "infra.sh"), "build-ferretdb"],
-                   check=True, timeout=900)
+    # the shared store may be someone else's (infra.sh then built nothing here): build our own,
+    # once: `make test` runs the fault suite in two processes, and the second to get here waits
+    # for the first one's build instead of building again
+    os.makedirs(os.path.dirname(own), exist_ok=True)
+    with open(os.path.join(os.path.dirname(own), ".ferretdb-build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _works(own):
+            subprocess.run(["bash", os.path.join(ROOT, "deploy", "local", "infra.sh"), "build-ferretdb"],
+                           check=True, timeout=900)
     if _works(own):
         return own
     raise RuntimeError("no working FerretDB binary: deploy/local/infra.sh build-ferretdb failed "

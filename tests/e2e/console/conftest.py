@@ -13,6 +13,7 @@ API opens a browser but never returns from closing it.
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.e2e.conftest import running_platform
 from tests.e2e.console.remote import RemoteBrowser
+from tests.e2e.console.shared_platform import shared_seeded_platform
 
 BROWSERS = {  # engine: (executable, arguments)
     "chromium": (os.environ.get("CONSOLE_BROWSER", "/usr/bin/chromium"),
@@ -37,7 +39,20 @@ UI_TIMEOUT_MS = 60_000  # a loaded 2-core machine renders a region's seven panel
 
 @pytest.fixture(scope="session")
 def seeded_platform():
-    """A platform of its own with the demo data of `make seed` (every area, hub last)."""
+    """A platform of its own with the demo data of `make seed` (every area, hub last); shared with
+    the other browser's pytest process when CONSOLE_SHARED_PLATFORM names a folder for both
+    (shared_platform.py)."""
+    shared = os.environ.get("CONSOLE_SHARED_PLATFORM")
+    if shared:
+        with shared_seeded_platform(shared, _started_and_seeded) as platform:
+            yield platform
+    else:
+        with _started_and_seeded() as platform:
+            yield platform
+
+
+@contextmanager
+def _started_and_seeded():
     with running_platform() as platform:
         yield _seed(platform)
 

@@ -4,6 +4,7 @@ import logging
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -106,6 +107,14 @@ def test_replica_rows_tell_up_down_and_a_process_without_metrics(tmp_path, metri
     # a process whose command line names nameko stands in for a service replica
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nameko"])
     try:
+        # until the child has exec'd, its command line is still the forked pytest's (a loaded
+        # machine showed that window): wait for the one a replica has
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(f"/proc/{proc.pid}/cmdline", "rb") as f:
+                if b"nameko" in f.read():
+                    break
+            time.sleep(0.01)
         (tmp_path / "run").mkdir()
         (tmp_path / "run" / "gateway.pid").write_text(str(proc.pid))
         (tmp_path / "run" / "budgets-2.pid").write_text(str(proc.pid))
