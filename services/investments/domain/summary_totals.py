@@ -32,14 +32,6 @@ def empty_totals() -> dict:
             "by_sector": {s: _bucket() for s in SECTORS}}
 
 
-def totals_of(contributions) -> dict:
-    """The totals of ``contributions`` added up from empty (what folding them all would store)."""
-    totals = empty_totals()
-    for contrib in contributions:
-        add(totals, contrib)
-    return totals
-
-
 def _bucket() -> dict:
     return dict.fromkeys(BUCKET_FIELDS, 0)
 
