@@ -308,6 +308,7 @@ def measure(scale: float = 1.0, samples: int = 30, tables: bool = True,
             servants: int | None = None, rotations: int | None = None) -> list[Result]:
     from services.common.mongo import get_client
     from services.investments import domain
+    from services.investments.application.reads import ProjectReads
     from services.investments.repository import NO_OUTBOX, SUMMARY_FIELDS, ProjectRepository
     from services.personnel.repository import ServantRepository
     n_projects, n_lines = int(100_000 * scale), int(1_000_000 * scale)
@@ -372,10 +373,13 @@ def measure(scale: float = 1.0, samples: int = 30, tables: bool = True,
             "national roll-up": lambda: list(hub.find({})),
             "civil servant by id": lambda: servants.collection.find_one({"_id": servant_id}),
         }
+        # the page and the summary as the service reads them: the stored first pages and
+        # totals, corrected by the projects written since (none after the folded load)
+        reads = ProjectReads(investments)
         repository = {
             "project by id": lambda: investments.get(project["id"]),
-            "region + stage page": lambda: investments.query(query),
-            "region summary": lambda: list(investments.summary_rows(region)),
+            "region + stage page": lambda: reads.query({"region_code": region, "stage": stage}),
+            "region summary": lambda: reads.region_summary(region),
             "civil servant by id": lambda: servants.find(servant_id),
         }
         routes = {
