@@ -10,7 +10,14 @@ repository's stored form, the indexes made after the data and the store settled
 (bench.national_load). The hub's project read model gets each project's last snapshot as its
 events would leave it. Nothing is published: this is data at rest for the read measures.
 
-Measured, each at the store (the repository path against raw pymongo) and through the gateway
+The projects are stored already folded, as a bulk loader of any store would: each without the
+``totals_dirty`` mark and with the contribution its region's totals include (``totals_repository
+.folded_project``), then each region's totals and each (region, stage) first page as the
+investments fold would store them (``totals_document``, ``stage_pages.page_document``). Stored
+marked instead, the first fold would record 100,000 projects one update each, and every region
+summary and first page would meanwhile read all the region's marked projects.
+
+Measured, each at the store (the service's read path against raw pymongo) and through the gateway
 (wrk, one connection, against the same raw pymongo read as baseline): project by id, region +
 stage page, region summary, one region's scorecard, the national roll-up, one civil servant by id.
 Goals: by id <= 5 ms p50 at the store; a list page and a scorecard <= 100 ms p50 through the
