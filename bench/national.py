@@ -33,6 +33,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 
+from pymongo import UpdateOne
+
 from bench import load
 from bench.national_load import Inserter, Timings, in_order, index_after, log, settle
 from bench.platform import Platform
@@ -126,17 +128,21 @@ class FoldedState:
     def store(self, db) -> tuple[int, int]:
         """Every region's totals and every (region, stage) page, as the investments fold and
         its rebuild of short pages leave them (a region without projects: empty and complete);
-        how many of each."""
+        how many of each. Each replaces what is there: the platform's fold timer runs during the
+        load and stores totals and pages of the projects it saw so far (none of them marked)."""
         from services.common.regions import REGIONS
         from services.investments.domain import STAGES, summary_totals
         from services.investments.stage_pages import PAGES_COLLECTION, page_document
         from services.investments.totals_repository import TOTALS_COLLECTION, totals_document
         regions = sorted(REGIONS)
-        db[TOTALS_COLLECTION].insert_many([totals_document(
-            r, self.totals.get(r) or summary_totals.empty_totals()) for r in regions])
+        totals = [totals_document(r, self.totals.get(r) or summary_totals.empty_totals())
+                  for r in regions]
         pages = [page_document(r, s, self.rows.get((r, s), [])) for r in regions for s in STAGES]
-        db[PAGES_COLLECTION].insert_many(pages)
-        return len(regions), len(pages)
+        for name, docs in ((TOTALS_COLLECTION, totals), (PAGES_COLLECTION, pages)):
+            db[name].bulk_write([UpdateOne({"_id": d["_id"]},
+                                           {"$set": {k: v for k, v in d.items() if k != "_id"}},
+                                           upsert=True) for d in docs], ordered=False)
+        return len(totals), len(pages)
 
 
 def _stored(batches, timings: Timings):

@@ -55,21 +55,8 @@ def repos(db_prefix):
         client.drop_database(db.name)
 
 
-def _load_bulk(repo, projects) -> None:
-    """What bench.national does: stored forms already folded, then the totals and pages."""
-    stored = [folded_project(repo.to_store(p)) for p in projects]
-    repo.collection.insert_many(stored)
-    state = national.FoldedState()
-    for start in range(0, len(stored), 70):  # in chunks, as the workers hand them over
-        chunk = stored[start:start + 70]
-        state.add(chunk, national._newest_rows(national._detached(ProjectRepository), chunk))
-    state.store(repo.db)
-
-
-def _load_and_fold(repo, projects) -> None:
-    """The projects stored marked, then the service's fold (and short-page rebuild) until
-    none is marked."""
-    repo.collection.insert_many([repo.to_store(p) for p in projects])
+def _fold_until_clean(repo) -> None:
+    """The service's fold timer (fold, then rebuild the short pages) until none is marked."""
     pages = repo.stage_pages(dump_project)
     totals = repo.region_totals(pages)
     for _ in range(5):
@@ -79,6 +66,26 @@ def _load_and_fold(repo, projects) -> None:
         if repo.collection.count_documents({DIRTY: True}) == 0:
             break
     assert repo.collection.count_documents({DIRTY: True}) == 0
+
+
+def _load_bulk(repo, projects) -> None:
+    """What bench.national does: stored forms already folded, then the totals and pages; the
+    platform's fold timer runs meanwhile (here once, halfway) and stores what it saw so far."""
+    stored = [folded_project(repo.to_store(p)) for p in projects]
+    repo.collection.insert_many(stored[:150])
+    _fold_until_clean(repo)
+    repo.collection.insert_many(stored[150:])
+    state = national.FoldedState()
+    for start in range(0, len(stored), 70):  # in chunks, as the workers hand them over
+        chunk = stored[start:start + 70]
+        state.add(chunk, national._newest_rows(national._detached(ProjectRepository), chunk))
+    state.store(repo.db)
+
+
+def _load_and_fold(repo, projects) -> None:
+    """The projects stored marked, then folded by the service's fold until none is marked."""
+    repo.collection.insert_many([repo.to_store(p) for p in projects])
+    _fold_until_clean(repo)
 
 
 def _from_projects(repo, region: str, stage: str, size: int) -> dict:
