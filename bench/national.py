@@ -130,6 +130,7 @@ class FoldedState:
         its rebuild of short pages leave them (a region without projects: empty and complete);
         how many of each. Each replaces what is there: the platform's fold timer runs during the
         load and stores totals and pages of the projects it saw so far (none of them marked)."""
+        from services.common.guarded import guard
         from services.common.regions import REGIONS
         from services.investments.domain import STAGES, summary_totals
         from services.investments.stage_pages import PAGES_COLLECTION, page_document
@@ -138,6 +139,7 @@ class FoldedState:
         totals = [totals_document(r, self.totals.get(r) or summary_totals.empty_totals())
                   for r in regions]
         pages = [page_document(r, s, self.rows.get((r, s), [])) for r in regions for s in STAGES]
+        db = guard(db)  # the store refuses an update that does not carry the revision
         for name, docs in ((TOTALS_COLLECTION, totals), (PAGES_COLLECTION, pages)):
             db[name].bulk_write([UpdateOne({"_id": d["_id"]},
                                            {"$set": {k: v for k, v in d.items() if k != "_id"}},
