@@ -10,7 +10,14 @@ repository's stored form, the indexes made after the data and the store settled
 (bench.national_load). The hub's project read model gets each project's last snapshot as its
 events would leave it. Nothing is published: this is data at rest for the read measures.
 
-Measured, each at the store (the repository path against raw pymongo) and through the gateway
+The projects are stored already folded, as a bulk loader of any store would: each without the
+``totals_dirty`` mark and with the contribution its region's totals include (``totals_repository
+.folded_project``), then each region's totals and each (region, stage) first page as the
+investments fold would store them (``totals_document``, ``stage_pages.page_document``). Stored
+marked instead, the first fold would record 100,000 projects one update each, and every region
+summary and first page would meanwhile read all the region's marked projects.
+
+Measured, each at the store (the service's read path against raw pymongo) and through the gateway
 (wrk, one connection, against the same raw pymongo read as baseline): project by id, region +
 stage page, region summary, one region's scorecard, the national roll-up, one civil servant by id.
 Goals: by id <= 5 ms p50 at the store; a list page and a scorecard <= 100 ms p50 through the
@@ -25,6 +32,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
+
+from pymongo import UpdateOne
 
 from bench import load
 from bench.national_load import Inserter, Timings, in_order, index_after, log, settle
@@ -52,15 +61,17 @@ def _detached(repository_class):
 _PAYLOADS: dict = {}
 
 
-def _project_chunk(n: int, start: int, count: int) -> tuple[list, list, dict]:
+def _project_chunk(n: int, start: int, count: int) -> tuple[list, list, dict, dict]:
     """In a worker process: projects ``start .. start+count-1`` made by the domain commands, as
-    the store and the hub's read model hold them, and the first one as a sample."""
+    the store (already folded) and the hub's read model hold them, the first one as a sample, and
+    the newest rows of each (region, stage) of the chunk for the stored first pages."""
     from services.common.events import build_event, register
     from services.gateway.hub.documents import project_document
     from services.gateway.hub.projections_repository import CODEC
     from services.investments.application.demo_data import generate_projects
     from services.investments.contract import EVENTS
     from services.investments.repository import ProjectRepository
+    from services.investments.totals_repository import folded_project
     register(*EVENTS)  # build_event checks the payloads against them
     if n not in _PAYLOADS:  # generated once per worker (it is the demo seed's generator)
         _PAYLOADS.clear()
@@ -69,13 +80,71 @@ def _project_chunk(n: int, start: int, count: int) -> tuple[list, list, dict]:
     made = _made(_PAYLOADS[n], start, count)
     stored, hub = [], []
     for _, project, facts in made:
-        stored.append(repo.to_store(project))
+        stored.append(folded_project(repo.to_store(project)))
         event_type, payload = facts[-1]
         wire = build_event(event_type, payload, region_code=payload.get("region_code"))
         doc = project_document(wire["payload"])
         version = doc.pop("version")
         hub.append({"_id": doc["project_id"], **CODEC.encode(doc), "version": version})
-    return stored, hub, made[0][1]
+    return stored, hub, made[0][1], _newest_rows(repo, stored)
+
+
+def _newest_rows(repo, stored: list[dict]) -> dict:
+    """``{(region, stage): rows}``: the rows (``stage_pages.ranked_row``) of the chunk's
+    ``PAGE_ROWS + 1`` newest projects of each region and stage; only those are put in their API
+    form (the others cannot be on a first page)."""
+    from services.investments.application.reads import dump_project
+    from services.investments.stage_pages import newest, ranked_row
+    groups: dict = {}
+    for doc in stored:
+        groups.setdefault((doc["region_code"], doc["stage"]), []).append(doc)
+    rows = {}
+    for key, docs in groups.items():
+        by_id = {d["_id"]: d for d in docs}
+        first = newest([ranked_row(d, None) for d in docs])
+        rows[key] = [ranked_row(by_id[r["id"]], dump_project(repo.from_store(by_id[r["id"]])))
+                     for r in first]
+    return rows
+
+
+class FoldedState:
+    """What a fold of the loaded projects would store: each region's totals and each (region,
+    stage) first page, kept while the batches go by and stored once they are all in."""
+
+    def __init__(self):
+        self.totals: dict = {}
+        self.rows: dict = {}
+
+    def add(self, stored: list[dict], newest_rows: dict) -> None:
+        from services.investments.domain import summary_totals
+        from services.investments.stage_pages import newest
+        from services.investments.totals_repository import FOLDED
+        for doc in stored:
+            summary_totals.add(self.totals.setdefault(doc["region_code"],
+                                                      summary_totals.empty_totals()), doc[FOLDED])
+        for key, rows in newest_rows.items():
+            self.rows[key] = newest(self.rows.get(key, []) + rows)
+
+    def store(self, db) -> tuple[int, int]:
+        """Every region's totals and every (region, stage) page, as the investments fold and
+        its rebuild of short pages leave them (a region without projects: empty and complete);
+        how many of each. Each replaces what is there: the platform's fold timer runs during the
+        load and stores totals and pages of the projects it saw so far (none of them marked)."""
+        from services.common.guarded import guard
+        from services.common.regions import REGIONS
+        from services.investments.domain import STAGES, summary_totals
+        from services.investments.stage_pages import PAGES_COLLECTION, page_document
+        from services.investments.totals_repository import TOTALS_COLLECTION, totals_document
+        regions = sorted(REGIONS)
+        totals = [totals_document(r, self.totals.get(r) or summary_totals.empty_totals())
+                  for r in regions]
+        pages = [page_document(r, s, self.rows.get((r, s), [])) for r in regions for s in STAGES]
+        db = guard(db)  # the store refuses an update that does not carry the revision
+        for name, docs in ((TOTALS_COLLECTION, totals), (PAGES_COLLECTION, pages)):
+            db[name].bulk_write([UpdateOne({"_id": d["_id"]},
+                                           {"$set": {k: v for k, v in d.items() if k != "_id"}},
+                                           upsert=True) for d in docs], ordered=False)
+        return len(totals), len(pages)
 
 
 def _stored(batches, timings: Timings):
@@ -96,18 +165,23 @@ def load_projects(client, prefix: str, n: int, pool, timings: Timings) -> list[d
     from services.gateway.hub.projections_repository import PROJECTS, HubReadModels
     from services.investments.repository import ProjectRepository
     db, hub_db = client[f"{prefix}_investments"], client[f"{prefix}_gateway"]
-    sample, done = [], 0
+    sample, done, folded = [], 0, FoldedState()
     began = time.perf_counter()
     jobs = [(n, start, min(PROJECT_CHUNK, n - start)) for start in range(0, n, PROJECT_CHUNK)]
     with Inserter() as inserter:
-        for stored, hub, first in _stored(in_order(pool, _project_chunk, jobs, ahead=WORKERS),
-                                          timings):
+        for stored, hub, first, rows in _stored(
+                in_order(pool, _project_chunk, jobs, ahead=WORKERS), timings):
             inserter.submit(db[ProjectRepository.collection_name], stored)
             inserter.submit(hub_db[PROJECTS], hub)
+            folded.add(stored, rows)
             sample.append(first)
             done += len(stored)
             if done % 10_000 < PROJECT_CHUNK:
                 log(f"  projects {done:,}/{n:,} ({time.perf_counter() - began:.0f}s)")
+    step = time.perf_counter()
+    regions, pages = folded.store(db)
+    timings.add("folded totals and pages", step)
+    log(f"  stored folded: {regions} region totals, {pages} first pages")
     index_after(timings, (ProjectRepository.ensure_indexes, db),
                 (HubReadModels.ensure_indexes, hub_db))
     return sample
@@ -249,6 +323,7 @@ def measure(scale: float = 1.0, samples: int = 30, tables: bool = True,
             servants: int | None = None, rotations: int | None = None) -> list[Result]:
     from services.common.mongo import get_client
     from services.investments import domain
+    from services.investments.application.reads import ProjectReads
     from services.investments.repository import NO_OUTBOX, SUMMARY_FIELDS, ProjectRepository
     from services.personnel.repository import ServantRepository
     n_projects, n_lines = int(100_000 * scale), int(1_000_000 * scale)
@@ -313,10 +388,13 @@ def measure(scale: float = 1.0, samples: int = 30, tables: bool = True,
             "national roll-up": lambda: list(hub.find({})),
             "civil servant by id": lambda: servants.collection.find_one({"_id": servant_id}),
         }
+        # the page and the summary as the service reads them: the stored first pages and
+        # totals, corrected by the projects written since (none after the folded load)
+        reads = ProjectReads(investments)
         repository = {
             "project by id": lambda: investments.get(project["id"]),
-            "region + stage page": lambda: investments.query(query),
-            "region summary": lambda: list(investments.summary_rows(region)),
+            "region + stage page": lambda: reads.query({"region_code": region, "stage": stage}),
+            "region summary": lambda: reads.region_summary(region),
             "civil servant by id": lambda: servants.find(servant_id),
         }
         routes = {

@@ -38,6 +38,34 @@ def _rank(row: dict) -> tuple:
     return row["ms"], row["id"]
 
 
+def ranked_row(stored_project: dict, item: dict) -> dict:
+    """A project's row in a stored page: id, creation in epoch milliseconds (the rank) and its
+    API form ``item``."""
+    return {"id": stored_project["_id"],
+            "ms": (stored_project["created_at"] - EPOCH) // MILLISECOND, "item": item}
+
+
+def newest(rows: list[dict]) -> list[dict]:
+    """The first ``PAGE_ROWS + 1`` of ``rows``, newest first: enough to store a stage's page
+    and to tell whether the page holds the whole stage."""
+    return sorted(rows, key=_rank, reverse=True)[:PAGE_ROWS + 1]
+
+
+def page_fields(region_code: str, stage: str, rows: list, complete: bool, version: int) -> dict:
+    """The stored fields of one (region, stage) page (rows as JSON text)."""
+    return {"region_code": region_code, "stage": stage, "rows": json.dumps(rows),
+            "count": len(rows), "complete": complete, "version": version}
+
+
+def page_document(region_code: str, stage: str, rows: list[dict]) -> dict:
+    """The first page of a region's stage as a fold and a rebuild store it at version 1, from
+    the stage's rows (``ranked_row``; all of them, or at least its ``PAGE_ROWS + 1`` newest):
+    ``PAGE_ROWS`` rows newest first, complete when they are the whole stage."""
+    first = newest(rows)
+    return {"_id": page_id(region_code, stage),
+            **page_fields(region_code, stage, first[:PAGE_ROWS], len(first) <= PAGE_ROWS, 1)}
+
+
 def merge(rows: list[dict], complete: bool, changed: list[tuple[str, dict | None]]) -> list[dict]:
     """The rows that are known to be first, newest first: ``rows`` (a stored page) without the
     changed projects, plus the changed ones in the stage (``row`` not None) that rank at or before
@@ -66,9 +94,7 @@ class StagePages:
         db[PAGES_COLLECTION].create_index([("region_code", 1)])
 
     def row(self, stored_project: dict) -> dict:
-        created = stored_project["created_at"]
-        return {"id": stored_project["_id"], "ms": (created - EPOCH) // MILLISECOND,
-                "item": self.row_of(stored_project)}
+        return ranked_row(stored_project, self.row_of(stored_project))
 
     @staticmethod
     def created_at(row: dict) -> datetime:
@@ -153,8 +179,7 @@ class StagePages:
 
     def _write(self, region_code: str, stage: str, version: int | None, rows: list,
                complete: bool) -> bool:
-        fields = {"region_code": region_code, "stage": stage, "rows": json.dumps(rows),
-                  "count": len(rows), "complete": complete, "version": (version or 0) + 1}
+        fields = page_fields(region_code, stage, rows, complete, (version or 0) + 1)
         if version is None:
             try:
                 self.pages.insert_one({"_id": page_id(region_code, stage), **fields})

@@ -45,6 +45,21 @@ FOLD_BATCH = 500
 READ_ATTEMPTS = 5
 
 
+def folded_project(stored: dict) -> dict:
+    """A project's stored form as a fold leaves it once recorded: its contribution folded at its
+    version, no mark (a bulk loader that stores the totals itself stores projects this way)."""
+    return {**stored, DIRTY: False, FOLDED: summary_totals.contribution(stored),
+            FOLDED_VERSION: stored["version"]}
+
+
+def totals_document(region_code: str, totals: dict, version: int = 1, batch: dict | None = None
+                    ) -> dict:
+    """A region's stored totals document (JSON text: the local store decodes one string far
+    faster than nested documents)."""
+    return {"_id": region_code, "totals": json.dumps(totals), "batch": json.dumps(batch or {}),
+            "version": version}
+
+
 class RegionTotals:
     """The stored totals of the regions' projects, over the projects' (guarded) collection."""
 
@@ -100,8 +115,8 @@ class RegionTotals:
                                           self._corrections(dirty, stored["batch"]))
         batch = {d["_id"]: {"version": d["version"],
                             "contribution": summary_totals.contribution(d)} for d in dirty}
-        fields = {"totals": json.dumps(totals), "batch": json.dumps(batch),
-                  "version": stored["version"] + 1}
+        fields = totals_document(region_code, totals, stored["version"] + 1, batch)
+        del fields["_id"]
         if stored["version"] == 0:
             try:
                 self.totals.insert_one({"_id": region_code, **fields})
@@ -147,7 +162,7 @@ class RegionTotals:
         doc = self.totals.find_one({"_id": region_code})
         if doc is None:
             return None
-        # JSON text, not nested documents: the local store decodes one string far faster
+        # JSON text (totals_document)
         return {"version": doc["version"], "totals": json.loads(doc["totals"]),
                 "batch": json.loads(doc["batch"])}
 

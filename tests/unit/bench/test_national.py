@@ -7,15 +7,27 @@ import pytest
 
 from bench import national, national_load
 from services.investments.application.seeding import build_projects, plan_for
+from services.investments.domain.summary_totals import contribution
 from services.investments.repository import ProjectRepository
+from services.investments.totals_repository import DIRTY, FOLDED, FOLDED_VERSION, folded_project
 
 
 def test_project_chunk_is_what_the_demo_seed_stores():
-    stored, hub, first = national._project_chunk(60, 20, 15)
+    stored, hub, first, rows = national._project_chunk(60, 20, 15)
     made = build_projects(national.SEED, 60, 20, 15, now=national.NOW,
                           plans=lambda index: plan_for(index, national.SEED))
     repo = national._detached(ProjectRepository)
-    assert stored == [repo.to_store(project) for _, project, _ in made]
+    # stored already folded: no mark, the contribution recorded at the project's version
+    assert stored == [folded_project(repo.to_store(project)) for _, project, _ in made]
+    assert all(doc[DIRTY] is False and doc[FOLDED_VERSION] == doc["version"] for doc in stored)
+    assert [doc[FOLDED] for doc in stored] == [contribution(repo.to_store(p)) for _, p, _ in made]
+    # every project of the chunk has its row (fewer than PAGE_ROWS per region and stage here)
+    assert sorted(r["id"] for group in rows.values() for r in group) == sorted(
+        d["_id"] for d in stored)
+    for (region, stage), group in rows.items():
+        assert all(r["item"]["region_code"] == region and r["item"]["stage"] == stage
+                   for r in group)
+        assert [r["ms"] for r in group] == sorted((r["ms"] for r in group), reverse=True)
     assert first == made[0][1]
     assert [row["_id"] for row in hub] == [doc["_id"] for doc in stored]
     assert [row["version"] for row in hub] == [project["version"] for _, project, _ in made]
