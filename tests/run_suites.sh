@@ -36,8 +36,7 @@ SUITES=(
     "console-firefox|tests/e2e/console -k 'not chromium'"
     # the API conformance, one test per role: the admin's run is the longest
     "e2e-conformance-1|$CONFORMANCE -k admin"
-    # in this order: the platform the store outage starts is up before the API fuzzing, whose
-    # 290 s timeout has room for the fuzzing, not for starting eight services too
+    # in this order: the platform the store outage starts is up before the API fuzzing
     # a fault test's 300 s hang guard covers its infrastructure's start (a broker node, a store
     # cluster, eight services) and teardown as well: beside the other parts on 2 cores those alone
     # took most of it, so the fault parts guard each test at 900 s
