@@ -8,7 +8,9 @@ README, "The store"); on MongoDB they hold by its atomic single-document updates
 """
 import multiprocessing
 import os
+import queue
 import time
+import traceback
 import uuid
 
 import pymongo
@@ -74,28 +76,56 @@ def _pusher(uri, db_name, worker, rounds, out):
 
 
 def _puller(uri, db_name, expected, deadline, out):
-    """The relay's removal of a sent entry: $pull of exactly that entry, filter on _id only."""
+    """The relay's removal of a sent entry: $pull of exactly that entry, filter on _id only. Like
+    the relay, it tries an entry again later when its pull lost every guarded attempt to the
+    pushers (StaleVersion)."""
     db = guard(_client(uri)[db_name])
     pulled = []
     while len(pulled) < expected and time.monotonic() < deadline:
         doc = db.outboxes.find_one({"_id": "o"}) or {}
         for entry in doc.get("_outbox", [])[:5]:
-            result = db.outboxes.update_one({"_id": "o"}, {"$pull": {"_outbox": entry}})
+            try:
+                result = db.outboxes.update_one({"_id": "o"}, {"$pull": {"_outbox": entry}})
+            except StaleVersion:
+                continue
             if result.modified_count:
                 pulled.append(entry["event_id"])
     out.put(("pulled", pulled, 0))
 
 
-def _run(targets):
+def _reporting(fn, args, out):
+    """Run one racer; an exception is reported with its traceback rather than lost with the child."""
+    try:
+        fn(*args, out)
+    except BaseException:
+        out.put(("error", traceback.format_exc(), 0))
+        raise
+
+
+def _run(targets, timeout=240):
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=fn, args=(*args, out)) for fn, args in targets]
+    procs = [ctx.Process(target=_reporting, args=(fn, args, out)) for fn, args in targets]
     for p in procs:
         p.start()
-    results = [out.get(timeout=240) for _ in procs]
-    for p in procs:
-        p.join(30)
-        assert p.exitcode == 0
+    results, deadline = [], time.monotonic() + timeout
+    try:
+        while len(results) < len(procs):
+            try:
+                results.append(out.get(timeout=1))
+            except queue.Empty:
+                silent = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+                if len(results) + len(silent) >= len(procs) or time.monotonic() > deadline:
+                    pytest.fail(f"{len(procs) - len(results)} racers gave no result within "
+                                f"{timeout}s (exit codes {[p.exitcode for p in procs]})")
+    finally:
+        for p in procs:
+            p.join(30)
+            if p.is_alive():
+                p.kill()
+    errors = [r[1] for r in results if r[0] == "error"]
+    assert not errors, "a racer failed:\n" + "\n".join(errors)
+    assert [p.exitcode for p in procs] == [0] * len(procs)
     return results
 
 

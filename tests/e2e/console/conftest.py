@@ -15,9 +15,10 @@ import subprocess
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import running_platform
@@ -76,7 +77,30 @@ def _seed(platform):
                             f"{seeded.stdout}\n{seeded.stderr}")
             time.sleep(10)  # the service keeps working on the call that timed out
     print(f"seeded in {time.monotonic() - started:.0f}s")
+    _wait_until_settled(platform)
+    print(f"seeded and settled in {time.monotonic() - started:.0f}s")
     return platform
+
+
+def _wait_until_settled(platform, timeout=600, quiet_polls=3):
+    """Until the hub has taken in what the seed published: the journeys compare the console's
+    numbers with the API's, so neither may move between the two reads. Settled means the platform's
+    queues empty (the hub's, retries and delays included) and the scorecards unchanged over
+    ``quiet_polls`` polls a second apart (the services' outboxes relay within a sweep of 0.5 s)."""
+    admin = platform.api("admin")
+    vhost = quote(urlsplit(platform.env["AMQP_URI"]).path.lstrip("/"), safe="")
+    api = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+    deadline, last, quiet = time.monotonic() + timeout, None, 0
+    while quiet < quiet_polls:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the hub did not settle within {timeout}s of the seed")
+        time.sleep(1)
+        queues = requests.get(f"{api}/api/queues/{vhost}", params={"columns": "name,messages"},
+                              timeout=10).json()
+        waiting = sum(q.get("messages") or 0 for q in queues if not q["name"].startswith("rpc.reply"))
+        cards = admin.get("/api/v1/hub/scorecards").json()
+        quiet = quiet + 1 if (waiting == 0 and cards == last) else 0
+        last = cards
 
 
 @pytest.fixture(scope="session", params=list(BROWSERS))
