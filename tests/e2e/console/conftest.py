@@ -54,7 +54,9 @@ def seeded_platform():
 
 @contextmanager
 def _started_and_seeded():
-    with running_platform() as platform:
+    # The journeys compare pages with the API, not speed: beside four other suites on 2 cores a
+    # read can wait on the store for more than the default 5 s RPC deadline (a 503 here).
+    with running_platform(RPC_TIMEOUT_SECONDS="20") as platform:
         yield _seed(platform)
 
 
