@@ -773,10 +773,13 @@ ferretdb_backend_args() {
     esac
 }
 
-# FerretDB 1.24 holds one pool connection per open cursor until the cursor is exhausted or its
-# client disconnects, and its dropDatabase waits for a connection while holding the lock every
-# other command takes first: with a pool of 50, fifty open cursors (parallel test runs, a bench)
-# stopped every client of the store until FerretDB was restarted. 200 of the cluster's 300.
+# FerretDB 1.24 holds a pool connection for every open cursor, and for every statement of an
+# `update` command until the whole command ends (msg_update.go defers each statement's cursor
+# close to the end of the command): one update command of more statements than the pool has
+# connections waits for itself forever, and every other command then queues behind the lock its
+# dropDatabase or createIndexes waits on. The platform sends bulk updates 16 statements per
+# command (services/common/guarded.py); the pool leaves room for many writers at once.
+# 200 of the cluster's 300.
 local_postgresql_url() {
     printf 'postgres://postgres@%s:%s/%s?pool_max_conns=200' "$HOST" "$PG_PORT" "$PG_DATABASE"
 }

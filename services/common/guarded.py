@@ -27,6 +27,7 @@ from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.results import BulkWriteResult
 
 from services.common.errors import StaleVersion
 
@@ -134,24 +135,86 @@ class GuardedCollection:
 
     def bulk_write(self, requests, ordered=True, **kwargs):
         """Updates get ``_rev``; the ones the store refused (or that raced an insert as upserts)
-        run again, the others stand. Inserts and deletes pass as they are."""
-        pending = [_with_revision_request(r) for r in requests]
-        result = None
+        run again, the others stand. Inserts and deletes pass as they are.
+
+        Sent ``STATEMENTS_PER_COMMAND`` at a time: FerretDB 1.24 keeps every statement's cursor
+        of an ``update`` command open (and with it a PostgreSQL pool connection) until the whole
+        command ends, so one command of more statements than its pool has connections waits
+        for itself forever while holding them all, and every other client then waits behind it
+        (see README, "The store"). The result and the error are the ones of one bulk write:
+        counts summed, indexes those of ``requests``; unordered, every chunk is tried."""
+        requests = [_with_revision_request(r) for r in requests]
+        merged = _MergedBulkResult()
+        for start in range(0, len(requests), STATEMENTS_PER_COMMAND):
+            try:
+                merged.add(self._bulk_write_chunk(
+                    requests[start:start + STATEMENTS_PER_COMMAND], ordered, **kwargs), start)
+            except BulkWriteError as exc:
+                merged.add_error(exc, start)
+                if ordered:
+                    break
+        return merged.result()
+
+    def _bulk_write_chunk(self, pending, ordered, **kwargs):
+        offsets = list(range(len(pending)))  # each pending request's index in the chunk
+        done = _MergedBulkResult()
         for attempt in range(ATTEMPTS):
             try:
-                result = self._collection.bulk_write(pending, ordered=ordered, **kwargs)
-                return result
+                done.add(self._collection.bulk_write(pending, ordered=ordered, **kwargs), 0,
+                         offsets)
+                return done.result()
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors", [])
                 again = [e for e in errors if _retryable_bulk_error(e, pending[e["index"]])]
                 if len(again) < len(errors):
-                    raise
+                    done.add_error(exc, 0, offsets)
+                    raise BulkWriteError(done.details()) from exc
+                done.add_counts(exc.details, offsets)
                 if ordered:  # everything after the first failure was not attempted
-                    pending = pending[errors[0]["index"]:]
+                    first = errors[0]["index"]
+                    pending, offsets = pending[first:], offsets[first:]
                 else:
                     pending = [pending[e["index"]] for e in again]
+                    offsets = [offsets[e["index"]] for e in again]
             _backoff(attempt)
         raise _exhausted(self._collection, "bulk_write")
+
+
+STATEMENTS_PER_COMMAND = 16  # well under FerretDB's pool (infra.sh), with many writers at once
+_COUNTS = ("nInserted", "nUpserted", "nMatched", "nModified", "nRemoved")
+
+
+class _MergedBulkResult:
+    """Several bulk writes' outcomes as one, indexes mapped back to the caller's requests."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(_COUNTS, 0)
+        self.upserted, self.errors, self.concern_errors = [], [], []
+
+    def add_counts(self, details: dict, offsets=None, start: int = 0) -> None:
+        for key in _COUNTS:
+            self.counts[key] += details.get(key, 0)
+        self.upserted += [{**u, "index": start + (offsets[u["index"]] if offsets else u["index"])}
+                          for u in details.get("upserted", [])]
+
+    def add(self, result: BulkWriteResult, start: int, offsets=None) -> None:
+        self.add_counts(result.bulk_api_result, offsets, start)
+
+    def add_error(self, exc: BulkWriteError, start: int, offsets=None) -> None:
+        self.add_counts(exc.details, offsets, start)
+        self.errors += [{**e, "index": start + (offsets[e["index"]] if offsets else e["index"])}
+                        for e in exc.details.get("writeErrors", [])]
+        self.concern_errors += exc.details.get("writeConcernErrors", [])
+
+    def details(self) -> dict:
+        return {**self.counts, "upserted": sorted(self.upserted, key=lambda u: u["index"]),
+                "writeErrors": sorted(self.errors, key=lambda e: e["index"]),
+                "writeConcernErrors": self.concern_errors}
+
+    def result(self) -> BulkWriteResult:
+        if self.errors or self.concern_errors:
+            raise BulkWriteError(self.details())
+        return BulkWriteResult(self.details(), acknowledged=True)
 
 
 def _with_revision_request(request):

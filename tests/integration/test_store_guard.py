@@ -15,10 +15,11 @@ import uuid
 
 import pymongo
 import pytest
-from pymongo.errors import OperationFailure
+from pymongo import UpdateOne, monitoring
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from services.common.errors import StaleVersion
-from services.common.guarded import guard, is_refused_write
+from services.common.guarded import STATEMENTS_PER_COMMAND, guard, is_refused_write
 from services.common.mongo import Repository
 from tests.support.store import backend, collection_table, psql
 
@@ -238,3 +239,40 @@ def test_a_settlement_unit_is_rewritten_under_the_guard(race_db):
         repo.write([write])
         assert repo.get_unit("751000000")["urban_population"] == population
     assert repo.stage_unit({**unit, "urban_population": 2_100_000}, {"file": "x"})[0] == "unchanged"
+
+
+class _UpdateStatements(monitoring.CommandListener):
+    """The number of statements of every ``update`` command sent to the store."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def started(self, event):
+        if event.command_name == "update":
+            self.sizes.append(len(event.command["updates"]))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_a_bulk_write_reaches_the_store_a_few_statements_per_command(race_db):
+    """FerretDB 1.24 holds a pool connection per statement of an update command until the command
+    ends: a bulk write of more statements than its pool froze the whole store. The guard sends
+    them in chunks, and the caller still sees one bulk write (counts, upserted ids and the
+    failed write's index are those of its own list: tests/unit/common/test_guarded.py)."""
+    uri, db, _ = race_db
+    statements = _UpdateStatements()
+    client = pymongo.MongoClient(uri, tz_aware=True, uuidRepresentation="standard",
+                                 event_listeners=[statements])
+    docs = guard(client[db.name]).bulk_docs
+    docs.insert_many([{"_id": i, "n": 0} for i in range(0, 40, 2)])
+    result = docs.bulk_write([UpdateOne({"_id": i}, {"$set": {"n": 1}}, upsert=True)
+                              for i in range(40)], ordered=False)
+    assert (result.matched_count, result.upserted_count) == (20, 20)
+    # (MongoDB gives each upsert its request's index; FerretDB 1.24 numbers them 0, 1, 2 ...)
+    assert sorted(result.upserted_ids.values()) == list(range(1, 40, 2))
+    assert sorted(statements.sizes) == [8, 16, 16] and STATEMENTS_PER_COMMAND == 16
+    assert [d["n"] for d in db.bulk_docs.find().sort("_id", 1)] == [1] * 40

@@ -2,6 +2,7 @@
 import pytest
 from pymongo import InsertOne, UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.results import BulkWriteResult
 
 from services.common import guarded
 from services.common.errors import StaleVersion
@@ -95,13 +96,18 @@ def test_an_upsert_that_lost_the_insert_race_runs_once_more_as_an_update():
         GuardedCollection(raw).update_one({"_id": 1}, {"$set": {"ref": "x"}})
 
 
+def _done(**counts):
+    return BulkWriteResult({"nInserted": 0, "nUpserted": 0, "nMatched": 0, "nModified": 0,
+                            "nRemoved": 0, "upserted": [], **counts}, acknowledged=True)
+
+
 def test_bulk_updates_carry_the_revision_and_only_the_refused_ones_run_again():
-    refused = BulkWriteError({"writeErrors": [
+    refused = BulkWriteError({"nModified": 1, "writeErrors": [
         {"index": 1, "code": 1, "errmsg": "postgresql.(*collection).UpdateAll"}]})
-    raw = FakeCollection([refused, "done"])
+    raw = FakeCollection([refused, _done(nModified=1)])
     ops = [UpdateOne({"_id": "a"}, {"$set": {"x": 1}}, upsert=True),
            UpdateOne({"_id": "b"}, {"$set": {"x": 2}}), InsertOne({"_id": "c"})]
-    assert GuardedCollection(raw).bulk_write(ops, ordered=False) == "done"
+    assert GuardedCollection(raw).bulk_write(ops, ordered=False).modified_count == 2
     first, second = raw.calls[0][0][0], raw.calls[1][0][0]
     assert [op._doc for op in first[:2]] == [{"$set": {"x": 1}, "$inc": {"_rev": 1}},
                                              {"$set": {"x": 2}, "$inc": {"_rev": 1}}]
@@ -109,10 +115,51 @@ def test_bulk_updates_carry_the_revision_and_only_the_refused_ones_run_again():
     # a real error (here a duplicate insert) is raised, not retried
     duplicate = BulkWriteError({"writeErrors": [{"index": 2, "code": 11000, "errmsg": "dup"}]})
     raw = FakeCollection([duplicate])
-    with pytest.raises(BulkWriteError):
+    with pytest.raises(BulkWriteError) as raised:
         GuardedCollection(raw).bulk_write(ops, ordered=False)
+    assert [e["index"] for e in raised.value.details["writeErrors"]] == [2]
+    assert len(raw.calls) == 1
     with pytest.raises(TypeError):
         GuardedCollection(FakeCollection([])).bulk_write([UpdateMany({}, {"$set": {"x": 1}})])
+
+
+def test_a_large_bulk_write_is_sent_in_chunks_and_answered_as_one():
+    """FerretDB 1.24 holds a pool connection per statement of one update command (README)."""
+    ops = [UpdateOne({"_id": i}, {"$set": {"x": i}}, upsert=True) for i in range(40)]
+    # the second chunk (requests 16..31): its 4th request upserted, its 6th refused and run again
+    # alone (then upserted), its 9th (request 24) a real error; unordered, the third chunk still runs
+    second = BulkWriteError({"nMatched": 13, "nModified": 13, "nUpserted": 1,
+                             "upserted": [{"index": 3, "_id": 19}], "writeErrors": [
+                                 {"index": 5, "code": 1, "errmsg": "UpdateAll"},
+                                 {"index": 8, "code": 2, "errmsg": "bad"}]})
+    raw = FakeCollection([_done(nMatched=16, nModified=16), second,
+                          _done(nMatched=8, nModified=8)])
+    with pytest.raises(BulkWriteError) as raised:
+        GuardedCollection(raw).bulk_write(ops, ordered=False)
+    assert [len(args[0]) for args, _ in raw.calls] == [16, 16, 8]
+    details = raised.value.details
+    assert [e["index"] for e in details["writeErrors"]] == [16 + 5, 16 + 8]
+    assert details["upserted"] == [{"index": 19, "_id": 19}]
+    assert (details["nMatched"], details["nModified"]) == (37, 37)
+    # ordered: a refused write runs again from where it stopped; the chunks after an error are
+    # not attempted, as a single ordered bulk write stops at its first error
+    raw = FakeCollection([
+        _done(nModified=16),
+        BulkWriteError({"nModified": 2, "writeErrors": [{"index": 2, "code": 1, "errmsg": "UpdateAll"}]}),
+        BulkWriteError({"nModified": 1, "upserted": [{"index": 1, "_id": 19}],
+                        "writeErrors": [{"index": 4, "code": 2, "errmsg": "bad"}]})])
+    with pytest.raises(BulkWriteError) as raised:
+        GuardedCollection(raw).bulk_write(ops, ordered=True)
+    assert [len(args[0]) for args, _ in raw.calls] == [16, 16, 14]
+    details = raised.value.details
+    assert [e["index"] for e in details["writeErrors"]] == [16 + 2 + 4]
+    assert details["upserted"] == [{"index": 19, "_id": 19}]
+    assert details["nModified"] == 19
+    # all well: one result with the sums
+    raw = FakeCollection([_done(nModified=16), _done(nModified=16, nUpserted=1, upserted=[
+        {"index": 0, "_id": 16}]), _done(nModified=8)])
+    result = GuardedCollection(raw).bulk_write(ops)
+    assert (result.modified_count, result.upserted_ids) == (40, {16: 16})
 
 
 def test_replacements_cannot_bypass_the_guard_and_guard_is_idempotent():
