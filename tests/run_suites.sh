@@ -37,11 +37,9 @@ SUITES=(
     # the API conformance, one test per role: the admin's run is the longest
     "e2e-conformance-1|$CONFORMANCE -k admin"
     # in this order: the platform the store outage starts is up before the API fuzzing
-    # a fault test's 300 s hang guard covers its infrastructure's start (a broker node, a store
-    # cluster, eight services) and teardown as well: beside the other parts on 2 cores those alone
-    # took most of it, so the fault parts guard each test at 900 s
-    "fault-1|-o timeout=900 $FAULT/test_fault_consumer_kill.py $FAULT/test_fault_store_outage.py $FAULT/test_fault_openapi_fuzz.py"
-    "fault-2|-o timeout=900 $FAULT --ignore=$FAULT/test_fault_openapi_fuzz.py --ignore=$FAULT/test_fault_consumer_kill.py --ignore=$FAULT/test_fault_store_outage.py"
+    # (each fault test's hang guard: HANG_GUARD_SECONDS in tests/support/fault_infra.py)
+    "fault-1|$FAULT/test_fault_consumer_kill.py $FAULT/test_fault_store_outage.py $FAULT/test_fault_openapi_fuzz.py"
+    "fault-2|$FAULT --ignore=$FAULT/test_fault_openapi_fuzz.py --ignore=$FAULT/test_fault_consumer_kill.py --ignore=$FAULT/test_fault_store_outage.py"
     "e2e-conformance-2|$CONFORMANCE -k 'not admin'"
     "e2e|tests/e2e --ignore=tests/e2e/console --ignore=$CONFORMANCE"
     "integration-4|$IT --ignore=$IT/budgets --ignore=$IT/ops --ignore=$IT/gateway --ignore=$IT/investments --ignore=$IT/personnel"

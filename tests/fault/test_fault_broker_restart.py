@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from services.investments.application.demo_data import generate_projects
-from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, wait_for
 from tests.support.fault_ledger import (
     REPORTS,
     LedgerDriver,
@@ -23,7 +23,7 @@ from tests.support.fault_ledger import (
     wait_until_applied,
 )
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 BATCHES, BATCH = 200, 10
 

@@ -14,10 +14,10 @@ import pytest
 import requests
 
 from services.investments.application.demo_data import generate_projects
-from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, wait_for
 from tests.support.fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 
 def test_concurrent_writes_to_one_document_lose_no_event(start_service, fault_db, fault_env):

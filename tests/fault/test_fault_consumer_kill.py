@@ -9,10 +9,10 @@ import time
 import eventlet
 import pytest
 
-from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, wait_for
 from tests.support.fault_ledger import LedgerDriver, tally, wait_until_applied
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(280)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 EVENTS = 10_000
 BATCH = 10

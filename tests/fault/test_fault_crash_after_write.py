@@ -14,11 +14,11 @@ import requests
 from kombu import Connection, Queue
 
 from services.investments.application.demo_data import generate_projects
-from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, wait_for
 from tests.support.fault_ledger import REPORTS, LedgerDriver, LedgerReport, tally, wait_until_applied
 from tests.support.fault_processes import ServiceProcess
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(200)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 CRASHES, ENTRIES = 5, 20
 CRASH_EXIT_CODE = 17  # services.common.faults.maybe_crash

@@ -10,10 +10,10 @@ import uuid
 import pytest
 import requests
 
-from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, wait_for
 from tests.support.fault_ledger import LedgerDriver, tally, wait_until_applied
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 CRASHES, ENTRIES = 3, 20
 CRASH_EXIT_CODE = 17  # services.common.faults.maybe_crash

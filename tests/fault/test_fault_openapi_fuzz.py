@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from tests.support.fault_infra import HANG_GUARD_SECONDS
 from tests.support.fault_ledger import NOTES
 
 # A hang guard, not a speed goal: it covers starting the replicated platform too, and `make test`
 # runs this beside other suites on 2 cores, where some 2,800 requests took more than 290 s.
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 10}  # 25 per operation
 SETTINGS = dict(deadline=None, derandomize=True, database=None,

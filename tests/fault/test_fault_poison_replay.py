@@ -14,10 +14,10 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.fault_infra import free_port, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, wait_for
 from tests.support.fault_ledger import LedgerDriver, effects_count, tally, wait_until_applied
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 ENTRIES, POISON = 50, 17
 

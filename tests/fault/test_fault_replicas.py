@@ -18,10 +18,10 @@ import requests
 from kombu import Connection, Queue
 
 from services.investments.application.demo_data import generate_projects
-from tests.support.fault_infra import wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, wait_for
 from tests.support.fault_ledger import REPORTS, LedgerReport
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 ROUNDS, CONTENDERS = 4, 16
 CREATES, SHARED, PATCHERS = 160, 3, 6

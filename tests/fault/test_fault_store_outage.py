@@ -13,9 +13,10 @@ import pytest
 import requests
 
 from services.investments.application.demo_data import generate_projects
+from tests.support.fault_infra import HANG_GUARD_SECONDS
 from tests.support.fault_ledger import REPORTS, LedgerReport
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(280)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 OUTAGE_SECONDS = 30
 WRITERS = 3

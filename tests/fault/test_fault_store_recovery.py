@@ -16,10 +16,10 @@ from pymongo.errors import OperationFailure
 
 from services.common.guarded import guard, is_refused_write
 from tests.conftest import ROOT
-from tests.support.fault_infra import free_port, pid_alive, postmaster_pid, wait_for
+from tests.support.fault_infra import HANG_GUARD_SECONDS, free_port, pid_alive, postmaster_pid, wait_for
 from tests.support.fault_ledger import NOTES
 
-pytestmark = [pytest.mark.fault, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.fault, pytest.mark.timeout(HANG_GUARD_SECONDS)]
 
 
 def test_kill9_of_postgresql_and_ferretdb_is_recovered_by_infra_up(fault_infra):

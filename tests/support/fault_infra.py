@@ -23,6 +23,11 @@ from kombu import Connection
 from tests.conftest import ROOT
 from tests.support.ports import free_port  # noqa: F401 (the fault tests import it from here)
 
+# Every fault test's hang guard (pytest-timeout; its setup included, which starts a broker node,
+# a store cluster and eight services): beside the other suites on 2 busy cores that start alone
+# took minutes. A real hang still ends the run well inside CI's limit.
+HANG_GUARD_SECONDS = 900
+
 HOST = "127.0.0.1"
 RABBITMQ_BIN = "/usr/lib/rabbitmq/bin"
 
