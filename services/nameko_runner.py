@@ -23,14 +23,7 @@ import re
 import sys
 import time
 
-# before eventlet is imported (monkey_patch below, and every module that imports it)
-os.environ.setdefault("EVENTLET_NO_GREENDNS", "yes")
-
-import eventlet  # noqa: E402  (the environment above must be set first)
-
-eventlet.monkey_patch()
-
-import yaml  # noqa: E402  (after monkey_patch, as nameko run does)
+import yaml  # as nameko run, before eventlet's monkey_patch (main)
 
 # nameko's own pattern (nameko.cli.main), without its optional `regex` module: one level of
 # ${VAR} or ${VAR:default}, which is all deploy/nameko.yaml uses
@@ -51,10 +44,10 @@ def _env_var(loader, node):
     return value if value == raw else yaml.safe_load(value)
 
 
-def install_env_var_resolver() -> None:
-    """Teaches yaml.SafeLoader the ``${VAR:default}`` scalars, as nameko.cli.main does."""
-    yaml.add_constructor("!env_var", _env_var, yaml.SafeLoader)
-    yaml.add_implicit_resolver("!env_var", HAS_ENV_VAR, Loader=yaml.SafeLoader)
+def install_env_var_resolver(loader=yaml.SafeLoader) -> None:
+    """Teaches ``loader`` the ``${VAR:default}`` scalars, as nameko.cli.main does SafeLoader."""
+    yaml.add_constructor("!env_var", _env_var, loader)
+    yaml.add_implicit_resolver("!env_var", HAS_ENV_VAR, Loader=loader)
 
 
 def take_uri(path: str, wait_seconds: float, poll_seconds: float = 0.05) -> str:
@@ -85,6 +78,10 @@ def main(argv=None) -> None:
     parser.add_argument("--uri-wait", type=float, default=90.0,
                         help="seconds to wait for --uri-from (default 90)")
     args = parser.parse_args(argv)
+    # before eventlet is first imported: it reads this once
+    os.environ.setdefault("EVENTLET_NO_GREENDNS", "yes")
+    import eventlet
+    eventlet.monkey_patch()
     install_env_var_resolver()
     from nameko.cli.run import import_service
     from nameko.cli.run import main as run
