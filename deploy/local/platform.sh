@@ -23,6 +23,7 @@
 # service users may not declare the shared exchanges, and the services wait until they exist. The
 # topology, the users and each service's URI come from one process, `python -m services.broker_access
 # prepare` (an interpreter start per step had been the better part of a second of the cold start).
+# The services are started before it, import meanwhile, and wait for their URI (start_all).
 #
 # Monitoring: with WITH_MONITORING=1 (the Makefile sets it unless PROMETHEUS=0), `up` and `run` also
 # start Prometheus and Alertmanager (deploy/local/monitoring.sh, 127.0.0.1:PROMETHEUS_PORT 9090 and
@@ -32,7 +33,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="${PLATFORM_STATE_DIR:-$ROOT/var/platform}"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
-NAMEKO="$(dirname "$PY")/nameko"
 PORT="${GATEWAY_PORT:-8000}"
 HOST="${GATEWAY_HOST:-127.0.0.1}"
 SERVICES=(investments budgets personnel gateway)
@@ -100,7 +100,7 @@ recorded() {
   done
 }
 
-alive() {  # alive <instance>: its recorded pid runs a nameko process
+alive() {  # alive <instance>: its recorded pid runs a nameko process (services.nameko_runner)
   local pidfile="$STATE/run/$1.pid" pid
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null || true)"
@@ -115,7 +115,7 @@ prepare_bus() {
   local flags=() line svc uri
   [[ "${PLATFORM_BROKER_USERS:-1}" == 1 ]] || flags+=(--no-users)
   local out
-  out="$(cd "$ROOT" && "$PY" -m services.broker_access prepare --wait 30 "${flags[@]}")"
+  out="$(cd "$ROOT" && "$PY" -m services.broker_access prepare --wait 30 "${flags[@]}")" || return 1
   while IFS= read -r line; do
     if [[ "$line" == "#"* ]]; then say "${line#\# }"; continue; fi
     read -r svc uri <<<"$line"
@@ -123,23 +123,55 @@ prepare_bus() {
   done <<<"$out"
 }
 
+STARTED=()  # "service replica" of each instance this run started, awaiting its broker URI
 start_one() {  # <service> <replica>
-  local svc="$1" r="${2:-1}" name uri
+  local svc="$1" r="${2:-1}" name
   name="$(instance "$svc" "$r")"
   if alive "$name"; then say "$name already running (pid $(cat "$STATE/run/$name.pid"))"; return; fi
-  rm -f "$STATE/run/$name.pid"  # stale pid from a killed run
+  rm -f "$STATE/run/$name.pid" "$STATE/run/$name.uri"  # stale from a killed run
   cd "$ROOT"
-  uri="${SERVICE_URI[$svc]:?no AMQP_URI prepared for $svc}"
-  AMQP_URI="$uri" PLATFORM_REPLICA="$r" setsid "$NAMEKO" run --config "$ROOT/deploy/nameko.yaml" \
-    "services.$svc.service:${SERVICE_CLASS[$svc]}" >>"$STATE/log/$name.log" 2>&1 < /dev/null &
+  # services.nameko_runner is `nameko run` without its start-up costs; it imports the service while
+  # prepare_bus runs, then takes the service's own AMQP_URI from $name.uri (hand_uris). The
+  # administrator's AMQP_URI is not passed on.
+  AMQP_URI="" PLATFORM_REPLICA="$r" setsid "$PY" -m services.nameko_runner \
+    --uri-from "$STATE/run/$name.uri" --uri-wait "$WAIT_SECONDS" \
+    --config "$ROOT/deploy/nameko.yaml" "services.$svc.service:${SERVICE_CLASS[$svc]}" \
+    >>"$STATE/log/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/run/$name.pid"
+  STARTED+=("$svc $r")
   say "started $name (pid $!, log $STATE/log/$name.log)"
 }
 
+hand_uris() {  # each instance started by this run gets its service's URI, owner-only, whole
+  local item svc r name file
+  for item in "${STARTED[@]}"; do
+    read -r svc r <<<"$item"
+    name="$(instance "$svc" "$r")"
+    file="$STATE/run/$name.uri"
+    (umask 077 && printf '%s\n' "${SERVICE_URI[$svc]:?no AMQP_URI prepared for $svc}" > "$file.tmp")
+    mv -f "$file.tmp" "$file"
+  done
+}
+
+# The platform's bytecode, written once before the services start: otherwise each of them compiles
+# every module it imports at each start (a fresh clone; an edited module; always where
+# PYTHONDONTWRITEBYTECODE is set), about half a second of CPU per process. Only changed modules
+# are compiled, so a warm `up` spends a few hundredths of a second here; it never stops a start.
+compile_bytecode() { "$PY" -m compileall -q "$ROOT/services" >/dev/null 2>&1 || true; }
+
 start_all() {
-  local svc r name
-  prepare_bus
+  local svc r name item names=()
+  compile_bytecode
+  # The services start first: their imports (most of a start's CPU) overlap the broker's
+  # preparation, and each waits for its URI before it connects to anything.
   while read -r svc r; do start_one "$svc" "$r"; done < <(wanted)
+  if ! prepare_bus; then
+    for item in "${STARTED[@]}"; do read -r svc r <<<"$item"; names+=("$(instance "$svc" "$r")"); done
+    say "the broker could not be prepared (see above); stopping what this run started"
+    (( ${#names[@]} == 0 )) || stop_instances "${names[@]}"
+    return 1
+  fi
+  hand_uris
   # replicas beyond the count (a previous, larger REPLICAS) are stopped
   while read -r svc r; do
     (( r > $(replicas_of "$svc") )) || continue
@@ -205,7 +237,7 @@ stop_instances() {  # <instance>...: TERM, then KILL after 10 s; their pid files
     (( any == 0 )) && break; sleep 0.25
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for name in "$@"; do rm -f "$STATE/run/$name.pid"; [[ -z "$name" ]] || say "stopped $name"; done
+  for name in "$@"; do rm -f "$STATE/run/$name.pid" "$STATE/run/$name.uri"; [[ -z "$name" ]] || say "stopped $name"; done
 }
 
 stop_all() {

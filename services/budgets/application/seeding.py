@@ -7,7 +7,7 @@ of the regions it touched), 80 blocks with three bookings and a move each (400 c
 store round trips), and 80 forecast bases (one versioned write each): 388 s on this machine.
 
 Here the service builds the same data with the same generators and the same domain commands, in
-parts the CLI calls one after another (``SEED_PARTS``):
+parts that write documents of their own (``SEED_PARTS``; the CLI calls them side by side):
 
 - ``lines``: the transfers, then the lines in the very batches of the old path (same batch ids,
   ``demo-<seed>-<n>``, the same ``revenue_batch_imported`` fact per batch, a replayed batch is a

@@ -17,6 +17,7 @@ from functools import partial
 import eventlet
 from eventlet.event import Event
 from nameko.extensions import SharedExtension
+from nameko.messaging import QueueConsumer
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
@@ -176,6 +177,17 @@ def _allowed(adapter, valid_methods, path_info: str | None = None) -> list[str]:
 
 
 class JsonWebServer(WebServer):
+    def start(self):
+        # nameko starts every extension at once, so the socket could accept requests before the
+        # queue consumer consumes: a request's RPC reply sent to a reply queue not yet declared is
+        # dropped, and the caller waits out its deadline (the first /health answered 503 after 3 s
+        # in one cold start of three). QueueConsumer.start is shared and idempotent: it returns
+        # once its consumers (RPC replies, nameko event handlers) are ready.
+        for extension in list(self.container.extensions):
+            if isinstance(extension, QueueConsumer):
+                extension.start()
+        super().start()
+
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
 

@@ -10,7 +10,7 @@ the overdue-report rule, so the gauge and the initiatives agree.
 import logging
 from datetime import date
 
-from services.common import broker_api, clock
+from services.common import clock
 from services.common import instruments as metrics
 from services.common.mongo import get_client
 from services.common.regions import REGIONS
@@ -31,6 +31,9 @@ def overdue_reports(submitted_regions: set[str], today: date,
 
 
 def refresh(settings) -> None:
+    # imported here, off the start: broker_api brings requests and urllib3, a tenth of the
+    # gateway's import time, and the first refresh comes after the gateway answers
+    from services.common import broker_api
     try:
         stats = broker_api.queues(settings)
     except Exception as exc:  # the API away: leave the last values, say why once per refresh
