@@ -14,8 +14,11 @@ from the rows is idempotent by construction, so only the marking has to be relia
 - a region is clean when ``computed_seq >= dirty_seq``; a region without a document (rows
   loaded in bulk, not through events) is dirty.
 Reads serve clean documents and recompute dirty regions from the rows on the spot (an exact
-answer, as slow as the rows are), and the gateway's timer recomputes dirty regions in the
-background so that reads rarely pay. Each answer states when its buckets were computed.
+answer, as slow as the rows are; one computation per region at a time in a process), and the
+gateway's timer recomputes dirty regions, and regions without a document, in the background so
+that reads rarely pay. Each answer states when its buckets were computed. The buckets are stored
+as one compact JSON text (``region_totals.encode_buckets``): FerretDB converts every nested value
+it returns, and the national roll-up reads all 20 documents.
 
 A region that takes project events faster than the timer recomputes it would be read from its
 rows every time. ``max_staleness`` (``HUB_TOTALS_MAX_STALENESS_SECONDS``, 0 = always exact) lets a
