@@ -97,7 +97,7 @@ def decode_buckets(stored) -> list[dict]:
     if not isinstance(stored, str):
         return list(stored or ())
     header, *rows = json.loads(stored)
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def _is_committed(bucket: Mapping, config: HubSettings) -> bool:
