@@ -92,18 +92,28 @@ class HubReadModels(Repository):
         doc = project_document(payload)
         project_id, version = doc["project_id"], doc.pop("version")
         try:
-            # the row as written comes back with the write: no second read for the marks (the
-            # whole row: FerretDB 1.24's findAndModify takes no projection)
-            row = self.db[PROJECTS].find_one_and_update(
+            # the row as it was before the write comes back with it: no second read for the marks
+            # (the whole row: FerretDB 1.24's findAndModify takes no projection). The region it
+            # was in is marked even when its ``regions_ever`` lacks it (a row loaded in bulk).
+            before = self.db[PROJECTS].find_one_and_update(
                 {"_id": project_id, "version": {"$lt": version}},
                 {"$set": {**self.codec.encode(doc), "version": version},
                  "$addToSet": {"regions_ever": doc["region_code"]}}, upsert=True,
-                return_document=ReturnDocument.AFTER)
-            written = True
+                return_document=ReturnDocument.BEFORE)
+            row, written = before or {}, True  # None: inserted, in no region before
         except DuplicateKeyError:
             row, written = None, False  # a newer row is stored: read by the marking
         self.region_totals.mark_project_regions(project_id, doc["region_code"], row=row)
         return written
+
+    @staticmethod
+    def bulk_row(payload: dict) -> dict:
+        """A project's row as ``apply_project`` stores it from a snapshot, for a bulk loader that
+        stores rows without events."""
+        doc = project_document(payload)
+        version = doc.pop("version")
+        return {"_id": doc["project_id"], **CODEC.encode(doc), "version": version,
+                "regions_ever": [doc["region_code"]]}
 
     def note_progress(self, project_id: str, report_date) -> None:
         """Keep the date of the project's latest progress report (``last_progress_on``, ISO day):

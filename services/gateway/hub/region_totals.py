@@ -11,6 +11,7 @@ per-row amounts, so the figures equal the row-by-row computation (tests/unit/gat
 """
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Iterable, Mapping
 
@@ -53,6 +54,50 @@ def buckets_from_rows(rows: Iterable[Mapping]) -> list[dict]:
              **{name: str(bucket[name]) for name in MONEY_SUMS}}
             for (stage, suspended_from, sector), bucket in sorted(
                 sums.items(), key=lambda item: tuple(part or "" for part in item[0]))]
+
+
+def merge_buckets(*parts: Iterable[Mapping]) -> list[dict]:
+    """Buckets of several sets of rows as one set: the buckets of all those rows together (a bulk
+    loader folds its batches this way)."""
+    sums: dict[tuple, dict] = {}
+    for part in parts:
+        for bucket in part:
+            key = (bucket["stage"], bucket.get("suspended_from"), bucket.get("sector"))
+            total = sums.setdefault(key, {**{name: 0 for name in COUNT_SUMS},
+                                          **{name: ZERO for name in MONEY_SUMS}})
+            for name in COUNT_SUMS:
+                total[name] += int(bucket[name])
+            for name in MONEY_SUMS:
+                total[name] += _money(bucket[name])
+    return [{"stage": stage, "suspended_from": suspended_from, "sector": sector,
+             **{name: total[name] for name in COUNT_SUMS},
+             **{name: str(total[name]) for name in MONEY_SUMS}}
+            for (stage, suspended_from, sector), total in sorted(
+                sums.items(), key=lambda item: tuple(part or "" for part in item[0]))]
+
+
+# The stored form: one JSON text of rows under a header. FerretDB 1.24 converts every nested value
+# of a document it returns; 20 regions' ~140 buckets as nested documents took 2.1-3.1 s to read
+# here (load average 17), the same buckets as one JSON text 0.06-0.3 s, as this compact text
+# 0.02-0.14 s (a third of the bytes).
+STORED_COLUMNS = ("stage", "suspended_from", "sector", *COUNT_SUMS, *MONEY_SUMS)
+
+
+def encode_buckets(buckets: Iterable[Mapping]) -> str:
+    """Buckets as the stored text: ``[[columns...], [values...], ...]``."""
+    rows = [list(STORED_COLUMNS)]
+    rows += [[bucket.get(name) if name not in MONEY_SUMS else str(bucket[name])
+              for name in STORED_COLUMNS] for bucket in buckets]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def decode_buckets(stored) -> list[dict]:
+    """The stored buckets as dicts: the text of ``encode_buckets``, or the list of documents an
+    earlier version stored (read as it is)."""
+    if not isinstance(stored, str):
+        return list(stored or ())
+    header, *rows = json.loads(stored)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def _is_committed(bucket: Mapping, config: HubSettings) -> bool:

@@ -14,8 +14,11 @@ from the rows is idempotent by construction, so only the marking has to be relia
 - a region is clean when ``computed_seq >= dirty_seq``; a region without a document (rows
   loaded in bulk, not through events) is dirty.
 Reads serve clean documents and recompute dirty regions from the rows on the spot (an exact
-answer, as slow as the rows are), and the gateway's timer recomputes dirty regions in the
-background so that reads rarely pay. Each answer states when its buckets were computed.
+answer, as slow as the rows are; one computation per region at a time in a process), and the
+gateway's timer recomputes dirty regions, and regions without a document, in the background so
+that reads rarely pay. Each answer states when its buckets were computed. The buckets are stored
+as one compact JSON text (``region_totals.encode_buckets``): FerretDB converts every nested value
+it returns, and the national roll-up reads all 20 documents.
 
 A region that takes project events faster than the timer recomputes it would be read from its
 rows every time. ``max_staleness`` (``HUB_TOTALS_MAX_STALENESS_SECONDS``, 0 = always exact) lets a
@@ -24,6 +27,7 @@ read serve a dirty region's stored buckets while they are at most that old, sayi
 """
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
@@ -34,7 +38,13 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.config import seconds_setting
 from services.common.guarded import guard
-from services.gateway.hub.region_totals import ROW_FIELDS, buckets_from_rows
+from services.common.regions import REGION_CODES
+from services.gateway.hub.region_totals import (
+    ROW_FIELDS,
+    buckets_from_rows,
+    decode_buckets,
+    encode_buckets,
+)
 
 TOTALS = "hub_region_totals"
 ROWS = "hub_projects"
@@ -49,6 +59,11 @@ def _aware(doc: dict) -> dict:
     if isinstance(stamp, datetime) and stamp.tzinfo is None:  # pymongo answers naive UTC
         doc = {**doc, "computed_at": stamp.replace(tzinfo=timezone.utc)}
     return doc
+
+
+def _served(doc: dict) -> dict:
+    """A stored totals document as reads use it: aware ``computed_at``, buckets as dicts."""
+    return {**_aware(doc), "buckets": decode_buckets(doc.get("buckets"))}
 
 
 def is_clean(doc: dict | None) -> bool:
@@ -102,21 +117,47 @@ class RegionTotals:
         doc = {"buckets": buckets, "computed_seq": seq, "computed_at": self.clock()}
         try:
             self.db[TOTALS].update_one({"_id": region_code, "computed_seq": {"$lt": seq}},
-                                       {"$set": doc}, upsert=True)
+                                       {"$set": {**doc, "buckets": encode_buckets(buckets)}},
+                                       upsert=True)
         except DuplicateKeyError:
             pass  # a computation at least as new is stored
         return {"_id": region_code, **doc, "from": "rows"}
 
+    def _recompute_once(self, region_code: str) -> dict:
+        """``recompute``, one at a time per region in this process: reads of a dirty region that
+        arrive while it is being recomputed wait for that computation and serve it when it left
+        the region clean, instead of each reading the region's rows again (at national size one
+        region's rows take seconds, and a roll-up asked again meanwhile would read them all)."""
+        lock = _recompute_lock(self.db, region_code)
+        waited = lock.locked()
+        with lock:
+            if waited:
+                doc = self.db[TOTALS].find_one({"_id": region_code})
+                if is_clean(doc):
+                    return {**_served(doc), "from": "read_model"}
+            return self.recompute(region_code)
+
     def refresh_dirty(self, limit: int = 20) -> list[str]:
-        """Recompute up to ``limit`` dirty regions (the timer's work); the codes recomputed."""
-        done = []
-        for doc in self.db[TOTALS].find({}, {"dirty_seq": 1, "computed_seq": 1}):
-            if len(done) >= limit:
-                break
-            if not is_clean(doc):
-                self.recompute(doc["_id"])
-                done.append(doc["_id"])
-        return done
+        """Recompute up to ``limit`` dirty regions (the timer's work), a region without a
+        document (rows loaded in bulk, or no project yet) among them; the codes recomputed."""
+        stored = {doc["_id"]: doc for doc in self.db[TOTALS].find(
+            {}, {"dirty_seq": 1, "computed_seq": 1})}
+        dirty = [code for code in sorted(set(REGION_CODES) | set(stored))
+                 if not is_clean(stored.get(code))][:limit]
+        for code in dirty:
+            self._recompute_once(code)
+        return dirty
+
+    def store_loaded(self, buckets_by_region: dict[str, list[dict]]) -> int:
+        """A bulk loader's totals (``merge_buckets`` of the rows it stored without events), each
+        over whatever is stored for its region: the timer may have computed a region from the rows
+        stored so far. Only for data at rest (no project events meanwhile)."""
+        now = self.clock()
+        for code, buckets in sorted(buckets_by_region.items()):
+            self.db[TOTALS].update_one(
+                {"_id": code}, {"$set": {"buckets": encode_buckets(buckets), "computed_at": now,
+                                         "computed_seq": 0, "dirty_seq": 0}}, upsert=True)
+        return len(buckets_by_region)
 
     # -- reading -----------------------------------------------------------------------------
     def totals(self, region_codes: Iterable[str]) -> dict[str, dict]:
@@ -129,11 +170,11 @@ class RegionTotals:
         for code in codes:
             doc = stored.get(code)
             if is_clean(doc):
-                answer[code] = {**_aware(doc), "from": "read_model"}
+                answer[code] = {**_served(doc), "from": "read_model"}
             elif self._fresh_enough(doc):
-                answer[code] = {**_aware(doc), "from": "read_model", "stale": True}
+                answer[code] = {**_served(doc), "from": "read_model", "stale": True}
             else:
-                answer[code] = self.recompute(code)
+                answer[code] = self._recompute_once(code)
         return answer
 
     def _fresh_enough(self, doc: dict | None) -> bool:
@@ -142,6 +183,18 @@ class RegionTotals:
             return False
         computed_at = _aware(doc).get("computed_at")
         return isinstance(computed_at, datetime) and self.clock() - computed_at <= self.max_staleness
+
+
+_recompute_locks: dict[tuple, threading.Lock] = {}
+
+
+def _recompute_lock(db, region_code: str):
+    """One lock per (store, database, region) in this process (green under eventlet)."""
+    key = (id(db.client), db.name, region_code)
+    lock = _recompute_locks.get(key)
+    if lock is None:
+        lock = _recompute_locks.setdefault(key, threading.Lock())
+    return lock
 
 
 def _increment_mark(collection, code: str) -> None:

@@ -6,6 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench import national, national_load
+from services.gateway.hub.projections_repository import CODEC
+from services.gateway.hub.region_totals import figures_from_buckets
+from services.gateway.hub.scorecards import project_figures
 from services.investments.application.seeding import build_projects, plan_for
 from services.investments.domain.summary_totals import contribution
 from services.investments.repository import ProjectRepository
@@ -13,7 +16,7 @@ from services.investments.totals_repository import DIRTY, FOLDED, FOLDED_VERSION
 
 
 def test_project_chunk_is_what_the_demo_seed_stores():
-    stored, hub, first, rows = national._project_chunk(60, 20, 15)
+    stored, (hub, hub_buckets), first, rows = national._project_chunk(60, 20, 15)
     made = build_projects(national.SEED, 60, 20, 15, now=national.NOW,
                           plans=lambda index: plan_for(index, national.SEED))
     repo = national._detached(ProjectRepository)
@@ -32,6 +35,14 @@ def test_project_chunk_is_what_the_demo_seed_stores():
     assert [row["_id"] for row in hub] == [doc["_id"] for doc in stored]
     assert [row["version"] for row in hub] == [project["version"] for _, project, _ in made]
     assert {row["stage"] for row in hub} == {project["stage"] for _, project, _ in made}
+    # the rows as the hub's event path leaves them, the region each was in listed
+    assert all(row["regions_ever"] == [row["region_code"]] for row in hub)
+    # the hub's region totals of the chunk: each region's rows summed as the hub reads them
+    assert sorted(hub_buckets) == sorted({row["region_code"] for row in hub})
+    for code, buckets in hub_buckets.items():
+        region_rows = [CODEC.decode(row) for row in hub if row["region_code"] == code]
+        assert figures_from_buckets(buckets) == project_figures(region_rows)
+        assert sum(b["count"] for b in buckets) == len(region_rows)
 
 
 def test_revenue_chunk_is_the_import_stored_form():

@@ -1,4 +1,5 @@
 """A region's project buckets give the same figures as the row-by-row computation (pure)."""
+import json
 import random
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -10,7 +11,10 @@ from hypothesis import strategies as st
 from services.gateway.hub.reference import PIPELINE_STAGES
 from services.gateway.hub.region_totals import (
     buckets_from_rows,
+    decode_buckets,
+    encode_buckets,
     figures_from_buckets,
+    merge_buckets,
     summary_from_buckets,
 )
 from services.gateway.hub.rules import HubSettings
@@ -55,6 +59,52 @@ def test_rollup_of_totals_documents_equals_the_rollup_of_rows(regions):
         for i, r in enumerate(regions)]
     today = date(2026, 11, 26)
     assert rollup(by_totals, today, True)["projects"] == rollup(by_rows, today, True)["projects"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=5))
+def test_merged_buckets_of_batches_equal_the_buckets_of_all_their_rows(batches):
+    merged = merge_buckets(*(buckets_from_rows(batch) for batch in batches))
+    assert merged == buckets_from_rows([row for batch in batches for row in batch])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows)
+def test_the_stored_text_gives_back_the_same_buckets(project_rows):
+    buckets = buckets_from_rows(project_rows)
+    stored = encode_buckets(buckets)
+    assert isinstance(stored, str)
+    assert decode_buckets(stored) == buckets
+    assert decode_buckets(buckets) == buckets  # a document stored as nested buckets before
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=20), configs)
+def test_the_national_rollup_from_stored_totals_equals_the_sum_over_every_row(regions, config):
+    """The roll-up of 1-20 regions computed from their stored text (as the gateway reads it)
+    equals the row-by-row figures over every region's rows together."""
+    facts = [RegionFacts(f"KZ-{i}", project_totals={
+        "buckets": decode_buckets(encode_buckets(buckets_from_rows(r))), "computed_at": None,
+        "from": "read_model"}) for i, r in enumerate(regions)]
+    today = date(2026, 11, 26)
+    rolled = rollup(facts, today, True, config)["projects"]
+    every_row = [row for region_rows in regions for row in region_rows]
+    assert rolled == rollup([RegionFacts("KZ", projects=every_row)], today, True,
+                            config)["projects"]
+    assert rolled["total"] == len(every_row)
+
+
+def test_the_stored_text_is_a_fraction_of_the_nested_buckets():
+    rng = random.Random(3)
+    project_rows = [{"stage": stage, "suspended_from": "approved" if stage == "suspended" else None,
+                     "sector": sector, "priority": rng.random() < 0.3,
+                     "cost_kzt": f"{rng.randint(1, 10**9)}.37", "invested_to_date_kzt": "1.00",
+                     "jobs_planned": 3, "jobs_created": 1}
+                    for stage in PIPELINE_STAGES for sector in CONTRACT_SECTORS for _ in range(5)]
+    buckets = buckets_from_rows(project_rows)
+    assert len(buckets) == len(PIPELINE_STAGES) * len(CONTRACT_SECTORS)
+    nested = json.dumps(buckets)
+    assert len(encode_buckets(buckets)) < len(nested) * 0.5
 
 
 def test_buckets_are_few_and_count_what_the_region_summary_needs():
