@@ -35,25 +35,18 @@ def _bucket_key(row: Mapping) -> tuple:
     return row["stage"], suspended_from, row.get("sector")
 
 
+def _row_bucket(row: Mapping) -> dict:
+    stage, suspended_from, sector = _bucket_key(row)
+    return {"stage": stage, "suspended_from": suspended_from, "sector": sector, "count": 1,
+            "priority_count": 1 if row.get("priority") else 0,
+            "jobs_planned": int(row.get("jobs_planned") or 0),
+            "jobs_created": int(row.get("jobs_created") or 0),
+            **{name: row.get(name) for name in MONEY_SUMS}}
+
+
 def buckets_from_rows(rows: Iterable[Mapping]) -> list[dict]:
     """The region's rows folded into buckets (money as decimal strings, ready to store)."""
-    sums: dict[tuple, dict] = {}
-    for row in rows:
-        key = _bucket_key(row)
-        bucket = sums.setdefault(key, {"count": 0, "priority_count": 0, "jobs_planned": 0,
-                                       "jobs_created": 0, "cost_kzt": ZERO,
-                                       "invested_to_date_kzt": ZERO})
-        bucket["count"] += 1
-        bucket["priority_count"] += 1 if row.get("priority") else 0
-        bucket["jobs_planned"] += int(row.get("jobs_planned") or 0)
-        bucket["jobs_created"] += int(row.get("jobs_created") or 0)
-        for name in MONEY_SUMS:
-            bucket[name] += _money(row.get(name))
-    return [{"stage": stage, "suspended_from": suspended_from, "sector": sector,
-             **{name: value for name, value in bucket.items() if name not in MONEY_SUMS},
-             **{name: str(bucket[name]) for name in MONEY_SUMS}}
-            for (stage, suspended_from, sector), bucket in sorted(
-                sums.items(), key=lambda item: tuple(part or "" for part in item[0]))]
+    return merge_buckets(_row_bucket(row) for row in rows)
 
 
 def merge_buckets(*parts: Iterable[Mapping]) -> list[dict]:
