@@ -169,7 +169,7 @@ class GuardedCollection:
                 if len(again) < len(errors):
                     done.add_error(exc, 0, offsets)
                     raise BulkWriteError(done.details()) from exc
-                done.add_counts(exc.details, offsets)
+                done.add_counts(exc.details, 0, offsets)
                 if ordered:  # everything after the first failure was not attempted
                     first = errors[0]["index"]
                     pending, offsets = pending[first:], offsets[first:]
@@ -191,19 +191,17 @@ class _MergedBulkResult:
         self.counts = dict.fromkeys(_COUNTS, 0)
         self.upserted, self.errors, self.concern_errors = [], [], []
 
-    def add_counts(self, details: dict, offsets=None, start: int = 0) -> None:
+    def add_counts(self, details: dict, start: int = 0, offsets=None) -> None:
         for key in _COUNTS:
             self.counts[key] += details.get(key, 0)
-        self.upserted += [{**u, "index": start + (offsets[u["index"]] if offsets else u["index"])}
-                          for u in details.get("upserted", [])]
+        self.upserted += _mapped(details.get("upserted", []), start, offsets)
 
     def add(self, result: BulkWriteResult, start: int, offsets=None) -> None:
-        self.add_counts(result.bulk_api_result, offsets, start)
+        self.add_counts(result.bulk_api_result, start, offsets)
 
     def add_error(self, exc: BulkWriteError, start: int, offsets=None) -> None:
-        self.add_counts(exc.details, offsets, start)
-        self.errors += [{**e, "index": start + (offsets[e["index"]] if offsets else e["index"])}
-                        for e in exc.details.get("writeErrors", [])]
+        self.add_counts(exc.details, start, offsets)
+        self.errors += _mapped(exc.details.get("writeErrors", []), start, offsets)
         self.concern_errors += exc.details.get("writeConcernErrors", [])
 
     def details(self) -> dict:
@@ -215,6 +213,13 @@ class _MergedBulkResult:
         if self.errors or self.concern_errors:
             raise BulkWriteError(self.details())
         return BulkWriteResult(self.details(), acknowledged=True)
+
+
+def _mapped(entries: list[dict], start: int, offsets=None) -> list[dict]:
+    """Upserted or error entries of one bulk write, their ``index`` mapped to the caller's list:
+    through ``offsets`` (the sent request's position in its chunk), then by the chunk's start."""
+    return [{**e, "index": start + (offsets[e["index"]] if offsets else e["index"])}
+            for e in entries]
 
 
 def _with_revision_request(request):
