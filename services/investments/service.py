@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 # replica folds the projects written since into their region's stored totals (totals_repository).
 TOTALS_FOLD_SECONDS = seconds_setting("INVESTMENTS_TOTALS_FOLD_SECONDS", 2, 0.1, 3600)
 
+# regions whose stored first pages this process has checked once (the fold timer)
+_PAGES_CHECKED: set[str] = set()
+
 # the events this process publishes, validated against their schemas before they are stored
 register(*EVENTS)
 
@@ -112,9 +115,18 @@ class InvestmentsService:
         exact meanwhile: they correct both by those projects); read again the short pages."""
         pages = self.projects.stage_pages(dump_project)
         totals = self.projects.region_totals(pages)
-        for region_code in sorted(REGIONS):
+        try:
+            # one query instead of a few per region and tick: most ticks most regions are idle
+            due = totals.regions_due(REGIONS)
+        except PyMongoError as exc:
+            log.warning("totals not folded (%s)", exc)
+            return
+        for region_code in sorted(due | (set(REGIONS) - _PAGES_CHECKED)):
             try:
-                totals.fold(region_code)
+                if region_code in due:
+                    totals.fold(region_code)
+                # a page a fold shortened is read again; every page once per process
                 pages.rebuild_short(region_code, STAGES)
+                _PAGES_CHECKED.add(region_code)
             except (PyMongoError, StaleVersion) as exc:  # the next tick folds it
                 log.warning("region %s: totals not folded (%s)", region_code, exc)

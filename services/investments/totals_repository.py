@@ -19,9 +19,16 @@ A fold that dies after storing the totals leaves projects marked and not yet rec
 batch still says what the totals include for them, and the next fold first records that batch again
 (idempotent), so a crash delays the clean-up and never makes a summary wrong. Two replicas folding
 at once: one stores its totals, the other's guarded write matches nothing and it stops.
+
+What a fold costs when little changed (it runs every few seconds for every region): a batch this
+process recorded is not recorded again (``_RECORDED``), and a project already recorded at its
+version is left out of the recording writes by their filters. Every update of the store bumps the
+storage revision (services/common/guarded.py), so recording a project again was a whole-document
+write on the local store, repeated for every project of every region's last batch at every tick.
 """
 import json
 import logging
+import uuid
 
 from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -43,6 +50,8 @@ CONTRIBUTION_FIELDS = {"stage": 1, "sector": 1, "cost_kzt": 1, "jobs_planned": 1
 FOLD_BATCH = 500
 # A summary re-reads when a fold stored new totals while it read the dirty projects.
 READ_ATTEMPTS = 5
+# (totals collection, region) -> the ``batch_id`` of the stored batch this process has recorded
+_RECORDED: dict[tuple[str, str], str] = {}
 
 
 def folded_project(stored: dict) -> dict:
@@ -57,6 +66,7 @@ def totals_document(region_code: str, totals: dict, version: int = 1, batch: dic
     """A region's stored totals document (JSON text: the local store decodes one string far
     faster than nested documents)."""
     return {"_id": region_code, "totals": json.dumps(totals), "batch": json.dumps(batch or {}),
+            "batch_id": uuid.uuid4().hex,  # which batch a process has recorded (_RECORDED)
             "version": version}
 
 
@@ -89,6 +99,13 @@ class RegionTotals:
         return None
 
     # -- folding ---------------------------------------------------------------------------------
+    def regions_due(self, regions) -> set[str]:
+        """Those of ``regions`` a fold has work in: projects written since their last fold (a
+        failed fold's batch too: its projects keep their marks), or no stored totals yet."""
+        stored = {d["_id"] for d in self.totals.find({}, {"_id": 1})}
+        written = set(self.projects.distinct("region_code", {DIRTY: True}))
+        return {r for r in regions if r in written or r not in stored}
+
     def fold(self, region_code: str, limit: int = FOLD_BATCH) -> int:
         """Fold up to ``limit`` of the region's dirty projects into its totals; how many."""
         stored = self._stored(region_code)
@@ -98,7 +115,7 @@ class RegionTotals:
                                       {"$set": {DIRTY: True}})
             stored = {"version": 0, "totals": summary_totals.empty_totals(), "batch": {}}
         else:
-            self.record(stored["batch"])
+            self._record_once(region_code, stored["batch_id"], stored["batch"])
         if stored["version"] and self.projects.find_one(
                 {"region_code": region_code, DIRTY: True}, {"_id": 1}) is None:
             return 0  # nothing written since: the pages are not even read
@@ -125,37 +142,54 @@ class RegionTotals:
         elif self.totals.update_one({"_id": region_code, "version": stored["version"]},
                                     {"$set": fields}).matched_count == 0:
             return 0  # another replica folded first
-        self.record(batch)
+        self._record_once(region_code, fields["batch_id"], batch)
         return len(dirty)
+
+    def _record_once(self, region_code: str, batch_id: str | None, batch: dict) -> None:
+        """``record`` the stored batch ``batch_id`` unless this process did."""
+        key = (self.totals.full_name, region_code)
+        if batch_id is not None and _RECORDED.get(key) == batch_id:
+            return
+        self.record(batch)
+        _RECORDED[key] = batch_id
 
     def record(self, batch: dict) -> None:
         """Record in each project of a stored batch the contribution its totals include, and
-        clear its mark when it is still at the folded version (idempotent). Two bulk writes, one
-        round trip each: a fold after a bulk load records thousands of projects."""
+        clear its mark when it is still at the folded version (idempotent). Bulk writes: a fold
+        after a bulk load records thousands of projects. The second, for projects written again
+        since, only when the first did not match them all."""
         if not batch:
             return
         at_version, moved_on = [], []
         for project_id, entry in batch.items():
             version, contrib = entry["version"], entry["contribution"]
+            # not when recorded already: still marked, or recorded at another version
             at_version.append(UpdateOne(
-                {"_id": project_id, "version": version},
+                {"_id": project_id, "version": version,
+                 "$or": [{DIRTY: True}, {FOLDED_VERSION: {"$ne": version}}]},
                 {"$set": {FOLDED: contrib, FOLDED_VERSION: version, DIRTY: False}}))
             # written again since: it stays marked, its totals include this contribution
             moved_on.append(UpdateOne(
                 {"_id": project_id, "version": {"$ne": version},
                  "$or": [{FOLDED_VERSION: {"$lt": version}}, {FOLDED_VERSION: {"$exists": False}}]},
                 {"$set": {FOLDED: contrib, FOLDED_VERSION: version}}))
-        for requests in (at_version, moved_on):
-            try:
-                self.projects.bulk_write(requests, ordered=False)
-            except OperationFailure as exc:
-                # FerretDB reports a guard refusal inside a bulk update as the whole command's
-                # failure, not as that write's error: which writes stood is unknown, and every
-                # one of these is idempotent, so each runs again on its own (guarded, retried)
-                if not is_refused_write(exc):
-                    raise
-                for request in requests:
-                    self.projects.update_one(request._filter, request._doc)
+        if self._write_idempotent(at_version) == len(at_version):
+            return  # every project is still at its folded version: none moved on
+        self._write_idempotent(moved_on)
+
+    def _write_idempotent(self, requests: list) -> int | None:
+        """One bulk write of idempotent updates; how many matched (None: not known)."""
+        try:
+            return self.projects.bulk_write(requests, ordered=False).matched_count
+        except OperationFailure as exc:
+            # FerretDB reports a guard refusal inside a bulk update as the whole command's
+            # failure, not as that write's error: which writes stood is unknown, and every
+            # one of these is idempotent, so each runs again on its own (guarded, retried)
+            if not is_refused_write(exc):
+                raise
+            for request in requests:
+                self.projects.update_one(request._filter, request._doc)
+            return None
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stored(self, region_code: str) -> dict | None:
@@ -164,7 +198,7 @@ class RegionTotals:
             return None
         # JSON text (totals_document)
         return {"version": doc["version"], "totals": json.loads(doc["totals"]),
-                "batch": json.loads(doc["batch"])}
+                "batch": json.loads(doc["batch"]), "batch_id": doc.get("batch_id")}
 
     def _dirty(self, region_code: str, limit: int = 0, whole: bool = False) -> list[dict]:
         return list(self.projects.find({"region_code": region_code, DIRTY: True},

@@ -97,18 +97,17 @@ def test_a_fold_that_dies_after_storing_the_totals_never_leaves_a_wrong_summary(
     for project_id in ids[:6]:
         _write_something(repo, rng, project_id)
 
-    record, calls = RegionTotals.record, []
+    calls = []
 
     def die_after_storing(self, batch):
         calls.append(len(batch))
-        if len(calls) == 1:
-            return record(self, batch)  # the previous fold's batch, recorded again
         raise RuntimeError("process killed")  # the new totals are stored, the batch is not
     with monkeypatch.context() as patch:
         patch.setattr(RegionTotals, "record", die_after_storing)
         with pytest.raises(RuntimeError):
             totals.fold(REGION)
-    assert calls == [12, 6]
+    # the first fold's batch of 12, recorded by this process, is not recorded again
+    assert calls == [6]
     # the totals include the batch; the projects still carry their marks and old contributions
     assert repo.collection.count_documents({"region_code": REGION, DIRTY: True}) == 6
     assert _summary(repo) == _expected(repo)
@@ -172,3 +171,45 @@ def test_projects_stored_before_the_totals_existed_are_folded_too(repo):
     assert totals.fold(REGION) == 6
     assert _summary(repo) == _expected(repo)
     assert _summary(repo)["total"]["count"] == 6
+
+
+def _revisions(repo) -> dict:
+    return {d["_id"]: d.get("_rev", 0) for d in repo.collection.find({}, {"_rev": 1})}
+
+
+def test_a_fold_with_nothing_written_since_writes_no_project(repo, monkeypatch):
+    """Every update bumps the storage revision, so a batch recorded again would rewrite each of
+    its projects at every tick; neither this process nor a new one (which records the last batch
+    again, idempotently) may write a project that is recorded already."""
+    payloads = generate_projects(8, seed=31)
+    for i in range(8):
+        _register(repo, payloads[i], i)
+    totals = repo.region_totals()
+    assert totals.fold(REGION) == 8
+    revisions = _revisions(repo)
+    recorded = []
+    record = RegionTotals.record
+    monkeypatch.setattr(RegionTotals, "record",
+                        lambda self, batch: (recorded.append(len(batch)), record(self, batch)))
+    assert totals.fold(REGION) == 0
+    assert recorded == []  # this process recorded that batch already
+    monkeypatch.setattr("services.investments.totals_repository._RECORDED", {})  # a new process
+    assert totals.fold(REGION) == 0
+    assert recorded == [8]  # it records the stored batch again ...
+    assert _revisions(repo) == revisions  # ... and writes none of those projects
+    assert _summary(repo) == _expected(repo)
+
+
+def test_only_regions_with_written_projects_or_without_totals_are_due(repo):
+    payloads = generate_projects(3, seed=41)
+    ids = [_register(repo, payloads[i], i)["id"] for i in range(3)]
+    totals = repo.region_totals()
+    regions = [REGION, "KZ-55", "KZ-11"]
+    assert totals.regions_due(regions) == set(regions)  # no totals stored for any of them
+    totals.fold(REGION)
+    totals.fold("KZ-55")
+    assert totals.regions_due(regions) == {"KZ-11"}  # KZ-55 has totals of no project
+    _write_something(repo, random.Random(5), ids[0])
+    assert totals.regions_due(regions) == {REGION, "KZ-11"}
+    totals.fold(REGION)
+    assert totals.regions_due(regions) == {"KZ-11"}

@@ -104,17 +104,16 @@ def test_a_fold_dying_after_the_pages_or_after_the_totals_leaves_them_exact(repo
     for project_id in ids[:3]:
         _write_something(repo, rng, project_id)
     # dies after storing the pages and the totals, before recording the batch
-    record, calls = RegionTotals.record, []
+    calls = []
 
-    def die_after_storing(self, batch):
+    def die_after_storing(self, batch):  # the previous batch, recorded by this process, is not
         calls.append(len(batch))
-        if len(calls) == 1:
-            return record(self, batch)
         raise RuntimeError("process killed")
     with monkeypatch.context() as patch:
         patch.setattr(RegionTotals, "record", die_after_storing)
         with pytest.raises(RuntimeError):
             totals.fold(REGION)
+    assert len(calls) == 1
     assert _check(repo, label="died before recording") == 9
     for project_id in ids[3:6]:
         _write_something(repo, rng, project_id)
@@ -171,3 +170,32 @@ def test_a_page_that_holds_part_of_a_stage_trusts_rows_down_to_its_last_only(rep
 
 def domain_now(i: int) -> datetime:
     return datetime(2026, 1, 5, tzinfo=timezone.utc) + timedelta(minutes=i)
+
+
+def test_the_fold_timer_visits_only_regions_with_work_after_checking_every_page_once(
+        repo, monkeypatch):
+    from services.investments import service as module
+    from services.investments.stage_pages import StagePages
+    monkeypatch.setattr(module, "_PAGES_CHECKED", set())
+    folded, checked = [], []
+    fold, rebuild = RegionTotals.fold, StagePages.rebuild_short
+    monkeypatch.setattr(RegionTotals, "fold",
+                        lambda self, region, *a: (folded.append(region), fold(self, region, *a))[1])
+    monkeypatch.setattr(StagePages, "rebuild_short",
+                        lambda self, region, stages: (checked.append(region),
+                                                      rebuild(self, region, stages))[1])
+    payloads = generate_projects(6, seed=29)
+    ids = [_register(repo, payloads[i], i)["id"] for i in range(6)]
+    svc = module.InvestmentsService()
+    svc.projects = repo
+    svc.fold_region_totals()  # the first tick: every region (none has totals), every page
+    assert sorted(folded) == sorted(checked) == sorted(module.REGIONS)
+    assert _check(repo, label="first tick") == 9
+    folded.clear(), checked.clear()
+    svc.fold_region_totals()  # nothing written since: nothing read or written per region
+    assert folded == [] and checked == []
+    _write_something(repo, random.Random(2), ids[0])
+    svc.fold_region_totals()
+    assert folded == checked == [REGION]
+    assert repo.collection.count_documents({DIRTY: True}) == 0
+    assert _check(repo, label="after a write") == 9
