@@ -84,6 +84,9 @@ class OutboxRelay(SharedExtension):
         self._settled_pointers: dict[tuple, list[str]] = {}
         self._settle_ready = eventlet.event.Event()
         self._settle_gt = None
+        # database name -> pointers whose events are published and which are queued for the
+        # delete (after their pull): the sweep looks past them instead of flushing them again
+        self._retiring: dict[str, set[str]] = {}
 
     # -- life cycle ------------------------------------------------------------------------------
     def setup(self):
@@ -155,6 +158,7 @@ class OutboxRelay(SharedExtension):
             return
         self._databases.setdefault(db.name, db)
         self._drops.setdefault(db.name, []).append(pointer_id)
+        self._retiring.setdefault(db.name, set()).add(pointer_id)
         if not self._drops_ready.ready():
             self._drops_ready.send(True)
 
@@ -168,6 +172,7 @@ class OutboxRelay(SharedExtension):
                     db[POINTERS].delete_many({"_id": {"$in": chunk}})
                 except PyMongoError:  # the sweep removes them after the grace period
                     log.warning("could not drop %d outbox pointers; the sweep will", len(chunk))
+                self._retiring.get(db_name, set()).difference_update(chunk)
 
     def _drop_pointers_forever(self):
         while self._running:
@@ -226,6 +231,7 @@ class OutboxRelay(SharedExtension):
         if done and pointer_id is not None:
             if self._settling():  # deleted once the sent entries are pulled
                 self._settled_pointers.setdefault(key, []).append(pointer_id)
+                self._retiring.setdefault(db.name, set()).add(pointer_id)
                 self._wake_settle()
             else:
                 self.drop_pointer_later(db, pointer_id)
@@ -359,7 +365,12 @@ class OutboxRelay(SharedExtension):
         """Publish what pointers announce; returns the number of pointers left afterwards."""
         left = 0
         for db in list(self._databases.values()):
-            pointers = list(db[POINTERS].find().sort("created_at", 1).limit(SWEEP_BATCH))
+            # Past the pointers this process has published and queued for the delete: while their
+            # pulls run, a backlog longer than one round is published instead of waiting for them
+            # (and their documents are not read again).
+            retiring = sorted(self._retiring.get(db.name, ()))
+            pointers = list(db[POINTERS].find({"_id": {"$nin": retiring}} if retiring else {})
+                            .sort("created_at", 1).limit(SWEEP_BATCH))
 
             def handle(pointer, db=db):
                 # A pointer naming its events, all of which this flush publishes (or this process

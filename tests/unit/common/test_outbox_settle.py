@@ -137,15 +137,18 @@ def test_stopping_pulls_what_was_published():
 class Pointers:
     def __init__(self, pointers):
         self.pointers = {p["_id"]: p for p in pointers}
+        self.excluded = set()
 
-    def find(self, *args):
+    def find(self, filter_=None):
+        self.excluded = set(((filter_ or {}).get("_id") or {}).get("$nin") or ())
         return self
 
     def sort(self, *args):
         return self
 
     def limit(self, n):
-        return sorted(self.pointers.values(), key=lambda p: p["created_at"])[:n]
+        return sorted((p for p in self.pointers.values() if p["_id"] not in self.excluded),
+                      key=lambda p: p["created_at"])[:n]
 
     def count_documents(self, filter_):
         return len(self.pointers)
@@ -209,5 +212,52 @@ def test_a_young_pointer_whose_events_are_not_there_yet_stays():
         relay.sweep()
         assert set(pointers.pointers) == {"p1"}  # the old one goes once nothing is pending
         assert [e["event_id"] for e in published] == ["e0"]
+    finally:
+        _stop(relay)
+
+
+class Documents:
+    """Many documents' ``_outbox``; pulls wait until ``pulls_may_run`` is sent."""
+
+    def __init__(self, outboxes: dict):
+        self.outboxes = outboxes
+        self.reads = []
+        self.pulls_may_run = eventlet.event.Event()
+
+    def find_one(self, filter_, projection=None):
+        self.reads.append(filter_["_id"])
+        return {"_id": filter_["_id"], "_outbox": list(self.outboxes[filter_["_id"]])}
+
+    def update_one(self, filter_, update):
+        if not self.pulls_may_run.wait(2):  # bounded: a sweep waiting for it fails the test
+            raise AutoReconnect("the pull timed out")
+        for envelope in update["$pullAll"]["_outbox"]:
+            self.outboxes[filter_["_id"]].remove(envelope)
+
+
+def test_a_backlog_longer_than_a_round_is_published_while_the_first_rounds_pulls_wait(
+        monkeypatch):
+    monkeypatch.setattr(outbox, "SWEEP_BATCH", 5)
+    now = outbox._now()
+    envelopes = {f"d{i:02d}": _envelopes(i * 10, 2) for i in range(12)}
+    documents = Documents({doc_id: list(e) for doc_id, e in envelopes.items()})
+    pointers = Pointers([{"_id": f"p-{doc_id}", "collection": "things", "doc_id": doc_id,
+                          "created_at": now, "event_ids": [e["event_id"] for e in entries]}
+                         for doc_id, entries in envelopes.items()])
+    published = []
+    db = SweptDb(documents, pointers)
+    relay = _sweep_relay(db, published)
+    try:
+        for expected in (10, 20, 24, 24):  # 5 documents a round, 2 events each
+            relay.sweep()
+            assert len(published) == expected
+        assert len(pointers.pointers) == 12  # every pull still waits: no pointer is gone yet
+        assert sorted(documents.reads) == sorted(envelopes)  # each document read once
+        documents.pulls_may_run.send(True)
+        eventlet.sleep(0.1)
+        assert pointers.pointers == {} and all(o == [] for o in documents.outboxes.values())
+        assert relay._retiring["unit_db"] == set()
+        assert sorted(e["event_id"] for e in published) == sorted(
+            e["event_id"] for entries in envelopes.values() for e in entries)
     finally:
         _stop(relay)
