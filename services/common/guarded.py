@@ -133,9 +133,14 @@ class GuardedCollection:
         raise TypeError("find_one_and_replace cannot carry the storage revision: use "
                         "find_one_and_update with $set")
 
-    def bulk_write(self, requests, ordered=True, **kwargs):
+    def bulk_write(self, requests, ordered=True, idempotent=False, **kwargs):
         """Updates get ``_rev``; the ones the store refused (or that raced an insert as upserts)
         run again, the others stand. Inserts and deletes pass as they are.
+
+        FerretDB may also report a refusal inside an update command as the whole command's
+        failure (``OperationFailure``), so which of its writes stood is unknown. ``idempotent``
+        (every request is an ``UpdateOne`` that may run twice): such a chunk's requests then run
+        again one by one, guarded, and count in the result; otherwise the failure is raised.
 
         Sent ``STATEMENTS_PER_COMMAND`` at a time: FerretDB 1.24 keeps every statement's cursor
         of an ``update`` command open (and with it a PostgreSQL pool connection) until the whole
@@ -143,7 +148,9 @@ class GuardedCollection:
         for itself forever while holding them all, and every other client then waits behind it
         (see README, "The store"). The result and the error are the ones of one bulk write:
         counts summed, indexes those of ``requests``; unordered, every chunk is tried."""
-        requests = [_with_revision_request(r) for r in requests]
+        if idempotent and not all(isinstance(r, UpdateOne) for r in requests):
+            raise TypeError("an idempotent bulk write takes UpdateOne requests only")
+        originals, requests = list(requests), [_with_revision_request(r) for r in requests]
         merged = _MergedBulkResult()
         for start in range(0, len(requests), STATEMENTS_PER_COMMAND):
             try:
@@ -153,7 +160,23 @@ class GuardedCollection:
                 merged.add_error(exc, start)
                 if ordered:
                     break
+            except OperationFailure as exc:
+                if not (idempotent and is_refused_write(exc)):
+                    raise
+                merged.add(self._one_by_one(originals[start:start + STATEMENTS_PER_COMMAND]),
+                           start)
         return merged.result()
+
+    def _one_by_one(self, requests) -> BulkWriteResult:
+        counts = {"nMatched": 0, "nModified": 0, "nUpserted": 0, "upserted": []}
+        for index, request in enumerate(requests):
+            result = self.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+            counts["nMatched"] += result.matched_count
+            counts["nModified"] += result.modified_count
+            if result.upserted_id is not None:
+                counts["nUpserted"] += 1
+                counts["upserted"].append({"index": index, "_id": result.upserted_id})
+        return BulkWriteResult(counts, acknowledged=True)
 
     def _bulk_write_chunk(self, pending, ordered, **kwargs):
         offsets = list(range(len(pending)))  # each pending request's index in the chunk

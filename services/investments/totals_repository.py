@@ -31,9 +31,8 @@ import logging
 import uuid
 
 from pymongo import UpdateOne
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError
 
-from services.common.guarded import is_refused_write
 from services.investments.domain import summary_totals
 
 log = logging.getLogger(__name__)
@@ -173,23 +172,11 @@ class RegionTotals:
                 {"_id": project_id, "version": {"$ne": version},
                  "$or": [{FOLDED_VERSION: {"$lt": version}}, {FOLDED_VERSION: {"$exists": False}}]},
                 {"$set": {FOLDED: contrib, FOLDED_VERSION: version}}))
-        if self._write_idempotent(at_version) == len(at_version):
+        # every one of these may run twice (guarded.py: a refusal reported for a whole command)
+        if self.projects.bulk_write(at_version, ordered=False,
+                                    idempotent=True).matched_count == len(at_version):
             return  # every project is still at its folded version: none moved on
-        self._write_idempotent(moved_on)
-
-    def _write_idempotent(self, requests: list) -> int | None:
-        """One bulk write of idempotent updates; how many matched (None: not known)."""
-        try:
-            return self.projects.bulk_write(requests, ordered=False).matched_count
-        except OperationFailure as exc:
-            # FerretDB reports a guard refusal inside a bulk update as the whole command's
-            # failure, not as that write's error: which writes stood is unknown, and every
-            # one of these is idempotent, so each runs again on its own (guarded, retried)
-            if not is_refused_write(exc):
-                raise
-            for request in requests:
-                self.projects.update_one(request._filter, request._doc)
-            return None
+        self.projects.bulk_write(moved_on, ordered=False, idempotent=True)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stored(self, region_code: str) -> dict | None:

@@ -162,6 +162,34 @@ def test_a_large_bulk_write_is_sent_in_chunks_and_answered_as_one():
     assert (result.modified_count, result.upserted_ids) == (40, {16: 16})
 
 
+class _Updated:
+    def __init__(self, matched, upserted_id=None):
+        self.matched_count = self.modified_count = matched
+        self.upserted_id = upserted_id
+
+
+def test_an_idempotent_bulk_write_refused_as_a_whole_runs_that_chunk_one_by_one():
+    ops = [UpdateOne({"_id": i}, {"$set": {"x": i}}, **({"upsert": True} if i == 17 else {}))
+           for i in range(20)]
+    # the second chunk (16..19) refused as a whole command; each of its writes runs alone,
+    # the first of them refused once more and run again
+    raw = FakeCollection([_done(nMatched=16, nModified=16), REFUSED, REFUSED, _Updated(1),
+                          _Updated(0, upserted_id=17), _Updated(1), _Updated(0)])
+    result = GuardedCollection(raw).bulk_write(ops, ordered=False, idempotent=True)
+    assert (result.matched_count, result.upserted_ids) == (18, {17: 17})
+    alone = [args for args, _ in raw.calls[2:]]
+    assert [a[0] for a in alone] == [{"_id": 16}, {"_id": 16}, {"_id": 17}, {"_id": 18},
+                                     {"_id": 19}]
+    assert all(a[1] == {"$set": {"x": a[0]["_id"]}, "$inc": {"_rev": 1}} for a in alone)
+    assert [kwargs["upsert"] for _, kwargs in raw.calls[2:]] == [False, False, True, False, False]
+    # without the option the failure reaches the caller: which writes stood is unknown
+    raw = FakeCollection([REFUSED])
+    with pytest.raises(OperationFailure):
+        GuardedCollection(raw).bulk_write(ops[:4], ordered=False)
+    with pytest.raises(TypeError):
+        GuardedCollection(FakeCollection([])).bulk_write([InsertOne({"_id": 1})], idempotent=True)
+
+
 def test_replacements_cannot_bypass_the_guard_and_guard_is_idempotent():
     with pytest.raises(TypeError):
         GuardedCollection(FakeCollection([])).replace_one({"_id": 1}, {"a": 1})
