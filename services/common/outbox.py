@@ -46,7 +46,7 @@ from services.common import topology
 from services.common.config import load_settings
 from services.common.events import exchange_name
 from services.common.faults import CRASH_BEFORE_PULL, maybe_crash
-from services.common.group_insert import GroupInserter
+from services.common.group_insert import insert_grouped
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,6 @@ class OutboxRelay(SharedExtension):
         self._drops: dict[str, list[str]] = {}  # database name -> pointer ids to delete
         self._drops_ready = eventlet.event.Event()
         self._drop_gt = None
-        self._pointer_inserters: dict[str, GroupInserter] = {}
         # (database, collection, document id) -> envelopes published and not yet pulled from the
         # document, and the pointers to delete once they are; the settle thread empties both
         self._unpulled: dict[tuple, list[dict]] = {}
@@ -134,10 +133,7 @@ class OutboxRelay(SharedExtension):
         if event_ids:
             pointer["event_ids"] = list(event_ids)
         if self._running:
-            inserter = self._pointer_inserters.get(db.name)
-            if inserter is None:
-                inserter = self._pointer_inserters[db.name] = GroupInserter(db[POINTERS])
-            inserter.insert(pointer)
+            insert_grouped(db[POINTERS], pointer)
         else:  # not started (a script, a test): no green-thread grouping
             db[POINTERS].insert_one(pointer)
         return pointer_id

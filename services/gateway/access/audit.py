@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pymongo import DESCENDING
 
-from services.common.group_insert import GroupInserter
+from services.common.group_insert import insert_grouped
 from services.common.mongo import Repository
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,6 @@ MAX_PAGE = 200
 
 class AuditRepository(Repository):
     collection_name = "audit"
-    _writer: GroupInserter | None = None
     indexes = [
         ([("at", DESCENDING)], {}),
         ([("subject", 1), ("at", DESCENDING)], {}),
@@ -28,12 +27,10 @@ class AuditRepository(Repository):
     def record(self, record: dict) -> None:
         """Append one record; the answer must not fail because the audit store is away.
 
-        Concurrent requests' records are stored by one ``insert_many`` (``GroupInserter``), each
-        request still answering only once its own record is stored."""
-        if self._writer is None:
-            self._writer = GroupInserter(self.collection)
+        Concurrent requests' records are stored by one ``insert_many`` (``insert_grouped``),
+        each request still answering only once its own record is stored."""
         try:
-            self._writer.insert(record)
+            insert_grouped(self.collection, record)
         except Exception:
             log.error("audit record lost: %s", {k: v for k, v in record.items() if k != "at"})
 
