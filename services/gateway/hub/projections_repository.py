@@ -85,10 +85,11 @@ class HubReadModels(Repository):
         except DuplicateKeyError:
             return False
 
-    def apply_project(self, payload: dict) -> bool:
+    def apply_project(self, payload: dict) -> dict | None:
         """The row (over an older version only), then the region totals of every region the row
         has been in are marked dirty: also when the row was not written, so a redelivery after a
-        crash between the two completes the marking (region_totals_repository.py)."""
+        crash between the two completes the marking (region_totals_repository.py). The project as
+        the row now holds it (decoded), or None when a newer row was stored already."""
         doc = project_document(payload)
         project_id, version = doc["project_id"], doc.pop("version")
         try:
@@ -104,7 +105,9 @@ class HubReadModels(Repository):
         except DuplicateKeyError:
             row, written = None, False  # a newer row is stored: read by the marking
         self.region_totals.mark_project_regions(project_id, doc["region_code"], row=row)
-        return written
+        if not written:
+            return None
+        return self.codec.decode({**self.codec.encode(doc), "version": version})
 
     @staticmethod
     def bulk_row(payload: dict) -> dict:

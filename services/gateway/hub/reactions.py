@@ -56,11 +56,11 @@ class HubReactions:
         event_id = envelope["event_id"]
         occurred_at = envelope["occurred_at"]
         if event_type in PROJECT_EVENTS:
-            self.models.apply_project(payload)
+            written = self.models.apply_project(payload)
             if event_type == "project_progress_reported":
                 self.models.note_progress(payload["project_id"], payload["report_date"])
             if event_type in STAGE_EVENTS:
-                self._resolve_moved_on(payload["project_id"], event_id)
+                self._resolve_moved_on(payload["project_id"], event_id, written)
         elif event_type == "indicators_recalculated":
             self.models.apply_indicators(payload, occurred_at, event_id)
             self._on_dependency(payload, occurred_at, event_id)
@@ -87,9 +87,11 @@ class HubReactions:
             self.initiatives.open(proposal, now=self.clock(), by=rules.SYSTEM_ACTOR,
                                   event_ids=[event_id])
 
-    def _resolve_moved_on(self, project_id: str, event_id: str) -> None:
-        """(b) a stalled project that left the stage it stalled in: its initiative is resolved."""
-        current = self.models.project(project_id)
+    def _resolve_moved_on(self, project_id: str, event_id: str | None,
+                          written: dict | None) -> None:
+        """(b) a stalled project that left the stage it stalled in: its initiative is resolved.
+        ``written``: the row this event just stored, if it stored one (else a newer one is read)."""
+        current = written if written is not None else self.models.project(project_id)
         if current is None:
             return
         entered = _iso_instant(current["stage_entered_at"])
@@ -163,7 +165,7 @@ class HubReactions:
             if created:
                 opened.append(initiative["id"])
                 # the project may have moved on while we were opening
-                self._resolve_moved_on(proposal.subject["project_id"], None)
+                self._resolve_moved_on(proposal.subject["project_id"], None, None)
         return opened, len(proposals)
 
     def _check_reports(self, today: date, now: datetime) -> tuple[list[str], int]:

@@ -62,6 +62,19 @@ def initiatives(hub, **filters):
 
 # --- projects -------------------------------------------------------------------------------------
 
+def test_a_project_row_write_answers_the_row_as_stored_and_none_when_a_newer_is_there(hub):
+    """The stalled-project reaction uses the answer instead of reading the row back."""
+    pid = str(uuid.uuid4())
+    newer = project_snapshot(pid, stage="approved", version=3, stage_entered_at=at(3))
+    written = hub.models.apply_project(newer)
+    stored = hub.models.project(pid)
+    assert written is not None
+    assert {k: written[k] for k in written} == {k: stored[k] for k in written}
+    assert written["stage_entered_at"] == stored["stage_entered_at"]
+    assert hub.models.apply_project(project_snapshot(pid, version=2)) is None
+    assert hub.models.project(pid)["version"] == 3
+
+
 def test_project_redelivery_and_older_versions_change_nothing(hub):
     pid = str(uuid.uuid4())
     registered = envelope(*project_event("project_registered",
