@@ -26,7 +26,9 @@ envelopes as stored per document, under the document lock, and only then is the 
 queued for the batched delete, so a document with entries still in ``_outbox`` always keeps its
 pointer (a kill -9 before the pull: the sweep finds it and republishes, at least once as before;
 consumers deduplicate by ``event_id``). Until the pull lands, this process remembers the entries as
-sent: its own flushes and sweeps do not publish them again, nor drop the pointer.
+sent: its own flushes and sweeps do not publish them again, nor drop the pointer, and its sweep
+reads the pointers past the ones it has queued for the delete (a backlog longer than one round goes
+out while the first round's pulls run).
 """
 import logging
 import uuid
