@@ -4,15 +4,19 @@ recomputed from the project rows of regions marked dirty.
 Why not incremental: a delta applied beside the project row write cannot be made exactly-once
 without a transaction (a crash between the two loses or doubles it on redelivery). Recomputing
 from the rows is idempotent by construction, so only the marking has to be reliable:
-- ``dirty_seq`` is incremented (guarded ``$inc``, never lost) after every project event's row
-  write, for every region the row has ever been in (``regions_ever`` on the row, kept by the same
-  write): the region it entered and the one it left. A redelivered event marks again, so a crash
-  between the row write and the mark is repaired by the redelivery;
-- a recomputation reads ``dirty_seq`` = S first, then the rows, and stores its buckets with
+- a region's dirty sequence (its field in the one marks document, ``_id`` ``MARKS``) is incremented
+  (guarded ``$inc``, never lost) after every project event's row write, for every region the row
+  has ever been in (``regions_ever`` on the row, kept by the same write): the region it entered and
+  the one it left. A redelivered event marks again, so a crash between the row write and the mark
+  is repaired by the redelivery. Concurrent handlers' marks go in rounds, one update of the marks
+  document per round whatever the regions (one per region and round before: the store's cost per
+  update made the marks the hub's largest write after its rows);
+- a recomputation reads the region's sequence S first, then the rows, and stores its buckets with
   ``computed_seq`` = S only over an older computation (``computed_seq < S``). A mark made while it
-  read the rows leaves ``dirty_seq`` > S: the region stays dirty and is recomputed again;
-- a region is clean when ``computed_seq >= dirty_seq``; a region without a document (rows
-  loaded in bulk, not through events) is dirty.
+  read the rows leaves the sequence above S: the region stays dirty and is recomputed again;
+- a region is clean when ``computed_seq`` is at least its sequence; a region without a document
+  (rows loaded in bulk, not through events) is dirty. A ``dirty_seq`` kept on a region's own
+  document (where marks were made before) still counts, the higher of the two.
 Reads serve clean documents and recompute dirty regions from the rows on the spot (an exact
 answer, as slow as the rows are; one computation per region at a time in a process), and the
 gateway's timer recomputes dirty regions, and regions without a document, in the background so
@@ -48,6 +52,7 @@ from services.gateway.hub.region_totals import (
 
 TOTALS = "hub_region_totals"
 ROWS = "hub_projects"
+MARKS = "_marks"  # the document of every region's dirty sequence, in TOTALS
 
 
 def _now() -> datetime:
@@ -66,8 +71,14 @@ def _served(doc: dict) -> dict:
     return {**_aware(doc), "buckets": decode_buckets(doc.get("buckets"))}
 
 
-def is_clean(doc: dict | None) -> bool:
-    return doc is not None and doc.get("computed_seq", -1) >= doc.get("dirty_seq", 0)
+def dirty_seq(code: str, doc: dict | None, marks: dict | None) -> int:
+    """The region's dirty sequence: its field in the marks document, or the ``dirty_seq`` its
+    own document kept before marks moved there, the higher."""
+    return max((marks or {}).get(code, 0), (doc or {}).get("dirty_seq", 0))
+
+
+def is_clean(code: str, doc: dict | None, marks: dict | None) -> bool:
+    return doc is not None and doc.get("computed_seq", -1) >= dirty_seq(code, doc, marks)
 
 
 def max_staleness_seconds() -> float:
@@ -91,8 +102,7 @@ class RegionTotals:
         if eventlet.patcher.is_monkey_patched("socket"):  # a service: concurrent handlers
             _mark_rounds(self.db[TOTALS]).mark(codes)
         else:
-            for code in codes:
-                _increment_mark(self.db[TOTALS], code)
+            _increment_marks(self.db[TOTALS], codes)
 
     def mark_project_regions(self, project_id: str, *also: str, row: dict | None = None) -> None:
         """After a project row write: every region the stored row has been in, and ``also``.
@@ -110,8 +120,9 @@ class RegionTotals:
     # -- computing ---------------------------------------------------------------------------
     def recompute(self, region_code: str) -> dict:
         """Buckets from the rows, stored unless a newer computation is already stored."""
-        before = self.db[TOTALS].find_one({"_id": region_code}, {"dirty_seq": 1}) or {}
-        seq = before.get("dirty_seq", 0)
+        marks = self._marks()
+        before = self.db[TOTALS].find_one({"_id": region_code}, {"dirty_seq": 1})
+        seq = dirty_seq(region_code, before, marks)
         buckets = buckets_from_rows(self.decode(row) for row in
                                     self.db[ROWS].find({"region_code": region_code}, ROW_FIELDS))
         doc = {"buckets": buckets, "computed_seq": seq, "computed_at": self.clock()}
@@ -133,7 +144,7 @@ class RegionTotals:
         with lock:
             if waited:
                 doc = self.db[TOTALS].find_one({"_id": region_code})
-                if is_clean(doc):
+                if is_clean(region_code, doc, self._marks()):
                     return {**_served(doc), "from": "read_model"}
             return self.recompute(region_code)
 
@@ -142,8 +153,10 @@ class RegionTotals:
         document (rows loaded in bulk, or no project yet) among them; the codes recomputed."""
         stored = {doc["_id"]: doc for doc in self.db[TOTALS].find(
             {}, {"dirty_seq": 1, "computed_seq": 1})}
+        stored.pop(MARKS, None)
+        marks = self._marks()  # the projection above leaves out its fields
         dirty = [code for code in sorted(set(REGION_CODES) | set(stored))
-                 if not is_clean(stored.get(code))][:limit]
+                 if not is_clean(code, stored.get(code), marks)][:limit]
         for code in dirty:
             self._recompute_once(code)
         return dirty
@@ -152,11 +165,12 @@ class RegionTotals:
         """A bulk loader's totals (``merge_buckets`` of the rows it stored without events), each
         over whatever is stored for its region: the timer may have computed a region from the rows
         stored so far. Only for data at rest (no project events meanwhile)."""
-        now = self.clock()
+        now, marks = self.clock(), self._marks()
         for code, buckets in sorted(buckets_by_region.items()):
             self.db[TOTALS].update_one(
                 {"_id": code}, {"$set": {"buckets": encode_buckets(buckets), "computed_at": now,
-                                         "computed_seq": 0, "dirty_seq": 0}}, upsert=True)
+                                         "computed_seq": (marks or {}).get(code, 0),
+                                         "dirty_seq": 0}}, upsert=True)
         return len(buckets_by_region)
 
     # -- reading -----------------------------------------------------------------------------
@@ -164,18 +178,24 @@ class RegionTotals:
         """Per region: ``{buckets, computed_at, from}``, from the stored document when it is
         clean (``from: "read_model"``), else recomputed now from the rows (``from: "rows"``)."""
         codes = sorted(set(region_codes))
-        flt = {"_id": codes[0]} if len(codes) == 1 else {}  # 20 documents at most: no $in scan
-        stored = {doc["_id"]: doc for doc in self.db[TOTALS].find(flt) if doc["_id"] in codes}
+        # 21 documents at most (the regions' and the marks'): no $in scan
+        flt = {"_id": codes[0]} if len(codes) == 1 else {}
+        stored = {doc["_id"]: doc for doc in self.db[TOTALS].find(flt)
+                  if doc["_id"] in codes or doc["_id"] == MARKS}
+        marks = stored.pop(MARKS, None) if len(codes) > 1 else self._marks()
         answer = {}
         for code in codes:
             doc = stored.get(code)
-            if is_clean(doc):
+            if is_clean(code, doc, marks):
                 answer[code] = {**_served(doc), "from": "read_model"}
             elif self._fresh_enough(doc):
                 answer[code] = {**_served(doc), "from": "read_model", "stale": True}
             else:
                 answer[code] = self._recompute_once(code)
         return answer
+
+    def _marks(self) -> dict | None:
+        return self.db[TOTALS].find_one({"_id": MARKS})
 
     def _fresh_enough(self, doc: dict | None) -> bool:
         """A dirty region's stored buckets may be served while no older than ``max_staleness``."""
@@ -197,38 +217,21 @@ def _recompute_lock(db, region_code: str):
     return lock
 
 
-def _increment_mark(collection, code: str) -> None:
-    collection.update_one({"_id": code}, {"$inc": {"dirty_seq": 1},
-                                          "$setOnInsert": {"computed_seq": -1}}, upsert=True)
-
-
 def _increment_marks(collection, codes) -> None:
-    """One guarded ``$inc`` of ``dirty_seq`` per region, all at the same time (the store runs a
-    bulk write's updates one after the other: a round would last as long as all of them)."""
-    if len(codes) == 1:
-        _increment_mark(collection, codes[0])
-        return
-    pool = eventlet.GreenPool(len(codes))
-    threads = [pool.spawn(_increment_mark, collection, code) for code in codes]
-    errors = []
-    for thread in threads:  # every one finishes before the round answers
-        try:
-            thread.wait()
-        except Exception as exc:  # noqa: BLE001 - the round fails with the first error
-            errors.append(exc)
-    if errors:
-        raise errors[0]
+    """One guarded ``$inc`` of the marks document: every region of the round at once."""
+    collection.update_one({"_id": MARKS}, {"$inc": dict.fromkeys(codes, 1)}, upsert=True)
 
 
 class MarkRounds:
-    """Concurrent handlers' dirty marks, written in rounds: one ``$inc`` per region per round
-    however many handlers asked for it (a mark only has to leave ``dirty_seq`` above every
-    computation that read the rows before it, and one increment does that for all of them).
+    """Concurrent handlers' dirty marks, written in rounds: one ``$inc`` of the marks document
+    per round, each region once however many handlers asked for it (a mark only has to leave the
+    region's sequence above every computation that read the rows before it, and one increment
+    does that for all of them).
 
     Each caller waits for a round that began after its request, so its mark is stored (after its
     row write) before the caller returns and its message is acked; a failed round raises in every
-    caller of it (the message is retried). One region document per round instead of one per event
-    also spares the revision guard the races of concurrent handlers on one region."""
+    caller of it (the message is retried). One write per round instead of one per event also
+    spares the revision guard the races of this process's concurrent handlers on the document."""
 
     def __init__(self, collection):
         self.collection = collection

@@ -16,7 +16,7 @@ from services.gateway.hub.projections_repository import PROJECTS, HubReadModels
 from services.gateway.hub.reactions import HubReactions
 from services.gateway.hub.reference import PIPELINE_STAGES
 from services.gateway.hub.region_totals import figures_from_buckets
-from services.gateway.hub.region_totals_repository import TOTALS, is_clean
+from services.gateway.hub.region_totals_repository import MARKS, TOTALS, dirty_seq, is_clean
 from services.gateway.hub.scorecards import project_figures, region_scorecard, rollup
 from tests.support.hub_events import at, envelope, project_event, project_snapshot, received
 
@@ -131,7 +131,7 @@ def test_an_event_during_a_recomputation_leaves_the_region_dirty(hub, monkeypatc
     monkeypatch.setattr(region_totals_repository, "buckets_from_rows", rows_then_an_event)
     stale = hub.models.region_totals.recompute("KZ-35")
     assert stale["buckets"][0]["stage"] == "proposed"
-    assert not is_clean(hub.models.db[TOTALS].find_one({"_id": "KZ-35"}))
+    assert not is_clean("KZ-35", hub.models.db[TOTALS].find_one({"_id": "KZ-35"}), _marks(hub))
     monkeypatch.setattr(region_totals_repository, "buckets_from_rows", real)
     card = region_scorecard(hub.models.region_facts(["KZ-35"], NOW.date())["KZ-35"], NOW.date())
     assert card["projects"]["by_stage"]["approved"] == 1
@@ -177,11 +177,16 @@ def test_two_writers_lose_no_mark(hub):
     assert errors == []
     doc = hub.models.db[TOTALS].find_one({"_id": "KZ-35"})
     # coalesced: fewer increments than events in the rounds of concurrent handlers, never none
-    assert 1 <= doc["dirty_seq"] <= 16 and not is_clean(doc)
+    assert 1 <= dirty_seq("KZ-35", doc, _marks(hub)) <= 16
+    assert not is_clean("KZ-35", doc, _marks(hub))
     card = region_scorecard(hub.models.region_facts(["KZ-35"], NOW.date())["KZ-35"], NOW.date())
     assert card["projects"]["total"] == 16
     assert card["projects"]["investment_committed_kzt"] == "0.00"  # all proposed
     assert card["projects"]["jobs_planned"] == 160
+
+
+def _marks(hub):
+    return hub.models.db[TOTALS].find_one({"_id": MARKS})
 
 
 def _total(hub, code):
@@ -197,7 +202,7 @@ def test_a_project_leaving_a_region_marks_the_region_it_left(hub):
     hub.models.region_totals.refresh_dirty()
     hub.on_event(received(envelope(*project_event("project_updated", project_snapshot(
         pid, "KZ-10", version=2)), occurred_at=at(1))))
-    assert not is_clean(hub.models.db[TOTALS].find_one({"_id": "KZ-35"}))
+    assert not is_clean("KZ-35", hub.models.db[TOTALS].find_one({"_id": "KZ-35"}), _marks(hub))
     assert (_total(hub, "KZ-35"), _total(hub, "KZ-10")) == (0, 1)
 
 
@@ -248,3 +253,17 @@ def test_a_dirty_region_is_served_from_its_totals_only_within_the_staleness_boun
     clock[0] = NOW.replace(second=30)                                # past the 10 s bound
     recomputed = bounded.totals(["KZ-75"])["KZ-75"]
     assert recomputed["from"] == "rows" and sum(b["count"] for b in recomputed["buckets"]) == 4
+
+
+def test_one_round_marks_every_region_in_one_write_and_an_older_mark_still_counts(hub):
+    totals = hub.models.region_totals
+    totals.mark_dirty(["KZ-35", "KZ-10", "KZ-11"])
+    marks = _marks(hub)
+    assert {code: marks[code] for code in ("KZ-35", "KZ-10", "KZ-11")} == dict.fromkeys(
+        ("KZ-35", "KZ-10", "KZ-11"), 1)
+    assert marks.get("_rev") == 1  # one write of the marks document
+    # a region document marked where marks were kept before (its own dirty_seq) stays dirty
+    hub.models.db[TOTALS].insert_one({"_id": "KZ-19", "computed_seq": 0, "dirty_seq": 2})
+    assert "KZ-19" in totals.refresh_dirty()
+    doc = hub.models.db[TOTALS].find_one({"_id": "KZ-19"})
+    assert doc["computed_seq"] == 2 and is_clean("KZ-19", doc, _marks(hub))

@@ -4,26 +4,23 @@ region once, and a failed round fails every caller of it (their messages are ret
 import eventlet
 from pymongo.errors import AutoReconnect
 
-from services.gateway.hub.region_totals_repository import MarkRounds
+from services.gateway.hub.region_totals_repository import MARKS, MarkRounds
 
 
 class FakeTotals:
     def __init__(self, fail=None):
         self.rounds, self.seq, self.fail = [], {}, fail
-        self._current, self._open = set(), 0
 
     def update_one(self, filter_, update, upsert=False):
-        assert update["$inc"] == {"dirty_seq": 1} and upsert
-        if not self._open:
-            self._current = set()
-            self.rounds.append(self._current)
-        self._open += 1
-        self._current.add(filter_["_id"])
+        # one write of the marks document per round, each region of the round incremented once
+        assert filter_ == {"_id": MARKS} and upsert and set(update) == {"$inc"}
+        assert set(update["$inc"].values()) == {1}
+        self.rounds.append(set(update["$inc"]))
         eventlet.sleep(0.01)  # a store round trip: later callers gather meanwhile
-        self._open -= 1
         if self.fail:
             raise self.fail
-        self.seq[filter_["_id"]] = self.seq.get(filter_["_id"], 0) + 1
+        for code in update["$inc"]:
+            self.seq[code] = self.seq.get(code, 0) + 1
 
 
 def _mark_all(rounds, requests):
