@@ -31,11 +31,10 @@ class ProjectViewRepository(Repository):
         """Store ``project`` (a ``ProjectOut``) over an older copy, or one of another shape at the
         same version; False when the stored copy is as new or newer."""
         version = project["version"]
-        if version == 1:  # a new project: no copy yet, unless its event raised the floor first
+        fields = {"project": project, "version": version, "shape": shape, "stored_at": now}
+        if version == 1:  # a new project: no document yet, unless a later version's event came
             try:
-                self.collection.insert_one({"_id": project["id"], "project": project,
-                                            "version": version, "shape": shape,
-                                            "stored_at": now, "floor": 0})
+                self.collection.insert_one({"_id": project["id"], **fields, "floor": 0})
                 return True
             except DuplicateKeyError:
                 pass  # then the conditional update decides
@@ -43,9 +42,7 @@ class ProjectViewRepository(Repository):
             self.collection.update_one(
                 {"_id": project["id"], "$or": [{"version": {"$lt": version}},
                                                {"version": version, "shape": {"$ne": shape}}]},
-                {"$set": {"project": project, "version": version, "shape": shape,
-                          "stored_at": now},
-                 "$setOnInsert": {"floor": 0}}, upsert=True)
+                {"$set": fields, "$setOnInsert": {"floor": 0}}, upsert=True)
             return True
         except DuplicateKeyError:  # the filter did not match the stored copy: it is as new or newer
             return False
