@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.support.ports import free_port
+from tests.support.ports import free_metrics_ports, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -77,10 +77,7 @@ def running_platform(**overrides):
         "AMQP_URI": f"{amqp_base}/{vhost}",
         "MONGO_DB_PREFIX": f"e2e_{run_id}",
         "GATEWAY_PORT": str(port),
-        "GATEWAY_METRICS_PORT": str(free_port()),
-        "INVESTMENTS_METRICS_PORT": str(free_port()),
-        "BUDGETS_METRICS_PORT": str(free_port()),
-        "PERSONNEL_METRICS_PORT": str(free_port()),
+        **free_metrics_ports(),
         "PLATFORM_STATE_DIR": os.path.join(ROOT, "var", "e2e", run_id),
         "PLATFORM_ENV": "local",
         "JWT_SECRET": f"e2e-secret-{uuid.uuid4().hex}",

@@ -21,6 +21,7 @@ from tests.support.fault_infra import (
 )
 from tests.support.fault_ledger import NOTES, REPORTS
 from tests.support.fault_processes import ServiceProcess, declare_topology
+from tests.support.ports import free_metrics_ports
 
 
 @pytest.fixture(scope="session")
@@ -56,10 +57,7 @@ def fault_env(fault_infra, request):
         "PLATFORM_FAULT_HOOK": "",
         # never the developer's ports
         "GATEWAY_PORT": str(free_port()),
-        "GATEWAY_METRICS_PORT": str(free_port()),
-        "INVESTMENTS_METRICS_PORT": str(free_port()),
-        "BUDGETS_METRICS_PORT": str(free_port()),
-        "PERSONNEL_METRICS_PORT": str(free_port()),
+        **free_metrics_ports(),
     }
     declare_topology(env)
     yield env
@@ -170,10 +168,7 @@ def fault_platform(fault_infra):
         "MONGO_URI": fault_infra.mongo_uri,
         "MONGO_DB_PREFIX": f"fault_{name}",
         "GATEWAY_PORT": str(port),
-        "GATEWAY_METRICS_PORT": str(free_port()),
-        "INVESTMENTS_METRICS_PORT": str(free_port()),
-        "BUDGETS_METRICS_PORT": str(free_port()),
-        "PERSONNEL_METRICS_PORT": str(free_port()),
+        **free_metrics_ports(),
         "PLATFORM_STATE_DIR": os.path.join(fault_infra.base, "platform"),
         "PLATFORM_ENV": "local",
         "JWT_SECRET": f"fault-secret-{uuid.uuid4().hex}",

@@ -42,3 +42,23 @@ def free_port() -> int:
     with socket.socket() as s:  # no room below the range (an unusual kernel setting)
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+# deploy/local/platform.sh: replica r of a service serves its metrics on the base + 100 * (r - 1)
+REPLICA_PORT_STEP = 100
+
+
+def free_metrics_ports(replicas: int = 3) -> dict[str, str]:
+    """Each service's metrics base port (``<SERVICE>_METRICS_PORT``) for a platform of up to
+    ``replicas`` processes per service: every replica's port is free, not only the first's (a
+    second replica whose port another platform of a parallel suite held failed to start)."""
+    ports = {}
+    for service in ("GATEWAY", "INVESTMENTS", "BUDGETS", "PERSONNEL"):
+        for _ in range(200):
+            base = free_port()
+            taken = set(ports.values())
+            wanted = [base + REPLICA_PORT_STEP * r for r in range(replicas)]
+            if all(_bindable(p) and p not in taken for p in wanted):
+                break
+        ports[f"{service}_METRICS_PORT"] = base
+    return {name: str(port) for name, port in ports.items()}
