@@ -92,14 +92,14 @@ class HubReadModels(Repository):
         the row now holds it (decoded), or None when a newer row was stored already."""
         doc = project_document(payload)
         project_id, version = doc["project_id"], doc.pop("version")
+        fields = {**self.codec.encode(doc), "version": version}  # the row as written
         try:
             # the row as it was before the write comes back with it: no second read for the marks
             # (the whole row: FerretDB 1.24's findAndModify takes no projection). The region it
             # was in is marked even when its ``regions_ever`` lacks it (a row loaded in bulk).
             before = self.db[PROJECTS].find_one_and_update(
                 {"_id": project_id, "version": {"$lt": version}},
-                {"$set": {**self.codec.encode(doc), "version": version},
-                 "$addToSet": {"regions_ever": doc["region_code"]}}, upsert=True,
+                {"$set": fields, "$addToSet": {"regions_ever": doc["region_code"]}}, upsert=True,
                 return_document=ReturnDocument.BEFORE)
             row, written = before or {}, True  # None: inserted, in no region before
         except DuplicateKeyError:
@@ -107,7 +107,7 @@ class HubReadModels(Repository):
         self.region_totals.mark_project_regions(project_id, doc["region_code"], row=row)
         if not written:
             return None
-        return self.codec.decode({**self.codec.encode(doc), "version": version})
+        return self.codec.decode(fields)
 
     @staticmethod
     def bulk_row(payload: dict) -> dict:
