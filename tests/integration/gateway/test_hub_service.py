@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from services.common.clock import civil_today
 from services.common.regions import REGION_CODES
 from tests.support import wait_until
 from tests.support.gateway_harness import gateway, start_gateway  # noqa: F401  (fixture)
@@ -190,8 +191,8 @@ def test_deadline_checks_by_http_and_rpc_with_an_injected_day(gateway):
     assert coordinator.post("/api/v1/hub/checks",
                             json={"today": "2030-01-01"}).status_code == 403
     today_run = coordinator.post("/api/v1/hub/checks")
-    assert today_run.status_code == 200 and today_run.json()["today"] == \
-        datetime.now(timezone.utc).date().isoformat()
+    # the platform's day is the civil one (Kazakhstan time): from 19:00 UTC it is UTC's tomorrow
+    assert today_run.status_code == 200 and today_run.json()["today"] == civil_today().isoformat()
     assert gateway.api("regional_officer", HOME).post("/api/v1/hub/checks").status_code == 403
 
 
