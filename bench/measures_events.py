@@ -25,6 +25,7 @@ the last insert; latency at the same fixed rate, from the scheduled send to the 
 import base64
 import json
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -32,7 +33,7 @@ from datetime import datetime, timezone
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from bench import load
+from bench import cpu, load
 from bench.report import Result
 
 POLL_SECONDS = 0.02
@@ -216,13 +217,23 @@ def raw_path(platform, n: int, rate: int | None = None) -> dict:
 def measure(platform, quick: bool) -> list[Result]:
     n = 300 if quick else 3000
     rate, seconds = 10, (10 if quick else 30)
-    raw = raw_path(platform, n)
-    path = platform_throughput(platform, n)
+    services = set(platform.pids().values())
+    cpu.wait_until_quiet()
+    with cpu.Accounting(services=services) as raw_cpu:  # the raw consumer is this process
+        raw = raw_path(platform, n)
+    with cpu.Accounting(services=services) as path_cpu:
+        path = platform_throughput(platform, n)
+    profile = {"platform": path_cpu.per(path["persisted"]), "raw": raw_cpu.per(raw["persisted"])}
+    print(f"  {cpu.describe('event path, platform', profile['platform'])}\n"
+          f"  {cpu.describe('event path, raw', profile['raw'])}", file=sys.stderr, flush=True)
     raw_paced = raw_path(platform, rate * seconds, rate=rate)
     paced = platform_latency(platform, rate, seconds)
     return [
         Result("event path: outbox -> broker -> hub read model", path["rate"], "events/s",
-               baseline=raw["rate"], min_ratio=0.5, figures={"platform": path, "raw": raw}),
+               baseline=raw["rate"], min_ratio=0.5,
+               figures={"platform": path, "raw": raw, "cpu_ms_per_event": profile}),
+        cpu.ceiling("event path: ceiling with a free store (CPU of services and broker)",
+                    profile["platform"], raw["rate"], "events/s"),
         Result(f"event path: end-to-end p50 at {rate} events/s", paced["p50_ms"], "ms",
                baseline=raw_paced["p50_ms"], figures={"platform": paced, "raw": raw_paced}),
         Result(f"event path: end-to-end p99 at {rate} events/s", paced["p99_ms"], "ms",

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import requests
 
-from bench import load
+from bench import cpu, load
 from bench.platform import ROOT, Platform, free_port, rss_mb
 from bench.report import Result, table, write
 
@@ -174,14 +174,23 @@ def measure_register(platform: Platform, quick: bool) -> list[Result]:
     headers = {"Authorization": f"Bearer {platform.token('admin')}",
                "Content-Type": "application/json"}
     body = json.dumps(project_body(f"BENCH-{platform.run_id}-{{n}}"))
+    services = set(platform.pids().values())
     with RawServer(platform.run_env()) as raw:
-        base = load.wrk(raw.url + "/projects", connections=8, seconds=seconds, headers=headers,
-                        method="POST", body=body)
-        gate = load.wrk(platform.base_url + "/api/v1/projects", connections=8, seconds=seconds,
-                        headers=headers, method="POST", body=body)
-    log(f"register c8: gateway {gate}\n             raw {base}")
+        cpu.wait_until_quiet()
+        with cpu.Accounting(services=services, raw={raw.process.pid}) as raw_cpu:
+            base = load.wrk(raw.url + "/projects", connections=8, seconds=seconds,
+                            headers=headers, method="POST", body=body)
+        with cpu.Accounting(services=services) as gate_cpu:
+            gate = load.wrk(platform.base_url + "/api/v1/projects", connections=8,
+                            seconds=seconds, headers=headers, method="POST", body=body)
+    profile = {"platform": gate_cpu.per(gate["requests"]), "raw": raw_cpu.per(base["requests"])}
+    log(f"register c8: gateway {gate}\n             raw {base}\n"
+        f"  {cpu.describe('platform', profile['platform'])}\n  {cpu.describe('raw', profile['raw'])}")
     return [Result("command: register a project (HTTP 201), concurrency 8", gate["rate"], "req/s",
-                   baseline=base["rate"], min_ratio=0.3, figures={"gateway": gate, "raw": base})]
+                   baseline=base["rate"], min_ratio=0.3,
+                   figures={"gateway": gate, "raw": base, "cpu_ms_per_request": profile}),
+            cpu.ceiling("command: register, ceiling with a free store (CPU of services and "
+                        "broker)", profile["platform"], base["rate"], "req/s")]
 
 
 def main(argv=None) -> int:
