@@ -7,6 +7,11 @@ CPU seconds every process spent, divided by the operations the load completed. T
 from the start of the load until the machine is quiet again, so the work an operation causes in
 the background (the relay's pull, the hub's reaction, the totals fold) is counted with it.
 
+The platform's processes are never quite idle (every service's outbox sweep and timers, the
+broker's and the store's own housekeeping): the CPU each group spends per second when nothing is
+asked of it is measured just before the load and taken away over the interval, so an operation is
+charged only with what it adds.
+
 From that split follows the **ceiling with a free store**: the throughput the platform could reach
 if every store command cost no CPU at all, ``cores / (CPU of the services and the broker per
 operation)``. When that ceiling is already below the goal, no change to the store's use can meet
@@ -104,31 +109,58 @@ def wait_until_quiet(limit_seconds: float = 30.0, cores_busy: float = 0.3) -> fl
     return time.monotonic() - began
 
 
-def per_operation(spent: dict, operations: int, cores: int | None = None) -> dict:
-    """Milliseconds of CPU per operation, by group and in all; the platform's own share (services,
-    broker, store) and its ceiling with a free store (operations per second)."""
+def above_idle(spent: dict, idle: dict | None) -> dict:
+    """``spent`` less what each group spends when idle (``idle``: a ``split`` over a quiet
+    interval), scaled to ``spent``'s interval; never below zero."""
+    if not idle or not idle["seconds"]:
+        return spent
+    scale = spent["seconds"] / idle["seconds"]
+    groups = {g: max(0.0, s - scale * idle["groups"].get(g, 0.0))
+              for g, s in spent["groups"].items()}
+    return {**spent, "groups": groups, "busy": max(0.0, spent["busy"] - scale * idle["busy"])}
+
+
+def per_operation(spent: dict, operations: int, cores: int | None = None,
+                  idle: dict | None = None) -> dict:
+    """Milliseconds of CPU per operation, by group and in all, above what the groups spend idle;
+    the platform's own share (services, broker) and its ceiling with a free store (operations
+    per second)."""
     cores = cores or os.cpu_count() or 1
     if operations <= 0:
         return {"operations": 0}
-    by_group = {g: round(1000 * s / operations, 3) for g, s in sorted(spent["groups"].items())}
+    added = above_idle(spent, idle)
+    by_group = {g: round(1000 * s / operations, 3) for g, s in sorted(added["groups"].items())}
     own = sum(by_group.get(g, 0.0) for g in (SERVICES, BROKER))
-    return {"operations": operations, "ms_by_group": by_group,
-            "ms_busy": round(1000 * spent["busy"] / operations, 3),
-            "cores_busy": round(spent["busy"] / spent["seconds"], 2) if spent["seconds"] else None,
-            "ms_services_and_broker": round(own, 3),
-            "ceiling_with_free_store": round(1000 * cores / own, 1) if own else None}
+    figures = {"operations": operations, "ms_by_group": by_group,
+               "ms_busy": round(1000 * added["busy"] / operations, 3),
+               "cores_busy": round(spent["busy"] / spent["seconds"], 2) if spent["seconds"] else None,
+               "ms_services_and_broker": round(own, 3),
+               "ceiling_with_free_store": round(1000 * cores / own, 1) if own else None}
+    if idle:
+        figures["idle_ms_per_second_by_group"] = {
+            g: round(1000 * s / idle["seconds"], 1) for g, s in sorted(idle["groups"].items())}
+    return figures
 
 
 class Accounting:
     """``with Accounting(services=pids) as cpu: <load>`` then ``cpu.per(operations)``: CPU from
-    the start of the load until the machine is quiet again."""
+    the start of the load until the machine is quiet again, above what the processes spend idle
+    (measured for ``idle_seconds`` on entry)."""
 
-    def __init__(self, *, services=(), raw=(), quiet_limit: float = 30.0):
+    def __init__(self, *, services=(), raw=(), quiet_limit: float = 30.0,
+                 idle_seconds: float = 3.0):
         self.services, self.raw, self.quiet_limit = set(services), set(raw), quiet_limit
-        self.spent = None
+        self.idle_seconds = idle_seconds
+        self.spent = self.idle = None
 
     def __enter__(self):
-        self.before = Snapshot()
+        if self.idle_seconds:
+            first = Snapshot()
+            time.sleep(self.idle_seconds)
+            self.before = Snapshot()
+            self.idle = split(first, self.before, services=self.services, raw=self.raw)
+        else:
+            self.before = Snapshot()
         return self
 
     def __exit__(self, *exc):
@@ -137,7 +169,9 @@ class Accounting:
             self.spent = split(self.before, Snapshot(), services=self.services, raw=self.raw)
 
     def per(self, operations: int) -> dict:
-        return per_operation(self.spent, operations) if self.spent else {"operations": 0}
+        if not self.spent:
+            return {"operations": 0}
+        return per_operation(self.spent, operations, idle=self.idle)
 
 
 def describe(label: str, figures: dict) -> str:

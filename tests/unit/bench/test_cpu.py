@@ -51,13 +51,25 @@ def test_per_operation_gives_milliseconds_by_group_and_the_ceiling_with_a_free_s
     assert cpu.per_operation(spent, operations=0) == {"operations": 0}
 
 
+def test_what_the_groups_spend_idle_is_taken_away_over_the_interval():
+    idle = {"seconds": 2.0, "busy": 0.2, "groups": {cpu.SERVICES: 0.1, cpu.BROKER: 0.1}}
+    spent = {"seconds": 10.0, "busy": 12.0,
+             "groups": {cpu.SERVICES: 6.5, cpu.BROKER: 0.25, cpu.STORE: 5.0}}
+    figures = cpu.per_operation(spent, operations=100, cores=2, idle=idle)
+    # idle: 50 ms per second each, so 0.5 s of the services' and broker's 10 s are not the load's
+    assert figures["ms_by_group"] == {cpu.BROKER: 0.0, cpu.SERVICES: 60.0, cpu.STORE: 50.0}
+    assert figures["ms_busy"] == 110.0  # 12 s less 1 s of idle busy time
+    assert figures["ceiling_with_free_store"] == round(2000 / 60.0, 1)
+    assert figures["idle_ms_per_second_by_group"] == {cpu.BROKER: 50.0, cpu.SERVICES: 50.0}
+
+
 def test_the_ceiling_row_is_reported_against_the_raw_rate_without_a_goal():
     row = cpu.ceiling("register ceiling", {"ceiling_with_free_store": 150.0}, 600.0, "req/s")
     assert row.ratio == 0.25 and row.met is None and row.goal == "reported"
 
 
 def test_accounting_reads_this_process_cpu_from_proc():
-    with cpu.Accounting(services={os.getpid()}, quiet_limit=2.0) as accounting:
+    with cpu.Accounting(services={os.getpid()}, quiet_limit=2.0, idle_seconds=0.5) as accounting:
         began = time.process_time()
         while time.process_time() - began < 0.3:  # 0.3 s of this process's CPU
             sum(range(1000))
