@@ -69,7 +69,8 @@ def test_the_ceiling_row_is_reported_against_the_raw_rate_without_a_goal():
 
 
 def test_accounting_reads_this_process_cpu_from_proc():
-    with cpu.Accounting(services={os.getpid()}, quiet_limit=2.0, idle_seconds=0.5) as accounting:
+    # no idle correction here: this test process's idle CPU is whatever else runs in it
+    with cpu.Accounting(services={os.getpid()}, quiet_limit=2.0, idle_seconds=0) as accounting:
         began = time.process_time()
         while time.process_time() - began < 0.3:  # 0.3 s of this process's CPU
             sum(range(1000))
