@@ -13,7 +13,8 @@ pointer is then deleted in the background, batched with other requests' pointers
 ``delete_many`` instead of one round trip per request). A pointer left behind (the publish failed,
 the process died before the batched delete) is handled by the sweep, which deletes it once the
 document holds nothing to publish *and* the pointer is older than a grace period: a pointer younger
-than that may belong to a write that has not landed yet. A pointer names the events of its write
+than that may belong to a write that has not landed yet. (The start-up scan's pointers, made for
+entries it found stored, need no grace period.) A pointer names the events of its write
 (``event_ids``): when the sweep itself publishes all of them, the write has landed, and the pointer
 goes after their pull without waiting for the grace period (else every sweep round would read its
 document again until then).
@@ -125,15 +126,20 @@ class OutboxRelay(SharedExtension):
         self._collections.setdefault(db.name, set()).add(collection_name)
 
     # -- pointers ----------------------------------------------------------------------------------
-    def add_pointer(self, db, collection_name: str, doc_id, event_ids=None) -> str:
+    def add_pointer(self, db, collection_name: str, doc_id, event_ids=None,
+                    recovered: bool = False) -> str:
         """Store a pointer before the write it announces (concurrent writers' pointers are
         stored together, each writer waiting for its own). ``event_ids``: the events of that
-        write, so a sweep that publishes them knows the pointer's work is done at once."""
+        write, so a sweep that publishes them knows the pointer's work is done at once.
+        ``recovered``: made by the start-up scan for entries found in a stored document, so no
+        write of it can still be on its way (see ``sweep``)."""
         pointer_id = str(uuid.uuid4())
         pointer = {"_id": pointer_id, "collection": collection_name, "doc_id": doc_id,
                    "created_at": _now()}
         if event_ids:
             pointer["event_ids"] = list(event_ids)
+        if recovered:
+            pointer["recovered"] = True
         if self._running:
             insert_grouped(db[POINTERS], pointer)
         else:  # not started (a script, a test): no green-thread grouping
@@ -378,9 +384,14 @@ class OutboxRelay(SharedExtension):
                 done = self.flush(db, pointer["collection"], pointer["doc_id"],
                                   pointer["_id"] if announced else None,
                                   announced=announced or None)
-                old_enough = pointer["created_at"] < _now() - POINTER_GRACE
+                # The grace period covers a write that may not have landed yet. A recovered
+                # pointer's entries were found stored, so once its document holds nothing to
+                # publish or pull, they are sent: it goes at once (one made while a request was
+                # publishing the same entries would otherwise stay for the whole grace period).
+                settled_in_time = (pointer["created_at"] < _now() - POINTER_GRACE
+                                   or pointer.get("recovered", False))
                 unpulled = self.pending_pull(db, pointer["collection"], pointer["doc_id"])
-                if done and old_enough and not unpulled:
+                if done and settled_in_time and not unpulled:
                     self.drop_pointer(db, pointer["_id"])
 
             # Documents are flushed SWEEP_CONCURRENCY at a time: each flush is store round trips
@@ -403,6 +414,6 @@ class OutboxRelay(SharedExtension):
             for name in names:
                 try:
                     for doc in db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1}):
-                        self.add_pointer(db, name, doc["_id"])
+                        self.add_pointer(db, name, doc["_id"], recovered=True)
                 except PyMongoError:
                     log.warning("outbox recovery scan of %s skipped (store away)", name)

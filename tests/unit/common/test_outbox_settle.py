@@ -261,3 +261,65 @@ def test_a_backlog_longer_than_a_round_is_published_while_the_first_rounds_pulls
             e["event_id"] for entries in envelopes.values() for e in entries)
     finally:
         _stop(relay)
+
+
+def test_a_recovered_pointer_goes_once_its_document_holds_nothing_pending_young_or_not():
+    # The start-up scan found entries stored, so no write of them is on its way: a request that
+    # published and pulled them meanwhile leaves its document empty, and the pointer goes at once
+    # instead of after the grace period. A young ordinary pointer with nothing to publish stays.
+    published = []
+    collection = Collection([])  # the request's flush already published and pulled them
+    pointers = Pointers([{"_id": "r1", "collection": "things", "doc_id": "d1",
+                          "created_at": outbox._now(), "recovered": True},
+                         {"_id": "p1", "collection": "things", "doc_id": "d1",
+                          "created_at": outbox._now()}])
+    db = SweptDb(collection, pointers)
+    relay = _sweep_relay(db, published)
+    try:
+        relay.sweep()
+        eventlet.sleep(0.05)
+        assert published == [] and set(pointers.pointers) == {"p1"}
+    finally:
+        _stop(relay)
+
+
+def test_a_recovered_pointer_with_entries_stays_until_they_are_published_and_pulled():
+    envelopes, published = _envelopes(0, 2), []
+    collection = Collection(envelopes)
+    pointers = Pointers([{"_id": "r1", "collection": "things", "doc_id": "d1",
+                          "created_at": outbox._now(), "recovered": True}])
+    db = SweptDb(collection, pointers)
+    relay = _sweep_relay(db, published)
+    try:
+        relay.sweep()  # publishes; the pull is pending while this round decides
+        assert published == envelopes and set(pointers.pointers) == {"r1"}
+        eventlet.sleep(0.05)  # the pull lands
+        assert collection.outbox == []
+        relay.sweep()  # nothing pending any more: it goes
+        assert pointers.pointers == {} and published == envelopes
+    finally:
+        _stop(relay)
+
+
+def test_the_start_up_scan_marks_its_pointers_recovered():
+    relay = OutboxRelay()
+    stored = []
+
+    class Projects:
+        def find(self, filter_, projection):
+            assert filter_ == {"_outbox.0": {"$exists": True}}
+            return [{"_id": "d1"}]
+
+    class PointerInserts:
+        def insert_one(self, pointer):
+            stored.append(pointer)
+
+    class ScanDb:
+        name = "unit_db"
+
+        def __getitem__(self, name):
+            return PointerInserts() if name == outbox.POINTERS else Projects()
+
+    relay.register_collection(ScanDb(), "things")
+    relay._recover_unpointed()
+    assert [(p["doc_id"], p["recovered"]) for p in stored] == [("d1", True)]
