@@ -13,6 +13,9 @@ spent while the others wait. ``nameko run`` spends two of them on nothing a serv
 - with ``--uri-from FILE`` it imports the service (most of its start's CPU) while the start-up
   script prepares the broker, then waits for FILE, takes its AMQP_URI from it and removes it:
   deploy/local/platform.sh writes each service's URI there once its broker user exists.
+- with ``--ready-file FILE`` it writes FILE once every container has started (its entrypoints
+  listen and consume), so a start-up script waiting for several replicas of a service knows when
+  each one serves, not only the first to answer on a shared port.
 Everything else is nameko's own: the same configuration file with the same ``${VAR:default}``
 substitution, the same logging set-up, ``ServiceRunner`` and SIGTERM handling
 (``nameko.cli.run.main``).
@@ -70,6 +73,20 @@ def take_uri(path: str, wait_seconds: float, poll_seconds: float = 0.05) -> str:
         return uri
 
 
+def mark_ready_after_start(path: str) -> None:
+    """Make ``ServiceRunner.start`` write ``path`` once it has returned: every container started."""
+    from nameko.runners import ServiceRunner
+    start = ServiceRunner.start
+
+    def start_then_mark(runner):
+        start(runner)
+        with open(path + ".tmp", "w") as ready:
+            ready.write(f"{os.getpid()}\n")
+        os.replace(path + ".tmp", path)
+
+    ServiceRunner.start = start_then_mark
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.nameko_runner")
     parser.add_argument("services", nargs="+", metavar="module:Class")
@@ -77,6 +94,7 @@ def main(argv=None) -> None:
     parser.add_argument("--uri-from", help="import first, then take AMQP_URI from this file")
     parser.add_argument("--uri-wait", type=float, default=90.0,
                         help="seconds to wait for --uri-from (default 90)")
+    parser.add_argument("--ready-file", help="written once every container has started")
     args = parser.parse_args(argv)
     # before eventlet is first imported: it reads this once
     os.environ.setdefault("EVENTLET_NO_GREENDNS", "yes")
@@ -91,6 +109,8 @@ def main(argv=None) -> None:
         for target in args.services:
             import_service(target)
         os.environ["AMQP_URI"] = take_uri(args.uri_from, args.uri_wait)
+    if args.ready_file:
+        mark_ready_after_start(args.ready_file)
     run(argparse.Namespace(services=args.services, config=args.config, backdoor_port=None,
                            broker=None))
 

@@ -128,13 +128,14 @@ start_one() {  # <service> <replica>
   local svc="$1" r="${2:-1}" name
   name="$(instance "$svc" "$r")"
   if alive "$name"; then say "$name already running (pid $(cat "$STATE/run/$name.pid"))"; return; fi
-  rm -f "$STATE/run/$name.pid" "$STATE/run/$name.uri"  # stale from a killed run
+  rm -f "$STATE/run/$name.pid" "$STATE/run/$name.uri" "$STATE/run/$name.ready"  # stale: a killed run
   cd "$ROOT"
   # services.nameko_runner is `nameko run` without its start-up costs; it imports the service while
   # prepare_bus runs, then takes the service's own AMQP_URI from $name.uri (hand_uris). The
   # administrator's AMQP_URI is not passed on.
   AMQP_URI="" PLATFORM_REPLICA="$r" setsid "$PY" -m services.nameko_runner \
     --uri-from "$STATE/run/$name.uri" --uri-wait "$WAIT_SECONDS" \
+    --ready-file "$STATE/run/$name.ready" \
     --config "$ROOT/deploy/nameko.yaml" "services.$svc.service:${SERVICE_CLASS[$svc]}" \
     >>"$STATE/log/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/run/$name.pid"
@@ -201,11 +202,22 @@ write_targets() {
 
 health() { curl -s -o "$STATE/health.json" -w '%{http_code}' "http://$HOST:$PORT/health" 2>/dev/null || true; }
 
+all_started() {  # every instance this run started has written its ready file (all containers up)
+  local item svc r
+  for item in "${STARTED[@]}"; do
+    read -r svc r <<<"$item"
+    [[ -f "$STATE/run/$(instance "$svc" "$r").ready" ]] || return 1
+  done
+}
+
+# Healthy: /health answers 200 and every instance this run started serves. Gateway replicas share
+# the HTTP port, so the first to listen answers /health while another may still be starting (its
+# store not ready yet); `up` returns once each has written its ready file.
 wait_healthy() {
   local deadline=$((SECONDS + WAIT_SECONDS)) code polls=0
   while (( SECONDS < deadline )); do
     code="$(health)"
-    [[ "$code" == 200 ]] && { say "healthy: http://$HOST:$PORT/health"; return 0; }
+    [[ "$code" == 200 ]] && all_started && { say "healthy: http://$HOST:$PORT/health"; return 0; }
     # the processes are looked at once a second: that look forks a score of subshells, which
     # every 0.1 s would take CPU from the services starting on the same cores
     (( polls++ % 10 == 0 )) || { sleep 0.1; continue; }
@@ -220,6 +232,11 @@ wait_healthy() {
     sleep 0.1  # the bench's cold start is measured to this answer: a 1 s poll added 0.5 s on average
   done
   say "not healthy after ${WAIT_SECONDS}s; /health said: $(cat "$STATE/health.json" 2>/dev/null)"
+  local item
+  for item in "${STARTED[@]}"; do
+    read -r svc r <<<"$item"; name="$(instance "$svc" "$r")"
+    [[ -f "$STATE/run/$name.ready" ]] || say "$name has not finished starting"
+  done
   while read -r svc r; do
     name="$(instance "$svc" "$r")"
     echo "----- $name (last 20 lines)" >&2; tail -n 20 "$STATE/log/$name.log" >&2 || true
@@ -237,7 +254,7 @@ stop_instances() {  # <instance>...: TERM, then KILL after 10 s; their pid files
     (( any == 0 )) && break; sleep 0.25
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for name in "$@"; do rm -f "$STATE/run/$name.pid" "$STATE/run/$name.uri"; [[ -z "$name" ]] || say "stopped $name"; done
+  for name in "$@"; do rm -f "$STATE/run/$name.pid" "$STATE/run/$name.uri" "$STATE/run/$name.ready"; [[ -z "$name" ]] || say "stopped $name"; done
 }
 
 stop_all() {

@@ -63,3 +63,34 @@ def test_no_uri_within_the_wait_stops_the_start(tmp_path):
     empty.write_text("\n")
     with pytest.raises(SystemExit, match="names no broker URI"):
         nameko_runner.take_uri(str(empty), wait_seconds=1)
+
+
+def test_the_ready_file_is_written_once_the_runner_has_started_and_not_before(tmp_path,
+                                                                              monkeypatch):
+    from nameko.runners import ServiceRunner
+    ready = tmp_path / "gateway-2.ready"
+    seen_during_start = []
+
+    def start(runner):  # the containers' start: the file must not exist yet
+        seen_during_start.append(ready.exists())
+
+    monkeypatch.setattr(ServiceRunner, "start", start)
+    nameko_runner.mark_ready_after_start(str(ready))
+    ServiceRunner({"AMQP_URI": "memory://"}).start()
+    assert seen_during_start == [False]
+    assert ready.read_text().strip() == str(os.getpid())
+    assert not (tmp_path / "gateway-2.ready.tmp").exists()
+
+
+def test_a_start_that_fails_writes_no_ready_file(tmp_path, monkeypatch):
+    from nameko.runners import ServiceRunner
+    ready = tmp_path / "investments.ready"
+
+    def start(runner):
+        raise RuntimeError("the store never answered")
+
+    monkeypatch.setattr(ServiceRunner, "start", start)
+    nameko_runner.mark_ready_after_start(str(ready))
+    with pytest.raises(RuntimeError):
+        ServiceRunner({"AMQP_URI": "memory://"}).start()
+    assert not ready.exists()
