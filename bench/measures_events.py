@@ -46,7 +46,7 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _outbox_documents(n: int, run_id: str, repo):
+def outbox_documents(n: int, run_id: str, repo):
     from services.common.events import build_event
     from services.gateway.hub.contracts import register_contracts
     register_contracts()  # every service's event schemas, as the hub registers them
@@ -74,7 +74,7 @@ def platform_throughput(platform, n: int) -> dict:
     investments = client[f"{platform.prefix}_investments"]
     hub = client[f"{platform.prefix}_gateway"]["hub_projects"]
     from services.investments.repository import ProjectRepository
-    docs, pointers = _outbox_documents(n, platform.run_id, ProjectRepository(investments))
+    docs, pointers = outbox_documents(n, platform.run_id, ProjectRepository(investments))
     ids = [d["_id"] for d in docs]
     began = time.perf_counter()
     investments["projects"].insert_many(docs, ordered=False)

@@ -4,7 +4,7 @@
     python -m bench.store_commands [N]      (MONGO_URI from the environment, as make infra sets it)
 
 The commands are the ones a registration and an event are made of: an insert of a small document
-(the raw baselines' kind), an insert of a project as the investments service stores it (into a
+(the raw baselines' kind), an insert of a project as a registration stores it (into a
 collection with the projects' indexes), a find of one by ``_id``, and an update of one field
 (with the storage revision, as every platform update). Each runs N times in a database of its
 own, dropped afterwards. Prints one JSON document.
@@ -14,7 +14,6 @@ import json
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
 
 from bench import cpu
 
@@ -22,18 +21,13 @@ SETTLE_SECONDS = 1.0  # before each command's series: what the previous one left
 
 
 def _projects(db, n: int) -> list[dict]:
-    """n projects as the investments service stores them, into a collection with its indexes."""
-    from services.investments import domain
-    from services.investments.application.demo_data import generate_projects
+    """n projects as a registration stores them (with their pending event), for a collection with
+    the projects' indexes."""
+    from bench.measures_events import outbox_documents
     from services.investments.repository import ProjectRepository
     ProjectRepository.ensure_indexes(db)
-    repository, now, stored = ProjectRepository(db), datetime.now(timezone.utc), []
-    for i, payload in enumerate(generate_projects(n, seed=3)):
-        payload["external_ref"] = f"STORE-CMD-{i}"
-        project, _ = domain.register_project(payload, project_id=f"store-cmd-{i:06d}", now=now,
-                                             by="bench")
-        stored.append(repository.to_store(project))
-    return stored
+    documents, _ = outbox_documents(n, uuid.uuid4().hex[:8], ProjectRepository(db))
+    return documents
 
 
 def _cost(command, n: int) -> dict:
