@@ -388,10 +388,10 @@ class OutboxRelay(SharedExtension):
                 # pointer's entries were found stored, so once its document holds nothing to
                 # publish or pull, they are sent: it goes at once (one made while a request was
                 # publishing the same entries would otherwise stay for the whole grace period).
-                settled_in_time = (pointer["created_at"] < _now() - POINTER_GRACE
-                                   or pointer.get("recovered", False))
+                no_write_on_its_way = (pointer["created_at"] < _now() - POINTER_GRACE
+                                       or pointer.get("recovered", False))
                 unpulled = self.pending_pull(db, pointer["collection"], pointer["doc_id"])
-                if done and settled_in_time and not unpulled:
+                if done and no_write_on_its_way and not unpulled:
                     self.drop_pointer(db, pointer["_id"])
 
             # Documents are flushed SWEEP_CONCURRENCY at a time: each flush is store round trips
