@@ -202,11 +202,11 @@ write_targets() {
 
 health() { curl -s -o "$STATE/health.json" -w '%{http_code}' "http://$HOST:$PORT/health" 2>/dev/null || true; }
 
-all_started() {  # every instance this run started has written its ready file (all containers up)
-  local item svc r
+unstarted() {  # the instances this run started that have not written their ready file yet
+  local item svc r name
   for item in "${STARTED[@]}"; do
-    read -r svc r <<<"$item"
-    [[ -f "$STATE/run/$(instance "$svc" "$r").ready" ]] || return 1
+    read -r svc r <<<"$item"; name="$(instance "$svc" "$r")"
+    [[ -f "$STATE/run/$name.ready" ]] || echo "$name"
   done
 }
 
@@ -217,7 +217,7 @@ wait_healthy() {
   local deadline=$((SECONDS + WAIT_SECONDS)) code polls=0
   while (( SECONDS < deadline )); do
     code="$(health)"
-    [[ "$code" == 200 ]] && all_started && { say "healthy: http://$HOST:$PORT/health"; return 0; }
+    [[ "$code" == 200 ]] && [[ -z "$(unstarted)" ]] && { say "healthy: http://$HOST:$PORT/health"; return 0; }
     # the processes are looked at once a second: that look forks a score of subshells, which
     # every 0.1 s would take CPU from the services starting on the same cores
     (( polls++ % 10 == 0 )) || { sleep 0.1; continue; }
@@ -232,11 +232,7 @@ wait_healthy() {
     sleep 0.1  # the bench's cold start is measured to this answer: a 1 s poll added 0.5 s on average
   done
   say "not healthy after ${WAIT_SECONDS}s; /health said: $(cat "$STATE/health.json" 2>/dev/null)"
-  local item
-  for item in "${STARTED[@]}"; do
-    read -r svc r <<<"$item"; name="$(instance "$svc" "$r")"
-    [[ -f "$STATE/run/$name.ready" ]] || say "$name has not finished starting"
-  done
+  for name in $(unstarted); do say "$name has not finished starting"; done
   while read -r svc r; do
     name="$(instance "$svc" "$r")"
     echo "----- $name (last 20 lines)" >&2; tail -n 20 "$STATE/log/$name.log" >&2 || true
